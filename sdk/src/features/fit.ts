@@ -1,0 +1,106 @@
+import { type CellLookup, type CellStat, type EncoderSpec, encodeFlights, type Flight } from './encoder.ts'
+import { CELL_NAMES, type CellName, cellKeys, departureParts } from './keys.ts'
+
+export interface FitOptions {
+  /** pseudo-count of the smoothing toward the parent cell */
+  smoothing?: number
+  /** airports seen fewer times than this share the out-of-vocabulary embedding */
+  minAirportCount?: number
+  /** folds of the out-of-fold encoding of the training rows */
+  folds?: number
+}
+
+export interface FittedEncoder {
+  spec: EncoderSpec
+  /** the training rows encoded out-of-fold: each row's own fold never informs its cell rates */
+  lookup: CellLookup
+}
+
+/** Deterministic fold of a row: a hash of its index, so folds do not follow the time order. */
+export function foldOf(row: number, folds: number): number {
+  let h = Math.imul(row ^ 0x9e3779b9, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return (h >>> 0) % folds
+}
+
+/**
+ * Fits the encoder on the training window: cell delay rates, airport vocabulary, distance scale.
+ * Returns the serving spec and an out-of-fold lookup for encoding the same rows for training,
+ * so the model never learns from a rate its own label contributed to.
+ */
+export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>, options: FitOptions = {}): FittedEncoder {
+  const smoothing = options.smoothing ?? 20
+  const folds = options.folds ?? 5
+  const minAirportCount = options.minAirportCount ?? 50
+  if (flights.length === 0) throw new Error('cannot fit an encoder on an empty training window')
+  const totals = Object.fromEntries(CELL_NAMES.map((c) => [c, new Map<string, Int32Array>()])) as Record<CellName, Map<string, Int32Array>>
+  const airportCounts = new Map<string, number>()
+  let positives = 0
+  let logSum = 0
+  let logSumSq = 0
+  const rowKeys: Record<CellName, string>[] = new Array(flights.length)
+  for (let r = 0; r < flights.length; r++) {
+    const f = flights[r]
+    const y = labels[r]
+    positives += y
+    const ld = Math.log(f.distance)
+    logSum += ld
+    logSumSq += ld * ld
+    airportCounts.set(f.origin, (airportCounts.get(f.origin) ?? 0) + 1)
+    airportCounts.set(f.destination, (airportCounts.get(f.destination) ?? 0) + 1)
+    const keys = cellKeys(f.origin, f.destination, departureParts(f.departureMs))
+    rowKeys[r] = keys
+    const fold = foldOf(r, folds)
+    for (const cell of CELL_NAMES) {
+      const table = totals[cell]
+      let acc = table.get(keys[cell])
+      if (!acc) {
+        // [positives, count] overall, then per fold
+        acc = new Int32Array(2 + 2 * folds)
+        table.set(keys[cell], acc)
+      }
+      acc[0] += y
+      acc[1] += 1
+      acc[2 + 2 * fold] += y
+      acc[3 + 2 * fold] += 1
+    }
+  }
+  const n = flights.length
+  const mean = logSum / n
+  const std = Math.sqrt(Math.max(logSumSq / n - mean * mean, 1e-12))
+  const cells = {} as Record<CellName, Record<string, CellStat>>
+  for (const cell of CELL_NAMES) {
+    const out: Record<string, CellStat> = {}
+    for (const [key, acc] of [...totals[cell].entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) out[key] = [acc[0], acc[1]]
+    cells[cell] = out
+  }
+  const airports = [
+    '',
+    ...[...airportCounts.entries()]
+      .filter(([, c]) => c >= minAirportCount)
+      .map(([a]) => a)
+      .sort(),
+  ]
+  const spec: EncoderSpec = {
+    version: 1,
+    globalRate: positives / n,
+    smoothing,
+    cells,
+    airports,
+    logDistance: { mean, std },
+  }
+  const lookup: CellLookup = (cell, key, row) => {
+    const acc = totals[cell].get(key)
+    if (!acc || row >= rowKeys.length || rowKeys[row][cell] !== key) return acc ? [acc[0], acc[1]] : undefined
+    const fold = foldOf(row, folds)
+    return [acc[0] - acc[2 + 2 * fold], acc[1] - acc[3 + 2 * fold]]
+  }
+  return { spec, lookup }
+}
+
+/** Encodes the rows the encoder was fitted on, out of fold. */
+export function encodeTrainingRows(fitted: FittedEncoder, flights: readonly Flight[]) {
+  return encodeFlights(flights, fitted.spec, fitted.lookup)
+}

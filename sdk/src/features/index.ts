@@ -1,0 +1,30 @@
+export {
+  type CellLookup,
+  type CellStat,
+  type EncodedBatch,
+  type EncoderSpec,
+  encodeFlights,
+  type Flight,
+  fromInstance,
+  fromRecord,
+  NUMERIC_FEATURES,
+  specLookup,
+} from './encoder.ts'
+export { encodeTrainingRows, type FitOptions, type FittedEncoder, fitEncoder, foldOf } from './fit.ts'
+export { CELL_NAMES, CELL_PARENT, type CellName, cellKeys, departureEpochMs, departureParts } from './keys.ts'
+export {
+  airportCode,
+  DELAY_RANGE_MINUTES,
+  DELAY_THRESHOLD_MINUTES,
+  type FieldIssue,
+  FLIGHT_COLUMNS,
+  type FlightInstance,
+  type FlightRecord,
+  fieldIssues,
+  flightInstanceSchema,
+  flightRecordSchema,
+  isDelayed,
+  MAX_DISTANCE_MILES,
+  REQUIRED_COLUMNS,
+  recordToInstance,
+} from './schema.ts'

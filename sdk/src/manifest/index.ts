@@ -1,0 +1,61 @@
+import { z } from 'zod'
+import { profileSchema } from '../drift/profile-types.ts'
+import { CELL_NAMES } from '../features/keys.ts'
+
+export const MANIFEST_VERSION = 1
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256')
+
+export const artifactFileSchema = z.object({
+  /** content-addressed key in the artifact store (R2): blobs/<sha256> */
+  key: z.string().min(1),
+  sha256: sha256Hex,
+  size: z.number().int().positive(),
+})
+
+const cellStat = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])
+
+export const encoderSpecSchema = z.object({
+  version: z.literal(1),
+  globalRate: z.number().min(0).max(1),
+  smoothing: z.number().positive(),
+  cells: z.object(
+    Object.fromEntries(CELL_NAMES.map((c) => [c, z.record(z.string(), cellStat)])) as Record<
+      (typeof CELL_NAMES)[number],
+      z.ZodRecord<z.ZodString, typeof cellStat>
+    >,
+  ),
+  airports: z.array(z.string()),
+  logDistance: z.object({ mean: z.number(), std: z.number().positive() }),
+})
+
+export const tensorSpecSchema = z.object({
+  name: z.string(),
+  dtype: z.enum(['float32', 'int32']),
+  /** -1 marks the batch dimension */
+  shape: z.array(z.number().int()),
+  description: z.string(),
+})
+
+export const manifestSchema = z.object({
+  manifestVersion: z.literal(MANIFEST_VERSION),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
+  version: z.number().int().positive(),
+  createdAt: z.iso.datetime(),
+  runId: z.string(),
+  dataVersion: z.string(),
+  /** sha256 of the feature names and encoder version: a model and an encoder must agree on it */
+  featureSchemaHash: sha256Hex,
+  family: z.string(),
+  files: z.object({ fp32: artifactFileSchema, int8: artifactFileSchema }),
+  inputs: z.array(tensorSpecSchema),
+  outputs: z.array(tensorSpecSchema),
+  encoder: encoderSpecSchema,
+  /** probability at or above which a flight is reported as delayed */
+  threshold: z.number().min(0).max(1),
+  metrics: z.record(z.string(), z.number()),
+  parity: z.record(z.string(), z.number()),
+  referenceProfile: profileSchema,
+})
+export type ModelManifest = z.infer<typeof manifestSchema>
+export type ArtifactFile = z.infer<typeof artifactFileSchema>
