@@ -28,3 +28,17 @@ export type NumericHistogram = z.infer<typeof numericHistogramSchema>
 export type CategoricalHistogram = z.infer<typeof categoricalHistogramSchema>
 export type Histogram = z.infer<typeof histogramSchema>
 export type Profile = z.infer<typeof profileSchema>
+
+/** The bins of a profile without counts: fitted on the reference, shipped with the model, shared by every profiler. */
+export const numericBinsSchema = numericHistogramSchema.omit({ counts: true })
+export const categoricalBinsSchema = categoricalHistogramSchema.omit({ counts: true })
+export const binsSchema = z.discriminatedUnion('kind', [numericBinsSchema, categoricalBinsSchema])
+export const profileSpecSchema = z.object({
+  features: z.record(z.string(), binsSchema),
+  prediction: numericBinsSchema,
+})
+
+export type NumericBins = z.infer<typeof numericBinsSchema>
+export type CategoricalBins = z.infer<typeof categoricalBinsSchema>
+export type Bins = z.infer<typeof binsSchema>
+export type ProfileSpec = z.infer<typeof profileSpecSchema>

@@ -1,0 +1,46 @@
+/** Reliability of predicted probabilities on equal-width bins of [0, 1]. */
+
+export interface CalibrationBin {
+  lower: number
+  upper: number
+  count: number
+  /** mean score in the bin; null when the bin is empty */
+  meanPredicted: number | null
+  /** share of positives in the bin; null when the bin is empty */
+  observedRate: number | null
+}
+
+/** Bin i holds scores in [i/bins, (i+1)/bins); 1 (and anything above) goes to the last bin, anything below 0 to the first. */
+export function calibrationBins(labels: ArrayLike<number>, scores: ArrayLike<number>, bins = 10): CalibrationBin[] {
+  if (labels.length !== scores.length) throw new Error(`${labels.length} labels but ${scores.length} scores`)
+  if (!(Number.isInteger(bins) && bins > 0)) throw new Error(`bins must be a positive integer, got ${bins}`)
+  const count = new Float64Array(bins)
+  const scoreSum = new Float64Array(bins)
+  const positives = new Float64Array(bins)
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(s * bins)))
+    count[b]++
+    scoreSum[b] += s
+    positives[b] += labels[i]
+  }
+  return Array.from({ length: bins }, (_, b) => ({
+    lower: b / bins,
+    upper: (b + 1) / bins,
+    count: count[b],
+    meanPredicted: count[b] > 0 ? scoreSum[b] / count[b] : null,
+    observedRate: count[b] > 0 ? positives[b] / count[b] : null,
+  }))
+}
+
+/** ECE: the count-weighted mean gap |observed rate − mean predicted| over the bins. */
+export function expectedCalibrationError(bins: readonly CalibrationBin[]): number {
+  let n = 0
+  let sum = 0
+  for (const b of bins) {
+    if (b.count === 0) continue
+    n += b.count
+    sum += b.count * Math.abs((b.observedRate as number) - (b.meanPredicted as number))
+  }
+  return n > 0 ? sum / n : Number.NaN
+}
