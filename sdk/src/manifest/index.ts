@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { profileSchema } from '../drift/profile-types.ts'
 import { CELL_NAMES } from '../features/keys.ts'
 
+export { featureSchemaHash, sha256Hex } from './hash.ts'
+
 export const MANIFEST_VERSION = 1
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256')

@@ -1,0 +1,51 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import type { AppEnv } from './app-env.ts'
+import { predictAuth, rateLimit } from './auth/middleware.ts'
+import { configOf } from './config.ts'
+import { ApiError, errorResponse, handleError } from './errors.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { healthRoutes, registerDocs } from './routes/docs.ts'
+import { feedbackRoutes } from './routes/feedback.ts'
+import { inferV2Routes } from './routes/infer-v2.ts'
+import { modelRoutes } from './routes/models.ts'
+import { predictRoutes } from './routes/predict.ts'
+import { telemetryRoutes } from './routes/telemetry.ts'
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>()
+  app.onError(handleError)
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`))
+
+  // browsers call the public API from the web client; admin stays same-origin only
+  app.use('/v1/*', (c, next) => {
+    const allowed = configOf(c.env).corsOrigins
+    return cors({
+      origin: (origin) => (allowed.includes(origin) ? origin : null),
+      allowHeaders: ['Content-Type', 'Authorization', 'X-Tarmac-Key'],
+      maxAge: 600,
+    })(c, next)
+  })
+  for (const path of ['/v1/*', '/v2/*']) {
+    app.use(path, (c, next) =>
+      bodyLimit({
+        maxSize: configOf(c.env).maxBodyBytes,
+        onError: () => {
+          throw new ApiError(413, 'payload_too_large', `body over ${configOf(c.env).maxBodyBytes} bytes`)
+        },
+      })(c, next),
+    )
+    app.use(path, predictAuth, rateLimit)
+  }
+
+  app.route('/', healthRoutes)
+  app.route('/', predictRoutes)
+  app.route('/', inferV2Routes)
+  app.route('/', modelRoutes)
+  app.route('/', feedbackRoutes)
+  app.route('/', telemetryRoutes)
+  app.route('/', adminRoutes)
+  registerDocs(app)
+  return app
+}

@@ -1,0 +1,40 @@
+import { createMiddleware } from 'hono/factory'
+import type { AppEnv } from '../app-env.ts'
+import { ApiError } from '../errors.ts'
+import { keyMatches, parseHashes, sha256Hex } from './hash.ts'
+
+function bearerKey(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '')
+  return m ? m[1].trim() : undefined
+}
+
+/** Admin routes are never open: without ADMIN_KEY_SHA256 every admin call is refused. */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const key = bearerKey(c.req.header('Authorization'))
+  if (!key) throw new ApiError(401, 'unauthorized', 'admin key required (Authorization: Bearer <key>)')
+  if (!(await keyMatches(key, c.env.ADMIN_KEY_SHA256))) throw new ApiError(401, 'unauthorized', 'invalid admin key')
+  await next()
+})
+
+/**
+ * Predict keys: when PREDICT_KEYS_SHA256 is empty the public API is open. The caller (api key, else client
+ * address) is what rate limits count; the request key (X-Tarmac-Key, else the caller) keeps canary routing
+ * sticky and tags telemetry. Only truncated hashes leave this middleware.
+ */
+export const predictAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const key = bearerKey(c.req.header('Authorization'))
+  if (parseHashes(c.env.PREDICT_KEYS_SHA256).length > 0) {
+    if (!key) throw new ApiError(401, 'unauthorized', 'api key required (Authorization: Bearer <key>)')
+    if (!(await keyMatches(key, c.env.PREDICT_KEYS_SHA256))) throw new ApiError(401, 'unauthorized', 'invalid api key')
+  }
+  const caller = key ?? c.req.header('CF-Connecting-IP') ?? 'anonymous'
+  c.set('callerKey', (await sha256Hex(caller)).slice(0, 32))
+  c.set('requestKey', (await sha256Hex(c.req.header('X-Tarmac-Key') ?? caller)).slice(0, 32))
+  await next()
+})
+
+export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
+  const { success } = await c.env.RATE_LIMITER.limit({ key: c.get('callerKey') })
+  if (!success) throw new ApiError(429, 'rate_limited', 'too many requests for this caller; retry in a minute')
+  await next()
+})

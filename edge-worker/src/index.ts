@@ -1,0 +1,11 @@
+import { createApp } from './app.ts'
+import { runScheduled } from './scheduled.ts'
+import { consumeTelemetry } from './telemetry/consumer.ts'
+
+const app = createApp()
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => consumeTelemetry(batch, env),
+  scheduled: (controller, env) => runScheduled(controller, env),
+} satisfies ExportedHandler<Env>

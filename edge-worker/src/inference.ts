@@ -1,0 +1,107 @@
+import { encodeFlights, type Flight } from '@tarmac/sdk/features'
+import { configOf } from './config.ts'
+import { ApiError } from './errors.ts'
+import { routesToChallenger } from './models/canary.ts'
+import { CHALLENGER, CHAMPION } from './models/keys.ts'
+import { loadModel, type ServingModel } from './models/loader.ts'
+import { writeDataPoints } from './telemetry/analytics.ts'
+import { enqueue, type PredictionEvent, rawFeatures } from './telemetry/events.ts'
+
+export interface PredictRequest {
+  name: string
+  flights: Flight[]
+  /** hashed stickiness key */
+  requestKey: string
+  /** when the request arrived (ms), for the latency the telemetry reports */
+  startedAt: number
+}
+
+export interface PredictResult {
+  model: { name: string; version: number; alias: string }
+  engine: string
+  threshold: number
+  ids: string[]
+  probabilities: Float32Array
+}
+
+/**
+ * Champion/challenger routing, inference and telemetry shared by every predict route. In canary mode the
+ * challenger answers its sticky share; in shadow mode that share is also computed by the challenger
+ * after the response, and only recorded.
+ */
+export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'waitUntil'>, req: PredictRequest): Promise<PredictResult> {
+  const config = configOf(env)
+  const champion = await loadModel(env, req.name, CHAMPION)
+  if (!champion) throw new ApiError(404, 'model_not_found', `no model '${req.name}' is published`, 'name')
+  const challenger =
+    config.canaryMode !== 'off' && routesToChallenger(req.requestKey, config.canaryPercent)
+      ? await loadModel(env, req.name, CHALLENGER).catch(() => null) // a broken challenger never breaks the champion
+      : null
+  const answering = config.canaryMode === 'canary' && challenger ? challenger : champion
+  const alias = answering === champion ? CHAMPION : CHALLENGER
+  const { probabilities, engine } = await run(answering, req.flights)
+  const ids = req.flights.map(() => crypto.randomUUID())
+  const served = events(req, answering, ids, probabilities, engine, 'served')
+  ctx.waitUntil(record(env, served))
+  if (config.canaryMode === 'shadow' && challenger) ctx.waitUntil(shadow(env, req, challenger, ids))
+  const { name, version, threshold } = answering.manifest
+  return { model: { name, version, alias }, engine, threshold, ids, probabilities }
+}
+
+function run(model: ServingModel, flights: Flight[]) {
+  return model.engines.run(encodeFlights(flights, model.manifest.encoder))
+}
+
+async function shadow(env: Env, req: PredictRequest, challenger: ServingModel, ids: string[]): Promise<void> {
+  try {
+    const { probabilities, engine } = await run(challenger, req.flights)
+    await record(env, events(req, challenger, ids, probabilities, engine, 'shadow'))
+  } catch (error) {
+    const { name, version } = challenger.manifest
+    console.error(
+      JSON.stringify({ event: 'shadow_failed', model: name, version, message: error instanceof Error ? error.message : String(error) }),
+    )
+  }
+}
+
+function events(
+  req: PredictRequest,
+  model: ServingModel,
+  ids: string[],
+  probabilities: Float32Array,
+  engine: string,
+  role: PredictionEvent['role'],
+): PredictionEvent[] {
+  const at = Date.now()
+  const latencyMs = at - req.startedAt
+  return req.flights.map((f, i) => ({
+    eventId: role === 'served' ? ids[i] : `${ids[i]}:shadow`,
+    predictionId: ids[i],
+    role,
+    source: 'edge',
+    engine,
+    model: model.manifest.name,
+    version: model.manifest.version,
+    at,
+    latencyMs,
+    probability: probabilities[i],
+    features: rawFeatures(f),
+    keyHash: req.requestKey,
+  }))
+}
+
+export async function record(env: Env, batch: PredictionEvent[]): Promise<void> {
+  writeDataPoints(env.ANALYTICS, batch)
+  try {
+    await enqueue(env.TELEMETRY, batch)
+  } catch (error) {
+    // telemetry is best effort: a full queue must not turn into failed predictions
+    console.error(
+      JSON.stringify({
+        event: 'telemetry_enqueue_failed',
+        count: batch.length,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    )
+  }
+}

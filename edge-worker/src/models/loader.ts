@@ -1,0 +1,109 @@
+import type { ArtifactFile, ModelManifest } from '@tarmac/sdk/manifest'
+import type { EngineRegistry } from '../../../sdk/src/engine/index.ts'
+import { sha256Hex } from '../auth/hash.ts'
+import { configOf } from '../config.ts'
+import { ApiError } from '../errors.ts'
+import { engineRegistry } from './engines.ts'
+import { aliasKey, manifestKey } from './keys.ts'
+
+export interface ServingModel {
+  manifest: ModelManifest
+  engines: EngineRegistry
+}
+
+interface AliasEntry {
+  /** null: the alias does not exist (cached too, so a missing challenger costs no I/O per request) */
+  version: number | null
+  checkedAt: number
+  model: ServingModel | null
+}
+
+// Per-isolate caches: a warm request within the TTL does no I/O at all.
+const aliases = new Map<string, AliasEntry>()
+const inflight = new Map<string, Promise<ServingModel | null>>()
+/** manifests are immutable per (name, version) */
+const manifests = new Map<string, ModelManifest>()
+/** keyed by blob sha and engine preference; bounded because every published version adds one */
+const engines = new Map<string, EngineRegistry>()
+const MAX_ENGINES = 8
+
+/**
+ * The model an alias serves, or null when the alias does not exist. The alias is re-read after
+ * MODEL_CACHE_TTL_SECONDS so a publish is picked up without a redeploy; if the new version cannot be
+ * loaded the previous one keeps serving and the failure is logged.
+ */
+export function loadModel(env: Env, name: string, alias: string, now = Date.now()): Promise<ServingModel | null> {
+  const key = aliasKey(name, alias)
+  const cached = aliases.get(key)
+  if (cached && now - cached.checkedAt < configOf(env).cacheTtlMs) return Promise.resolve(cached.model)
+  let pending = inflight.get(key)
+  if (!pending) {
+    pending = refresh(env, name, alias, cached, now).finally(() => inflight.delete(key))
+    inflight.set(key, pending)
+  }
+  return pending
+}
+
+async function refresh(env: Env, name: string, alias: string, cached: AliasEntry | undefined, now: number): Promise<ServingModel | null> {
+  const key = aliasKey(name, alias)
+  const current = await env.ALIASES.get(key)
+  const version = current === null ? null : Number(current)
+  if (version === null) {
+    aliases.set(key, { version, checkedAt: now, model: null })
+    return null
+  }
+  if (cached && cached.version === version) {
+    cached.checkedAt = now
+    return cached.model
+  }
+  try {
+    const model = await build(env, name, version)
+    aliases.set(key, { version, checkedAt: now, model })
+    return model
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    console.error(JSON.stringify({ event: 'model_load_failed', model: name, alias, version, kept: cached?.version ?? null, message }))
+    if (cached?.model) {
+      cached.checkedAt = now
+      return cached.model
+    }
+    throw new ApiError(503, 'model_unavailable', `${name}@${alias} (version ${version}) could not be loaded`)
+  }
+}
+
+async function build(env: Env, name: string, version: number): Promise<ServingModel> {
+  const manifest = await readManifest(env, name, version)
+  const file = manifest.files.fp32
+  const preference = configOf(env).engine
+  const engineKey = `${file.sha256}:${preference}`
+  let registry = engines.get(engineKey)
+  if (!registry) {
+    registry = engineRegistry(await readVerifiedBlob(env, file), preference)
+    // initialise before serving: a model no engine can run must not replace a working one
+    await registry.engine()
+    if (engines.size >= MAX_ENGINES) engines.delete(engines.keys().next().value as string)
+    engines.set(engineKey, registry)
+  }
+  return { manifest, engines: registry }
+}
+
+export async function readManifest(env: Env, name: string, version: number): Promise<ModelManifest> {
+  const key = manifestKey(name, version)
+  const hit = manifests.get(key)
+  if (hit) return hit
+  // validated by the admin publish path before it was written; KV is not writable otherwise
+  const manifest = await env.ALIASES.get<ModelManifest>(key, 'json')
+  if (!manifest) throw new Error(`manifest ${key} is missing`)
+  manifests.set(key, manifest)
+  return manifest
+}
+
+async function readVerifiedBlob(env: Env, file: ArtifactFile): Promise<Uint8Array> {
+  const object = await env.MODELS.get(file.key)
+  if (!object) throw new Error(`blob ${file.key} is missing`)
+  const bytes = new Uint8Array(await object.arrayBuffer())
+  if (bytes.length !== file.size) throw new Error(`blob ${file.key} has ${bytes.length} bytes, manifest says ${file.size}`)
+  const sha = await sha256Hex(bytes)
+  if (sha !== file.sha256) throw new Error(`blob ${file.key} hashes to ${sha}, manifest says ${file.sha256}`)
+  return bytes
+}

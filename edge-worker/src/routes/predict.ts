@@ -1,0 +1,57 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { flightInstanceSchema, fromInstance } from '@tarmac/sdk/features'
+import { predictFlights } from '../inference.ts'
+import { checkBatchSize, createRouter, errors, modelName, pick } from './router.ts'
+
+const predictRequest = z
+  .object({ instances: z.array(flightInstanceSchema).min(1, 'at least one instance is required') })
+  .openapi('PredictRequest', {
+    example: { instances: [{ origin: 'JFK', destination: 'LAX', departure: '2026-05-01T08:30:00', distance: 2475 }] },
+  })
+
+const predictResponse = z
+  .object({
+    model: z.object({ name: z.string(), version: z.number().int(), alias: z.string() }),
+    engine: z.string(),
+    predictions: z.array(z.object({ id: z.string(), probability: z.number(), delayed: z.boolean() })),
+  })
+  .openapi('PredictResponse')
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/models/{name}/predict',
+  summary: 'Delay probability of a batch of flights',
+  description: 'The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary.',
+  request: {
+    params: z.object({ name: modelName }),
+    body: { content: { 'application/json': { schema: predictRequest } }, required: true },
+  },
+  responses: {
+    200: { description: 'One prediction per instance, in order', content: { 'application/json': { schema: predictResponse } } },
+    ...pick(errors, [400, 401, 404, 413, 429, 503]),
+  },
+})
+
+export const predictRoutes = createRouter().openapi(route, async (c) => {
+  const startedAt = Date.now()
+  const { instances } = c.req.valid('json')
+  checkBatchSize(c.env, instances.length, 'instances')
+  const result = await predictFlights(c.env, c.executionCtx, {
+    name: c.req.valid('param').name,
+    flights: instances.map(fromInstance),
+    requestKey: c.get('requestKey'),
+    startedAt,
+  })
+  return c.json(
+    {
+      model: result.model,
+      engine: result.engine,
+      predictions: result.ids.map((id, i) => ({
+        id,
+        probability: result.probabilities[i],
+        delayed: result.probabilities[i] >= result.threshold,
+      })),
+    },
+    200,
+  )
+})

@@ -1,0 +1,97 @@
+import { inArray, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { database } from '../db/client.ts'
+import { predictions, profileCounts } from '../db/schema.ts'
+import { readManifest } from '../models/loader.ts'
+import { hourBucket, type PredictionEvent, predictionEventSchema } from './events.ts'
+import { type BinCount, countEvents, edgeProfileSpec, ROWS_FEATURE } from './profile.ts'
+
+/** D1 binds at most 100 parameters per statement. */
+const MAX_PARAMS = 100
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/**
+ * Merges a batch of prediction events into D1 exactly once. Events already stored are skipped; the rest
+ * are inserted together with their profile counts in ONE D1 batch (a transaction). The predictions
+ * primary key is the event id, so if a concurrent delivery stored an event in the meantime the insert
+ * fails, the transaction rolls back, and the retried batch skips it: no event is ever counted twice.
+ */
+export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const fresh = new Map<string, PredictionEvent>()
+  for (const message of batch.messages) {
+    const parsed = predictionEventSchema.safeParse(message.body)
+    if (parsed.success) fresh.set(parsed.data.eventId, parsed.data)
+    // a malformed event would fail on every retry: drop it loudly instead
+    else console.error(JSON.stringify({ event: 'telemetry_rejected', messageId: message.id, issues: parsed.error.issues.slice(0, 3) }))
+  }
+  if (fresh.size === 0) return
+  const db = database(env.DB)
+  for (const ids of chunks([...fresh.keys()], MAX_PARAMS)) {
+    const seen = await db.select({ id: predictions.eventId }).from(predictions).where(inArray(predictions.eventId, ids))
+    for (const { id } of seen) fresh.delete(id)
+  }
+  if (fresh.size === 0) return
+
+  const events = [...fresh.values()]
+  const statements: BatchItem<'sqlite'>[] = []
+  const predictionRows = events.map((e) => ({
+    eventId: e.eventId,
+    predictionId: e.predictionId,
+    role: e.role,
+    source: e.source,
+    engine: e.engine,
+    model: e.model,
+    version: e.version,
+    probability: e.probability,
+    hour: hourBucket(e.at),
+    createdAt: e.at,
+  }))
+  for (const rows of chunks(predictionRows, Math.floor(MAX_PARAMS / 10))) statements.push(db.insert(predictions).values(rows))
+
+  const countRows = (await Promise.all([...groupByProfile(events)].map(([, group]) => profileRows(env, group)))).flat()
+  for (const rows of chunks(countRows, Math.floor(MAX_PARAMS / 6))) {
+    statements.push(
+      db
+        .insert(profileCounts)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [profileCounts.model, profileCounts.version, profileCounts.hour, profileCounts.feature, profileCounts.bin],
+          set: { count: sql`${profileCounts.count} + excluded.count` },
+        }),
+    )
+  }
+  await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+}
+
+function groupByProfile(events: readonly PredictionEvent[]): Map<string, PredictionEvent[]> {
+  const groups = new Map<string, PredictionEvent[]>()
+  for (const e of events) {
+    const key = `${e.model}\u0000${e.version}\u0000${hourBucket(e.at)}`
+    const group = groups.get(key)
+    if (group) group.push(e)
+    else groups.set(key, [e])
+  }
+  return groups
+}
+
+async function profileRows(env: Env, group: PredictionEvent[]) {
+  const { model, version, at } = group[0]
+  const hour = hourBucket(at)
+  let counts: BinCount[]
+  try {
+    const manifest = await readManifest(env, model, version)
+    counts = countEvents(edgeProfileSpec(manifest.referenceProfile), group)
+  } catch (error) {
+    // e.g. a browser reporting a version this edge never published: keep the row count, skip the bins
+    console.error(
+      JSON.stringify({ event: 'profile_unavailable', model, version, message: error instanceof Error ? error.message : String(error) }),
+    )
+    counts = [{ feature: ROWS_FEATURE, bin: 0, count: group.length }]
+  }
+  return counts.map((c) => ({ model, version, hour, ...c }))
+}

@@ -1,0 +1,51 @@
+import { departureParts, type Flight } from '@tarmac/sdk/features'
+import { z } from 'zod'
+
+/**
+ * One prediction as the queue carries it: what the profiles and the feedback join need, no personal
+ * data (the request key is a truncated hash, the flight is reduced to route, calendar and distance).
+ */
+export const predictionEventSchema = z.object({
+  /** unique per event; the consumer's idempotency key */
+  eventId: z.string().min(1).max(128),
+  predictionId: z.string().min(1).max(128),
+  role: z.enum(['served', 'shadow']),
+  source: z.enum(['edge', 'browser']),
+  engine: z.string().min(1).max(32),
+  model: z.string().min(1).max(63),
+  version: z.number().int().positive(),
+  at: z.number().int().nonnegative(),
+  latencyMs: z.number().nonnegative(),
+  probability: z.number().min(0).max(1),
+  features: z.object({
+    origin: z.string(),
+    destination: z.string(),
+    departure_hour: z.number().int().min(0).max(23),
+    day_of_week: z.number().int().min(0).max(6),
+    distance: z.number(),
+  }),
+  keyHash: z.string().max(64),
+})
+export type PredictionEvent = z.infer<typeof predictionEventSchema>
+export type RawFeatures = PredictionEvent['features']
+
+export function rawFeatures(f: Flight): RawFeatures {
+  const parts = departureParts(f.departureMs)
+  return { origin: f.origin, destination: f.destination, departure_hour: parts.hour, day_of_week: parts.dayOfWeek, distance: f.distance }
+}
+
+/** Hour bucket 'YYYY-MM-DDTHH' (UTC) of an epoch-ms instant. */
+export function hourBucket(at: number): string {
+  return new Date(at).toISOString().slice(0, 13)
+}
+
+/** Queue sendBatch accepts at most 100 messages per call. */
+const QUEUE_BATCH = 100
+
+export async function enqueue(queue: Queue, events: readonly PredictionEvent[]): Promise<void> {
+  const sends: Promise<unknown>[] = []
+  for (let i = 0; i < events.length; i += QUEUE_BATCH) {
+    sends.push(queue.sendBatch(events.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' as const }))))
+  }
+  await Promise.all(sends)
+}

@@ -1,0 +1,50 @@
+import { SELF } from 'cloudflare:test'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { instances, KEY_A, type ModelFixture, makeModel, postJson, publish, reference } from './fixtures.ts'
+
+let model: ModelFixture
+
+beforeAll(async () => {
+  model = await makeModel('predict-model', 1, 101)
+  await publish(model)
+})
+
+describe('POST /v1/models/{name}/predict', () => {
+  it('answers a single instance with the TS evaluator result', async () => {
+    const rows = instances(1, 1)
+    const res = await postJson('/v1/models/predict-model/predict', { instances: rows })
+    expect(res.status).toBe(200)
+    const body = await res.json<{
+      model: { name: string; version: number }
+      engine: string
+      predictions: { id: string; probability: number; delayed: boolean }[]
+    }>()
+    expect(body.model).toMatchObject({ name: 'predict-model', version: 1 })
+    expect(body.engine).toBe('ts')
+    expect(body.predictions).toHaveLength(1)
+    expect(body.predictions[0].probability).toBeCloseTo(reference(model, rows)[0], 6)
+  })
+
+  it('answers a batch in order, equal to the TS evaluator on the same encoded rows', async () => {
+    const rows = instances(200, 2)
+    const res = await postJson('/v1/models/predict-model/predict', { instances: rows })
+    expect(res.status).toBe(200)
+    const body = await res.json<{ predictions: { id: string; probability: number; delayed: boolean }[] }>()
+    const expected = reference(model, rows)
+    expect(body.predictions.map((p) => p.probability)).toEqual(Array.from(expected))
+    expect(body.predictions.every((p, i) => p.delayed === expected[i] >= 0.5)).toBe(true)
+    expect(new Set(body.predictions.map((p) => p.id)).size).toBe(200)
+  })
+})
+
+describe('GET /v1/models/{name}', () => {
+  it('summarises the manifest without the encoder tables', async () => {
+    const res = await SELF.fetch('https://edge.test/v1/models/predict-model', { headers: KEY_A })
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    const body = JSON.parse(text)
+    expect(body).toMatchObject({ name: 'predict-model', version: 1, aliases: { champion: 1 }, engine: 'ts' })
+    expect(body.encoder.airports).toBe(model.manifest.encoder.airports.length)
+    expect(text.length).toBeLessThan(4000)
+  })
+})

@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander'
+import { registerDataCommands } from './data.ts'
+import { registerTrainCommand } from './train.ts'
+
+const program = new Command('tarmac')
+  .description('Train, track, version, export and monitor small models for the edge and the browser')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+
+registerDataCommands(program)
+registerTrainCommand(program)
+
+/** Mistakes the user can fix print one line and exit 2; anything else is a bug and says so. */
+function exitOn(error: unknown): never {
+  if (error instanceof CommanderError) process.exit(error.exitCode)
+  const name = error instanceof Error ? error.name : ''
+  // a user's mistake or a registry refusal (exit 2), a failed pipeline step (exit 1): each explained in one line
+  const userError = name === 'UserInputError' || name === 'TarmacError'
+  const known = userError || name === 'StepFailedError'
+  const message = error instanceof Error ? error.message : String(error)
+  process.stderr.write(`tarmac: ${known ? '' : 'internal error: '}${message}\n`)
+  if (process.env.TARMAC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`)
+  process.exit(userError ? 2 : 1)
+}
+
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  exitOn(error)
+}

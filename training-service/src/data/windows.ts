@@ -1,0 +1,37 @@
+import { z } from 'zod'
+
+/** A half-open time range [from, to) of scheduled departures, as ISO dates. */
+export const windowSchema = z
+  .object({ from: z.iso.date(), to: z.iso.date() })
+  .refine((w) => w.from < w.to, { message: 'from must be before to' })
+
+export const windowsSchema = z.object({
+  train: windowSchema,
+  validate: windowSchema,
+  replay: windowSchema,
+})
+export type TimeWindow = z.infer<typeof windowSchema>
+export type Windows = z.infer<typeof windowsSchema>
+export type WindowName = keyof Windows
+
+/** Train Jan–Feb, validate March, replay April–June as production traffic. */
+export const DEFAULT_WINDOWS: Windows = {
+  train: { from: '2001-01-01', to: '2001-03-01' },
+  validate: { from: '2001-03-01', to: '2001-04-01' },
+  replay: { from: '2001-04-01', to: '2001-07-01' },
+}
+
+export const WINDOW_NAMES: readonly WindowName[] = ['train', 'validate', 'replay']
+
+export function windowBounds(w: TimeWindow): [number, number] {
+  return [Date.parse(`${w.from}T00:00:00Z`), Date.parse(`${w.to}T00:00:00Z`)]
+}
+
+/** The window a departure falls in, or null when it is in none of them. */
+export function windowOf(windows: Windows, epochMs: number): WindowName | null {
+  for (const name of WINDOW_NAMES) {
+    const [from, to] = windowBounds(windows[name])
+    if (epochMs >= from && epochMs < to) return name
+  }
+  return null
+}

@@ -1,0 +1,259 @@
+import { fitReferenceProfileSpec, type Profile, profileFlights } from '@tarmac/sdk/drift'
+import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
+import { auc } from '@tarmac/sdk/metrics'
+import { createTsEvaluator } from '@tarmac/sdk/onnx'
+import { type LoadedDataset, loadDataset, sha256File } from '../data/dataset.ts'
+import type { Windows } from '../data/windows.ts'
+import { exportOnnx } from '../export/bundle.ts'
+import { checkParity, type ParityReport } from '../export/parity.ts'
+
+/** Rows every runtime is compared on; int8 vs fp32 quality is measured on the whole validation window. */
+const PARITY_SAMPLE_ROWS = 20_000
+
+import { createProgress } from '../progress.ts'
+import { originHourBaseline } from '../train/baseline.ts'
+import { type Evaluation, evaluatePredictions } from '../train/evaluate.ts'
+import { type Featurized, featurize, flightsOf, labelledIndex } from '../train/features.ts'
+import { expandSweep, runTrials, type SweepFile } from '../train/sweep.ts'
+import type { EpochRecord, TrialResult } from '../train/trainer.ts'
+import type { Step } from './runner.ts'
+
+export interface TrainSettings {
+  dataFile: string
+  windows: Windows
+  sweep: SweepFile
+  /** training-window rows the networks train on; null = all (`--full`) */
+  trainRows: number | null
+  seed: number
+  smoothing: number
+  folds: number
+  /** parallel trials; defaults to the number of cores */
+  concurrency?: number
+}
+
+export type Ingested = Pick<LoadedDataset, 'dataVersion' | 'sourceSha256' | 'counts' | 'quarantineFile'> & {
+  train: LoadedDataset['splits']['train']
+  validate: LoadedDataset['splits']['validate']
+}
+
+export interface TrainOutput {
+  trials: { config: TrialResult['config']; history: EpochRecord[]; bestEpoch: number; valAuc: number; seconds: number; backend: string }[]
+  best: number
+  net: TrialResult['net']
+  valPredictions: Float32Array
+}
+
+export interface ExportOutput {
+  fp32: Uint8Array
+  int8: Uint8Array
+  referenceProfile: Profile
+  /** µs per row of the TS evaluator on the int8 model, single-row calls */
+  latencyUs: number
+}
+
+export interface TrainHooks {
+  /** a trial finished: the caller records it as a child run */
+  onTrial?: (index: number, trial: TrainOutput['trials'][number]) => void
+}
+
+/** The training DAG: ingest → (baseline ‖ featurize) → train → evaluate → export → verify. */
+export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
+  const ingest: Step<Ingested> = {
+    name: 'ingest',
+    version: 1,
+    needs: [],
+    params: { windows: s.windows },
+    cache: true,
+    fingerprint: () => sha256File(s.dataFile),
+    async run(_inputs, log) {
+      const ds = await loadDataset(s.dataFile, { windows: s.windows, progress: createProgress('  ingest') })
+      log(`${ds.counts.valid.toLocaleString('en-US')} valid rows, ${ds.counts.quarantined} quarantined, data version ${ds.dataVersion}`)
+      const { dataVersion, sourceSha256, counts, quarantineFile } = ds
+      return { dataVersion, sourceSha256, counts, quarantineFile, train: ds.splits.train, validate: ds.splits.validate }
+    },
+  }
+  const baseline: Step<{ auc: number; rows: number }> = {
+    name: 'baseline',
+    version: 1,
+    needs: ['ingest'],
+    params: null,
+    cache: true,
+    async run(inputs, log) {
+      const data = inputs.ingest as Ingested
+      const b = originHourBaseline(data.train, data.validate)
+      const value = auc(b.labels, b.scores)
+      log(`origin × departure-hour delay rate: validation AUC ${value.toFixed(4)}`)
+      return { auc: value, rows: b.labels.length }
+    },
+  }
+  const featurizeStep: Step<Featurized> = {
+    name: 'featurize',
+    version: 1,
+    needs: ['ingest'],
+    params: { trainRows: s.trainRows, seed: s.seed, smoothing: s.smoothing, folds: s.folds },
+    cache: true,
+    async run(inputs, log) {
+      const data = inputs.ingest as Ingested
+      const f = featurize(data.train, data.validate, { trainRows: s.trainRows, seed: s.seed, smoothing: s.smoothing, folds: s.folds })
+      log(
+        `encoder fitted on ${data.train.size.toLocaleString('en-US')} rows; ${f.train.rows.toLocaleString('en-US')} training rows, ${f.validate.rows.toLocaleString('en-US')} validation rows, ${f.spec.airports.length - 1} airports`,
+      )
+      return f
+    },
+  }
+  const train: Step<TrainOutput> = {
+    name: 'train',
+    version: 1,
+    needs: ['featurize'],
+    params: { sweep: expandSweep(s.sweep), concurrency: s.concurrency ?? null },
+    cache: true,
+    async run(inputs, log) {
+      const f = inputs.featurize as Featurized
+      const configs = expandSweep(s.sweep)
+      const shape = { numericWidth: NUMERIC_FEATURES.length, vocab: f.spec.airports.length }
+      log(`${configs.length} trials on up to ${s.concurrency ?? 'all'} cores`)
+      const results = await runTrials(
+        configs.map((config, index) => ({ index, config, shape, train: f.train, validate: f.validate })),
+        (i, e) =>
+          log(
+            `trial ${i + 1}/${configs.length} ${configs[i].family} epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val AUC ${e.valAuc.toFixed(4)} (${e.seconds.toFixed(1)}s)`,
+          ),
+        s.concurrency,
+      )
+      const trials = results.map((r, i) => {
+        const trial = {
+          config: r.config,
+          history: r.history,
+          bestEpoch: r.bestEpoch,
+          valAuc: auc(f.validate.labels, r.valPredictions),
+          seconds: r.seconds,
+          backend: r.backend,
+        }
+        hooks.onTrial?.(i, trial)
+        return trial
+      })
+      const best = trials.reduce((b, t, i) => (t.valAuc > trials[b].valAuc ? i : b), 0)
+      log(`best: trial ${best + 1} (${trials[best].config.family}) val AUC ${trials[best].valAuc.toFixed(4)}`)
+      return { trials, best, net: results[best].net, valPredictions: results[best].valPredictions }
+    },
+  }
+  const evaluate: Step<Evaluation> = {
+    name: 'evaluate',
+    version: 1,
+    needs: ['ingest', 'featurize', 'train'],
+    params: null,
+    cache: true,
+    async run(inputs, log) {
+      const data = inputs.ingest as Ingested
+      const f = inputs.featurize as Featurized
+      const t = inputs.train as TrainOutput
+      const e = evaluatePredictions(data.validate, f.validate.labels, t.valPredictions)
+      log(
+        `AUC ${e.auc.toFixed(4)}, log loss ${e.logLoss.toFixed(4)}, Brier ${e.brier.toFixed(4)}, ECE ${e.ece.toFixed(4)}, threshold ${e.threshold.toFixed(3)} (F1 ${e.f1.toFixed(3)})`,
+      )
+      return e
+    },
+  }
+  const exportStep: Step<ExportOutput> = {
+    name: 'export',
+    version: 1,
+    needs: ['ingest', 'featurize', 'train'],
+    params: null,
+    cache: true,
+    async run(inputs, log) {
+      const data = inputs.ingest as Ingested
+      const t = inputs.train as TrainOutput
+      const models = exportOnnx(t.net, { producer: 'tarmac', data_version: data.dataVersion })
+      // The reference is the validation window as the model will be served: out of sample, served encoding.
+      const validateFlights = flightsOf(data.validate, labelledIndex(data.validate))
+      const spec = fitReferenceProfileSpec(validateFlights, t.valPredictions)
+      const referenceProfile = profileFlights(validateFlights, t.valPredictions, spec)
+      const latencyUs = singleRowLatencyUs(models.int8, inputs.featurize as Featurized)
+      log(
+        `model.onnx ${models.fp32.byteLength} bytes, model.int8.onnx ${models.int8.byteLength} bytes (${((100 * models.int8.byteLength) / models.fp32.byteLength).toFixed(0)}%), ${latencyUs.toFixed(1)} µs/row`,
+      )
+      return { ...models, referenceProfile, latencyUs }
+    },
+  }
+  const verify: Step<ParityReport> = {
+    name: 'verify',
+    version: 1,
+    needs: ['featurize', 'train', 'export'],
+    params: null,
+    cache: true,
+    async run(inputs, log) {
+      const f = inputs.featurize as Featurized
+      const t = inputs.train as TrainOutput
+      const x = inputs.export as ExportOutput
+      const report = await checkParity(x.fp32, x.int8, f.validate, t.valPredictions, f.validate.labels, PARITY_SAMPLE_ROWS)
+      log(
+        `fp32 max |Δ| vs TF.js: ort-node ${report.fp32.ort_node.toExponential(1)}, ort-web ${report.fp32.ort_web.toExponential(1)}, ts ${report.fp32.ts.toExponential(1)}; int8 vs fp32 ${report.int8VsFp32.toFixed(4)}, AUC ${report.aucFp32.toFixed(4)} → ${report.aucInt8.toFixed(4)}`,
+      )
+      if (!report.passed) throw new Error(`parity check failed: ${report.failures.join('; ')}`)
+      return report
+    },
+  }
+  return [ingest, baseline, featurizeStep, train, evaluate, exportStep, verify]
+}
+
+/** Median µs of one single-row prediction with the pure-TS evaluator: the latency the edge's fast path pays. */
+function singleRowLatencyUs(model: Uint8Array, f: Featurized): number {
+  const evaluator = createTsEvaluator(model)
+  const w = f.validate.width
+  const times: number[] = []
+  for (let r = 0; r < 2000; r++) {
+    const row = r % f.validate.rows
+    const inputs = {
+      numeric: f.validate.numeric.subarray(row * w, row * w + w),
+      origin: f.validate.origin.subarray(row, row + 1),
+      destination: f.validate.destination.subarray(row, row + 1),
+    }
+    const start = performance.now()
+    evaluator.run(inputs, 1)
+    times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  return times[times.length >> 1] * 1000
+}
+
+export interface TrainResults {
+  ingest: Ingested
+  baseline: { auc: number; rows: number }
+  train: TrainOutput
+  evaluate: Evaluation
+  export: ExportOutput
+  verify: ParityReport
+}
+
+/** The final numbers of a training run: logged on the run and snapshotted on the model version (gates read them). */
+export function summaryMetrics(r: Pick<TrainResults, 'baseline' | 'evaluate' | 'export' | 'verify'>): Record<string, number> {
+  const e = r.evaluate
+  return {
+    val_auc: e.auc,
+    val_log_loss: e.logLoss,
+    val_brier: e.brier,
+    val_ece: e.ece,
+    val_accuracy: e.accuracy,
+    val_f1: e.f1,
+    threshold: e.threshold,
+    baseline_auc: r.baseline.auc,
+    fp32_size_bytes: r.export.fp32.byteLength,
+    int8_size_bytes: r.export.int8.byteLength,
+    int8_val_auc: r.verify.aucInt8,
+    latency_us: r.export.latencyUs,
+  }
+}
+
+export function parityMetrics(p: ParityReport): Record<string, number> {
+  return {
+    fp32_max_abs_diff_ort_node: p.fp32.ort_node,
+    fp32_max_abs_diff_ort_web: p.fp32.ort_web,
+    fp32_max_abs_diff_ts: p.fp32.ts,
+    int8_max_abs_diff_ort_web: p.int8Runtimes.ort_web,
+    int8_max_abs_diff_ts: p.int8Runtimes.ts,
+    int8_max_abs_diff_vs_fp32: p.int8VsFp32,
+    auc_fp32: p.aucFp32,
+    auc_int8: p.aucInt8,
+    rows: p.rows,
+  }
+}

@@ -1,0 +1,19 @@
+/** Error codes the CLI maps to exit codes and the HTTP API maps to statuses. */
+export type TarmacErrorCode = 'not_found' | 'invalid_argument' | 'gate_failed' | 'conflict'
+
+export class TarmacError extends Error {
+  override readonly name = 'TarmacError'
+
+  constructor(
+    readonly code: TarmacErrorCode,
+    message: string,
+    /** the offending input, for invalid_argument */
+    readonly field?: string,
+    /** structured context, e.g. the gate results of a refused promotion */
+    readonly details?: unknown,
+  ) {
+    super(message)
+  }
+}
+
+export const invalidArgument = (field: string, message: string) => new TarmacError('invalid_argument', `${field}: ${message}`, field)

@@ -1,0 +1,5 @@
+export * from './artifact-store.ts'
+export * from './experiments.ts'
+export * from './logging.ts'
+export * from './queries.ts'
+export { type FinalStatus, finishRun, type StartRunInput, startRun } from './runs.ts'
