@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander'
 import { registerDataCommands } from './data.ts'
+import { registerModelsCommand } from './models.ts'
+import { registerRunsCommand } from './runs.ts'
+import { registerServeCommand } from './serve.ts'
 import { registerTrainCommand } from './train.ts'
 
 const program = new Command('tarmac')
@@ -10,11 +13,17 @@ const program = new Command('tarmac')
 
 registerDataCommands(program)
 registerTrainCommand(program)
+registerRunsCommand(program)
+registerModelsCommand(program)
+registerServeCommand(program)
 
 /** Mistakes the user can fix print one line and exit 2; anything else is a bug and says so. */
 function exitOn(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode)
-  const name = error instanceof Error ? error.name : ''
+  // a step that failed on the user's input is the user's mistake, reported as such
+  const cause = error instanceof Error && error.name === 'StepFailedError' ? error.cause : undefined
+  const name =
+    cause instanceof Error && ['UserInputError', 'TarmacError'].includes(cause.name) ? cause.name : error instanceof Error ? error.name : ''
   // a user's mistake or a registry refusal (exit 2), a failed pipeline step (exit 1): each explained in one line
   const userError = name === 'UserInputError' || name === 'TarmacError'
   const known = userError || name === 'StepFailedError'

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import type { Command } from 'commander'
-import { defaultDataPath } from '../data/source.ts'
+import { defaultDataPath, describeSource } from '../data/source.ts'
 import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
 import { registerExport } from '../pipeline/register.ts'
@@ -62,8 +62,11 @@ export function registerTrainCommand(program: Command): void {
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: TrainFlags) => {
       const windows = await readWindowsOption(flags.windows)
-      const sweep = flags.sweep ? await readJsonFile(flags.sweep, sweepSchema) : DEFAULT_SWEEP
-      if (flags.epochs) sweep.base = { ...sweep.base, epochs: positiveInt('--epochs', flags.epochs) }
+      let sweep = flags.sweep ? await readJsonFile(flags.sweep, sweepSchema) : DEFAULT_SWEEP
+      if (flags.epochs) {
+        const epochs = positiveInt('--epochs', flags.epochs)
+        sweep = { ...sweep, base: { ...sweep.base, epochs }, trials: (sweep.trials ?? []).map((t) => ({ ...t, epochs })) }
+      }
       const seed = Number(flags.seed)
       if (!Number.isInteger(seed) || seed < 0) throw new UserInputError(`--seed must be a non-negative whole number, got "${flags.seed}"`)
       const settings = {
@@ -76,6 +79,7 @@ export function registerTrainCommand(program: Command): void {
         folds: 5,
         concurrency: flags.concurrency ? positiveInt('--concurrency', flags.concurrency) : availableParallelism(),
       }
+      await describeSource(settings.dataFile)
       const home = openHome(flags.home)
       const log = (line: string) => process.stderr.write(`${line}\n`)
       const run = startRun(home.db, {

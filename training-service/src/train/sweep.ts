@@ -5,15 +5,20 @@ import { type TrialConfig, trialConfigSchema } from './family.ts'
 import type { NetworkShape } from './network.ts'
 import type { EncodedSplit, EpochRecord, TrialResult } from './trainer.ts'
 
-/** A sweep file: explicit trials, and/or a grid expanded as the cartesian product over `base`. */
+const partialTrial = z.record(z.string(), z.unknown())
+
+/**
+ * A sweep file: explicit trials, and/or a grid expanded as the cartesian product over `base`. Trials are
+ * validated after merging with the base, so an error names the trial it is in.
+ */
 export const sweepSchema = z
   .object({
-    base: trialConfigSchema.partial().default({}),
-    trials: z.array(trialConfigSchema.partial()).default([]),
+    base: partialTrial.default({}),
+    trials: z.array(partialTrial).default([]),
     grid: z.record(z.string(), z.array(z.unknown()).min(1, 'a grid axis needs at least one value')).default({}),
   })
   .strict()
-export type SweepFile = z.infer<typeof sweepSchema>
+export type SweepFile = z.input<typeof sweepSchema>
 
 export const DEFAULT_SWEEP: SweepFile = {
   base: { epochs: 3, batchSize: 1024 },
@@ -28,12 +33,13 @@ export const DEFAULT_SWEEP: SweepFile = {
 
 /** Expands a sweep into validated trial configs; a bad value names the trial and the field. */
 export function expandSweep(sweep: SweepFile): TrialConfig[] {
-  const raw: Record<string, unknown>[] = sweep.trials.map((t) => ({ ...sweep.base, ...t }))
-  const axes = Object.entries(sweep.grid)
+  const base = sweep.base ?? {}
+  const raw: Record<string, unknown>[] = (sweep.trials ?? []).map((t) => ({ ...base, ...t }))
+  const axes = Object.entries(sweep.grid ?? {})
   if (axes.length > 0) {
     let combos: Record<string, unknown>[] = [{}]
     for (const [field, values] of axes) combos = combos.flatMap((c) => values.map((v) => ({ ...c, [field]: v })))
-    raw.push(...combos.map((c) => ({ ...sweep.base, ...c })))
+    raw.push(...combos.map((c) => ({ ...base, ...c })))
   }
   if (raw.length === 0) throw new Error('the sweep has no trials: give "trials" or a "grid"')
   return raw.map((t, i) => {

@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { manifestSchema } from '@tarmac/sdk/manifest'
+import * as ort from 'onnxruntime-node'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { writeSampleCsv } from '../../test/flights-sample.ts'
+
+const root = fileURLToPath(new URL('../../..', import.meta.url))
+let home: string
+let dataFile: string
+let windowsFile: string
+
+function tarmac(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, 'training-service/bin/tarmac.mjs'), ...args], {
+    cwd: root,
+    env: { ...process.env, TARMAC_HOME: home },
+    encoding: 'utf8',
+    timeout: 240_000,
+  })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) }
+}
+
+let sweepFile: string
+const small = () => [
+  'train',
+  '--data',
+  dataFile,
+  '--windows',
+  windowsFile,
+  '--sweep',
+  sweepFile,
+  '--rows',
+  '20000',
+  '--concurrency',
+  '2',
+  '--json',
+]
+
+beforeAll(async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tarmac-train-'))
+  home = path.join(dir, 'home')
+  dataFile = path.join(dir, 'flights.csv')
+  windowsFile = path.join(dir, 'windows.json')
+  sweepFile = path.join(dir, 'sweep.json')
+  await writeFile(
+    sweepFile,
+    JSON.stringify({ base: { family: 'mlp', learningRate: 0.01, batchSize: 512 }, grid: { hidden: [[16], [32, 16]] } }),
+  )
+  // Real rows: the first ~4 days of January to train on, ~half a day of early March to validate on.
+  await writeSampleCsv(dataFile, [
+    [0, 60_000],
+    [1_000_000, 1_008_000],
+  ])
+  await writeFile(
+    windowsFile,
+    JSON.stringify({
+      train: { from: '2001-01-01', to: '2001-01-06' },
+      validate: { from: '2001-03-01', to: '2001-04-01' },
+      replay: { from: '2001-04-01', to: '2001-07-01' },
+    }),
+  )
+}, 60_000)
+
+describe('tarmac train', () => {
+  it('trains, verifies and registers; a second run is fully cached; a new hyperparameter re-runs train onwards', async () => {
+    const first = tarmac(...small(), '--epochs', '4')
+    expect(first.stderr).not.toMatch(/internal error/)
+    expect(first.status).toBe(0)
+    const a = first.json()
+    expect(a.version).toBe(1)
+    expect(a.steps.map((s: { status: string }) => s.status)).toEqual(Array(8).fill('ran'))
+    expect(a.metrics.val_auc).toBeGreaterThan(a.metrics.baseline_auc)
+    expect(first.stderr).toMatch(/trial 2\/2 mlp epoch 4/)
+
+    const again = tarmac(...small(), '--epochs', '4').json()
+    expect(again.version).toBe(1)
+    expect(again.steps.map((s: { status: string }) => s.status)).toEqual(Array(8).fill('cached'))
+
+    const changed = tarmac(...small(), '--epochs', '5').json()
+    expect(Object.fromEntries(changed.steps.map((s: { name: string; status: string }) => [s.name, s.status]))).toEqual({
+      ingest: 'cached',
+      baseline: 'cached',
+      featurize: 'cached',
+      train: 'ran',
+      evaluate: 'ran',
+      export: 'ran',
+      verify: 'ran',
+      register: 'ran',
+    })
+    expect(changed.version).toBe(2)
+
+    // The registered artifacts: a valid manifest naming blobs whose bytes match, loadable by an independent runtime.
+    const manifest = manifestSchema.parse(
+      JSON.parse(await readFile(path.join(home, 'artifacts/models/flight-delay/2/manifest.json'), 'utf8')),
+    )
+    expect(manifest.version).toBe(2)
+    for (const file of [manifest.files.fp32, manifest.files.int8]) {
+      const bytes = await readFile(path.join(home, 'artifacts', file.key))
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256)
+      expect(bytes.byteLength).toBe(file.size)
+      const session = await ort.InferenceSession.create(bytes)
+      expect(session.inputNames).toEqual(manifest.inputs.map((i) => i.name))
+      await session.release()
+    }
+    expect(manifest.files.int8.size).toBeLessThan(manifest.files.fp32.size / 2)
+    expect(manifest.parity.fp32_max_abs_diff_ort_node).toBeLessThanOrEqual(1e-5)
+  }, 600_000)
+
+  it('refuses bad input with one line and exit code 2', () => {
+    const cases: [string[], RegExp][] = [
+      [['train', '--epochs', '-3'], /--epochs must be a positive whole number/],
+      [['train', '--data', '/nonexistent/flights.csv'], /flights\.csv: no such file/],
+      [['train', '--sweep', windowsFile], /windows\.json: (train|base|\(root\))/],
+    ]
+    for (const [args, message] of cases) {
+      const r = tarmac(...args)
+      expect(r.status, args.join(' ')).toBe(2)
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(message)
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+    }
+  }, 120_000)
+})
