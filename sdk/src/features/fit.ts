@@ -8,6 +8,11 @@ export interface FitOptions {
   minAirportCount?: number
   /** folds of the out-of-fold encoding of the training rows */
   folds?: number
+  /**
+   * cells seen fewer times are left out of the spec (they fall back to their parent's rate): keeps the
+   * manifest small. Training lookups drop them too, so the model never learns from a cell serving lacks.
+   */
+  minCellCount?: number
 }
 
 export interface FittedEncoder {
@@ -34,6 +39,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   const smoothing = options.smoothing ?? 20
   const folds = options.folds ?? 5
   const minAirportCount = options.minAirportCount ?? 50
+  const minCellCount = options.minCellCount ?? 5
   if (flights.length === 0) throw new Error('cannot fit an encoder on an empty training window')
   const totals = Object.fromEntries(CELL_NAMES.map((c) => [c, new Map<string, Int32Array>()])) as Record<CellName, Map<string, Int32Array>>
   const airportCounts = new Map<string, number>()
@@ -73,7 +79,9 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   const cells = {} as Record<CellName, Record<string, CellStat>>
   for (const cell of CELL_NAMES) {
     const out: Record<string, CellStat> = {}
-    for (const [key, acc] of [...totals[cell].entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) out[key] = [acc[0], acc[1]]
+    for (const [key, acc] of [...totals[cell].entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      if (acc[1] >= minCellCount) out[key] = [acc[0], acc[1]]
+    }
     cells[cell] = out
   }
   const airports = [
@@ -93,6 +101,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   }
   const lookup: CellLookup = (cell, key, row) => {
     const acc = totals[cell].get(key)
+    if (acc && acc[1] < minCellCount) return undefined
     if (!acc || row >= rowKeys.length || rowKeys[row][cell] !== key) return acc ? [acc[0], acc[1]] : undefined
     const fold = foldOf(row, folds)
     return [acc[0] - acc[2 + 2 * fold], acc[1] - acc[3 + 2 * fold]]
