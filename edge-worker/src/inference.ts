@@ -14,6 +14,8 @@ export interface PredictRequest {
   requestKey: string
   /** when the request arrived (ms), for the latency the telemetry reports */
   startedAt: number
+  /** the replayed clock (ms) telemetry is dated by; now when absent */
+  eventTime?: number
 }
 
 export interface PredictResult {
@@ -72,8 +74,9 @@ function events(
   engine: string,
   role: PredictionEvent['role'],
 ): PredictionEvent[] {
-  const at = Date.now()
-  const latencyMs = at - req.startedAt
+  const now = Date.now()
+  const at = req.eventTime ?? now
+  const latencyMs = now - req.startedAt
   return req.flights.map((f, i) => ({
     eventId: role === 'served' ? ids[i] : `${ids[i]}:shadow`,
     predictionId: ids[i],

@@ -38,3 +38,22 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   if (!success) throw new ApiError(429, 'rate_limited', 'too many requests for this caller; retry in a minute')
   await next()
 })
+
+/**
+ * A replay of historical traffic dates its telemetry by the replayed clock (`X-Tarmac-Event-Time`), so drift
+ * is measured per replayed hour. Only an admin may do that: `X-Tarmac-Admin-Key` must be the admin key.
+ */
+export async function replayEventTime(
+  header: string | undefined,
+  adminKey: string | undefined,
+  adminHash: string | undefined,
+): Promise<number | undefined> {
+  if (header === undefined) return undefined
+  if (!adminKey || !(await keyMatches(adminKey, adminHash))) {
+    throw new ApiError(401, 'unauthorized', 'X-Tarmac-Event-Time needs a valid X-Tarmac-Admin-Key', 'X-Tarmac-Event-Time')
+  }
+  const at = Date.parse(header)
+  if (Number.isNaN(at))
+    throw new ApiError(400, 'invalid_request', 'X-Tarmac-Event-Time must be an ISO 8601 date-time', 'X-Tarmac-Event-Time')
+  return at
+}

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { flightInstanceSchema, fromInstance } from '@tarmac/sdk/features'
+import { replayEventTime } from '../auth/middleware.ts'
 import { predictFlights } from '../inference.ts'
 import { checkBatchSize, createRouter, errors, modelName, pick } from './router.ts'
 
@@ -21,7 +22,8 @@ const route = createRoute({
   method: 'post',
   path: '/v1/models/{name}/predict',
   summary: 'Delay probability of a batch of flights',
-  description: 'The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary.',
+  description:
+    'The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary. A replay dates its telemetry with `X-Tarmac-Event-Time` (needs `X-Tarmac-Admin-Key`).',
   request: {
     params: z.object({ name: modelName }),
     body: { content: { 'application/json': { schema: predictRequest } }, required: true },
@@ -36,11 +38,13 @@ export const predictRoutes = createRouter().openapi(route, async (c) => {
   const startedAt = Date.now()
   const { instances } = c.req.valid('json')
   checkBatchSize(c.env, instances.length, 'instances')
+  const eventTime = await replayEventTime(c.req.header('X-Tarmac-Event-Time'), c.req.header('X-Tarmac-Admin-Key'), c.env.ADMIN_KEY_SHA256)
   const result = await predictFlights(c.env, c.executionCtx, {
     name: c.req.valid('param').name,
     flights: instances.map(fromInstance),
     requestKey: c.get('requestKey'),
     startedAt,
+    eventTime,
   })
   return c.json(
     {

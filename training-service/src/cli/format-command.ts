@@ -3,7 +3,7 @@ import { UserInputError } from '../errors.ts'
 import { type Home, openHome } from '../home.ts'
 import { emit } from './output.ts'
 
-/** The shape shared by the commands over the state folder: the same two options, the same open/print/close. */
+// The shape shared by the commands over the state folder: the same two options, the same open/print/close.
 
 export type CommonFlags = { home?: string; json?: boolean }
 

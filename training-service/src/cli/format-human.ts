@@ -9,18 +9,21 @@ export function clip(text: string, max: number): string {
 
 const NUMERIC = /^[-+]?[\d,]*\.?\d+$/
 
-export type TableOptions = { maxCell?: number; header?: boolean }
+type TableOptions = { maxCell?: number; header?: boolean }
 
 /**
  * Columns two spaces apart, the first row being the header unless `header` is false. A column whose
- * body holds only numbers (or nothing) is right-aligned so decimals line up.
+ * body holds only numbers (and blanks) is right-aligned so decimals line up.
  */
 export function table(rows: string[][], { maxCell = 40, header = true }: TableOptions = {}): string {
   const cells = rows.map((row) => row.map((cell) => clip(cell, maxCell)))
   const body = header ? cells.slice(1) : cells
   const columns = Math.max(...cells.map((row) => row.length))
   const widths = Array.from({ length: columns }, (_, i) => Math.max(...cells.map((row) => row[i]?.length ?? 0)))
-  const right = widths.map((_, i) => body.every((row) => [undefined, '', MISSING].includes(row[i]) || NUMERIC.test(row[i])))
+  const blank = (cell: string | undefined) => cell === undefined || cell === '' || cell === MISSING
+  const right = widths.map(
+    (_, i) => body.some((row) => NUMERIC.test(row[i] ?? '')) && body.every((row) => blank(row[i]) || NUMERIC.test(row[i])),
+  )
   return cells
     .map((row) =>
       row

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander'
 import { registerDataCommands } from './data.ts'
+import { registerDoctorCommand } from './doctor.ts'
 import { registerModelsCommand } from './models.ts'
+import { registerPublishCommands } from './publish.ts'
 import { registerRunsCommand } from './runs.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerTrainCommand } from './train.ts'
@@ -13,9 +15,11 @@ const program = new Command('tarmac')
 
 registerDataCommands(program)
 registerTrainCommand(program)
+registerPublishCommands(program)
 registerRunsCommand(program)
 registerModelsCommand(program)
 registerServeCommand(program)
+registerDoctorCommand(program)
 
 /** Mistakes the user can fix print one line and exit 2; anything else is a bug and says so. */
 function exitOn(error: unknown): never {

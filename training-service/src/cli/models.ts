@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { type Command, Option } from 'commander'
 import { aliasEventJson, versionJson } from '../api/to-json.ts'
 import type { Db } from '../db/open.ts'
 import { UserInputError } from '../errors.ts'
@@ -38,7 +38,8 @@ export function registerModelsCommand(program: Command): void {
   )
 
   aliasChange(
-    stateCommand(models, 'promote <name>', 'give a version an alias if it passes the promotion gates')
+    stateCommand(models, 'promote', 'give a version an alias if it passes the promotion gates')
+      .argument('<name>', 'registered model name')
       .argument('<version>', 'version number', positiveInt('version'))
       .option('--force', 'take the alias even if gates fail (needs --reason; recorded as an override)')
       .option('--min-auc-gain <x>', 'override the val_auc gain required over the current holder', nonNegative('--min-auc-gain'))
@@ -83,7 +84,7 @@ function aliasChange(command: Command): Command {
   return command
     .option('--alias <alias>', 'alias to move', DEFAULT_ALIAS)
     .option('--reason <text>', 'why, recorded in the alias history')
-    .option('--actor <name>', 'who, recorded in the alias history (default: $USER or "cli")', process.env.USER || 'cli')
+    .addOption(new Option('--actor <name>', 'who, recorded in the alias history').default(process.env.USER || 'cli', '$USER or "cli"'))
 }
 
 function showModel(db: Db, name: string) {
@@ -130,7 +131,7 @@ function historyTable(events: AliasEventJson[]): string {
       `${e.fromVersion ?? MISSING} → ${e.toVersion ?? MISSING}`,
       clip(e.actor, 10),
       e.forced ? 'forced' : '',
-      clip(e.reason, 28),
+      clip(e.reason, 26),
     ]),
   ])
 }

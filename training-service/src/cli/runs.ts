@@ -100,7 +100,7 @@ function runsTable(rows: RunRow[]): string {
         ...KEY_METRICS.map((key) => formatNumber(r.metrics[key])),
       ]),
     ],
-    { maxCell: 22 },
+    { maxCell: 20 },
   )
 }
 
