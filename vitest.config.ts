@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    projects: ['sdk', 'training-service', 'edge-worker', 'web-client'],
+    projects: ['sdk', 'training-service', 'edge-worker', 'web-client', 'infra'],
   },
 })

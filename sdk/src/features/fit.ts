@@ -39,7 +39,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   const smoothing = options.smoothing ?? 20
   const folds = options.folds ?? 5
   const minAirportCount = options.minAirportCount ?? 50
-  const minCellCount = options.minCellCount ?? 5
+  const minCellCount = options.minCellCount ?? 2
   if (flights.length === 0) throw new Error('cannot fit an encoder on an empty training window')
   const totals = Object.fromEntries(CELL_NAMES.map((c) => [c, new Map<string, Int32Array>()])) as Record<CellName, Map<string, Int32Array>>
   const airportCounts = new Map<string, number>()
