@@ -10,6 +10,7 @@ import { healthRoutes, registerDocs } from './routes/docs.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
 import { inferV2Routes } from './routes/infer-v2.ts'
 import { modelRoutes } from './routes/models.ts'
+import { monitoringRoutes } from './routes/monitoring.ts'
 import { predictRoutes } from './routes/predict.ts'
 import { telemetryRoutes } from './routes/telemetry.ts'
 
@@ -46,6 +47,7 @@ export function createApp() {
   app.route('/', feedbackRoutes)
   app.route('/', telemetryRoutes)
   app.route('/', adminRoutes)
+  app.route('/', monitoringRoutes)
   registerDocs(app)
   return app
 }

@@ -1,11 +1,33 @@
 import { database } from './db/client.ts'
 import { heartbeats } from './db/schema.ts'
+import { monitoringConfigOf } from './monitoring/config.ts'
+import { runMonitoring } from './monitoring/evaluate.ts'
+import { trailingWindow } from './monitoring/window.ts'
 
-/** Hourly cron: only a heartbeat until the monitoring jobs move here. Never throws (a failing cron retries noisily). */
+/**
+ * Hourly cron: a heartbeat, then monitoring over the last DRIFT_WINDOW_HOURS completed prediction hours.
+ * Never throws (a failing cron retries noisily); POST /admin/monitoring/run runs the same pass on demand.
+ */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
   try {
     await database(env.DB).insert(heartbeats).values({ cron: controller.cron, scheduledAt: controller.scheduledTime, ranAt: Date.now() })
   } catch (error) {
     console.error(JSON.stringify({ event: 'heartbeat_failed', message: error instanceof Error ? error.message : String(error) }))
+  }
+  try {
+    const window = trailingWindow(controller.scheduledTime, monitoringConfigOf(env).windowHours)
+    const run = await runMonitoring(env, window)
+    console.log(
+      JSON.stringify({
+        event: 'monitoring_run',
+        from: run.from,
+        to: run.to,
+        evaluated: run.evaluations.length,
+        skipped: run.skipped.length,
+        changes: run.changes.map((c) => ({ kind: c.kind, rule: c.alert.rule, model: c.alert.model, version: c.alert.version })),
+      }),
+    )
+  } catch (error) {
+    console.error(JSON.stringify({ event: 'monitoring_run_failed', message: error instanceof Error ? error.message : String(error) }))
   }
 }

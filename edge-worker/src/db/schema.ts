@@ -1,4 +1,5 @@
-import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /**
  * One row per prediction event (served or shadow, edge or browser). The primary key is the event id,
@@ -57,3 +58,71 @@ export const heartbeats = sqliteTable('heartbeats', {
   scheduledAt: integer('scheduled_at').notNull(),
   ranAt: integer('ran_at').notNull(),
 })
+
+/** Drift of one version over one window of prediction hours; re-running the window replaces the row. */
+export const driftReports = sqliteTable(
+  'drift_reports',
+  {
+    model: text('model').notNull(),
+    version: integer('version').notNull(),
+    /** epoch ms, whole hours: [windowStart, windowEnd) of prediction hour buckets */
+    windowStart: integer('window_start').notNull(),
+    windowEnd: integer('window_end').notNull(),
+    /** the SDK's DriftReport (driftReportSchema) */
+    report: text('report', { mode: 'json' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.model, t.version, t.windowStart, t.windowEnd] })],
+)
+
+/** Realized (labelled) and estimated (CBPE) performance plus serving health of one version over one window. */
+export const performance = sqliteTable(
+  'performance',
+  {
+    model: text('model').notNull(),
+    version: integer('version').notNull(),
+    windowStart: integer('window_start').notNull(),
+    windowEnd: integer('window_end').notNull(),
+    count: integer('count').notNull(),
+    labels: integer('labels').notNull(),
+    realizedAuc: real('realized_auc'),
+    logLoss: real('log_loss'),
+    ece: real('ece'),
+    estimatedAuc: real('estimated_auc'),
+    estimatedAccuracy: real('estimated_accuracy'),
+    latencyP50: real('latency_p50'),
+    latencyP99: real('latency_p99'),
+    /** null: the edge does not record failed predictions yet */
+    errorRate: real('error_rate'),
+    /** manifest.metrics.val_auc, the realized AUC's baseline */
+    baselineAuc: real('baseline_auc'),
+    /** calibration bins of the labelled predictions */
+    calibration: text('calibration', { mode: 'json' }),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.model, t.version, t.windowStart, t.windowEnd] })],
+)
+
+/** One row per (model, version, rule) episode: updated while firing, closed when the condition clears. */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    model: text('model').notNull(),
+    version: integer('version').notNull(),
+    rule: text('rule').notNull(),
+    status: text('status', { enum: ['firing', 'resolved'] }).notNull(),
+    firstFired: integer('first_fired').notNull(),
+    lastSeen: integer('last_seen').notNull(),
+    resolvedAt: integer('resolved_at'),
+    detail: text('detail', { mode: 'json' }).notNull(),
+    /** webhook delivery of the last change: null until attempted or when no webhook is configured */
+    notifiedAt: integer('notified_at'),
+    notifyError: text('notify_error'),
+  },
+  (t) => [
+    // at most one open episode per rule: a concurrent evaluation cannot fire a duplicate
+    uniqueIndex('alerts_firing_idx').on(t.model, t.version, t.rule).where(sql`${t.status} = 'firing'`),
+    index('alerts_status_idx').on(t.status, t.lastSeen),
+  ],
+)

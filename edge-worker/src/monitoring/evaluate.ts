@@ -1,0 +1,128 @@
+/**
+ * One monitoring pass over a window of prediction hours: per model version with aggregates in the window,
+ * drift against the manifest's reference, realized and estimated performance, serving latency; stored
+ * idempotently per (model, version, window), then turned into alert changes and webhook deliveries.
+ */
+import { detectDrift } from '@tarmac/sdk/drift'
+import { estimatedPerformance } from '@tarmac/sdk/metrics'
+import { and, eq, gte, lt } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { database } from '../db/client.ts'
+import { alerts, driftReports, performance, profileCounts } from '../db/schema.ts'
+import { readManifest } from '../models/loader.ts'
+import { applyOutcomes, recordDelivery } from './alerts.ts'
+import type { MonitoringRun } from './api.ts'
+import { type MonitoringConfig, monitoringConfigOf } from './config.ts'
+import { finiteOrNull, loadLabelled, realized } from './labels.ts'
+import { edgeReference, histogramQuantile, histogramTotal, loadCounts, windowProfile } from './profiles.ts'
+import { type AlertChange, evaluateRules } from './rules.ts'
+import { alertRecord, driftRecord, performanceRecord } from './views.ts'
+import { alertMessage, deliver } from './webhook.ts'
+import { bucketRange, iso, type Window } from './window.ts'
+
+type Db = ReturnType<typeof database>
+type Evaluation = MonitoringRun['evaluations'][number]
+
+export async function runMonitoring(env: Env, w: Window, now = Date.now()): Promise<MonitoringRun> {
+  const db = database(env.DB)
+  const config = monitoringConfigOf(env)
+  const { first, last } = bucketRange(w)
+  const versions = await db
+    .selectDistinct({ model: profileCounts.model, version: profileCounts.version })
+    .from(profileCounts)
+    .where(and(gte(profileCounts.hour, first), lt(profileCounts.hour, last)))
+  const run: MonitoringRun = { from: iso(w.start), to: iso(w.end), evaluations: [], skipped: [], changes: [] }
+  for (const key of versions) {
+    try {
+      const { evaluation, changes } = await evaluateVersion(env, db, config, key, w, now)
+      run.evaluations.push(evaluation)
+      for (const change of changes) run.changes.push(await notify(db, config, change, now))
+    } catch (error) {
+      // one unreadable version (e.g. its manifest is gone) must not stop the others
+      const reason = error instanceof Error ? error.message : String(error)
+      console.error(JSON.stringify({ event: 'monitoring_failed', ...key, message: reason }))
+      run.skipped.push({ ...key, reason })
+    }
+  }
+  return run
+}
+
+async function evaluateVersion(
+  env: Env,
+  db: Db,
+  config: MonitoringConfig,
+  key: { model: string; version: number },
+  w: Window,
+  now: number,
+): Promise<{ evaluation: Evaluation; changes: AlertChange[] }> {
+  const { model, version } = key
+  const manifest = await readManifest(env, model, version)
+  const reference = edgeReference(manifest)
+  const { profile, latency } = windowProfile(reference, await loadCounts(db, model, version, w))
+  const scored = histogramTotal(profile.prediction)
+  const drift = scored >= config.minRows ? detectDrift(reference, profile) : null
+  const labelled = realized(await loadLabelled(db, model, w, version))
+  const estimated = scored > 0 ? estimatedPerformance(profile.prediction, manifest.threshold) : null
+  const baselineAuc = manifest.metrics.val_auc ?? null
+  const latencyP99 = histogramQuantile(latency, 0.99)
+  const keys = { model, version, windowStart: w.start, windowEnd: w.end }
+
+  const measured = {
+    count: profile.count,
+    labels: labelled.labels,
+    realizedAuc: labelled.auc,
+    logLoss: labelled.logLoss,
+    ece: labelled.ece,
+    estimatedAuc: estimated && finiteOrNull(estimated.auc),
+    estimatedAccuracy: estimated && finiteOrNull(estimated.accuracy),
+    latencyP50: histogramQuantile(latency, 0.5),
+    latencyP99,
+    // failed predictions never reach telemetry yet, so there is nothing to divide
+    errorRate: null,
+    baselineAuc,
+    calibration: labelled.calibration,
+    createdAt: now,
+  }
+  const perf = { ...keys, ...measured }
+  const statements: BatchItem<'sqlite'>[] = [
+    db
+      .insert(performance)
+      .values(perf)
+      .onConflictDoUpdate({
+        target: [performance.model, performance.version, performance.windowStart, performance.windowEnd],
+        set: measured,
+      }),
+  ]
+  const driftRow = drift && { ...keys, report: drift, createdAt: now }
+  if (driftRow) {
+    statements.push(
+      db
+        .insert(driftReports)
+        .values(driftRow)
+        .onConflictDoUpdate({
+          target: [driftReports.model, driftReports.version, driftReports.windowStart, driftReports.windowEnd],
+          set: { report: drift, createdAt: now },
+        }),
+    )
+  }
+  await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+
+  const signals = { drift, labels: labelled.labels, realizedAuc: labelled.auc, baselineAuc, latencyP99, errorRate: null }
+  const changes = await applyOutcomes(db, key, evaluateRules(signals, config.thresholds, config.rules), now)
+  return {
+    evaluation: { model, version, drift: driftRow && driftRecord(driftRow), performance: performanceRecord(perf) },
+    changes,
+  }
+}
+
+/** Delivers new firings and resolutions; a refreshed firing alert is not news. */
+async function notify(db: Db, config: MonitoringConfig, change: AlertChange, now: number): Promise<MonitoringRun['changes'][number]> {
+  let delivery = null
+  if (config.webhookUrl && change.kind !== 'updated') {
+    delivery = await deliver(config.webhookUrl, alertMessage({ kind: change.kind, alert: change.alert }))
+    if (!delivery.ok) console.error(JSON.stringify({ event: 'alert_delivery_failed', id: change.alert.id, ...delivery }))
+    await recordDelivery(db, change.alert.id, delivery, now)
+  }
+  const [row] = await db.select().from(alerts).where(eq(alerts.id, change.alert.id))
+  return { kind: change.kind, alert: alertRecord(row), delivery }
+}
