@@ -3,7 +3,7 @@ import { DELAY_RANGE_MINUTES, isDelayed } from '@tarmac/sdk/features'
 import { and, eq } from 'drizzle-orm'
 import { database } from '../db/client.ts'
 import { feedback, predictions } from '../db/schema.ts'
-import { createRouter, errors, pick } from './router.ts'
+import { checkBatchSize, createRouter, errors, pick } from './router.ts'
 
 const feedbackRequest = z
   .object({
@@ -39,10 +39,34 @@ const route = createRoute({
   },
 })
 
-export const feedbackRoutes = createRouter().openapi(route, async (c) => {
-  const body = c.req.valid('json')
+const batchRoute = createRoute({
+  method: 'post',
+  path: '/v1/feedback/batch',
+  summary: 'Report the outcomes of many predicted flights at once',
+  description: 'Up to MAX_BATCH_ROWS outcomes; each is stored exactly like a single `/v1/feedback` call.',
+  request: {
+    body: {
+      content: {
+        'application/json': { schema: z.object({ outcomes: z.array(feedbackRequest).min(1, 'at least one outcome is required') }) },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    202: {
+      description: 'Outcomes stored, in order',
+      content: { 'application/json': { schema: z.object({ results: z.array(feedbackResponse) }) } },
+    },
+    ...pick(errors, [400, 401, 413, 429]),
+  },
+})
+
+type Outcome = z.infer<typeof feedbackRequest>
+
+/** Stores an outcome (the latest report wins) and says whether its prediction is already stored. */
+async function storeOutcome(env: Env, body: Outcome): Promise<z.infer<typeof feedbackResponse>> {
   const delayed = body.delayed ?? isDelayed(body.delay as number)
-  const db = database(c.env.DB)
+  const db = database(env.DB)
   const row = { predictionId: body.predictionId, delayed, delay: body.delay ?? null, createdAt: Date.now() }
   await db.insert(feedback).values(row).onConflictDoUpdate({ target: feedback.predictionId, set: row })
   const [served] = await db
@@ -50,5 +74,15 @@ export const feedbackRoutes = createRouter().openapi(route, async (c) => {
     .from(predictions)
     .where(and(eq(predictions.predictionId, body.predictionId), eq(predictions.role, 'served')))
     .limit(1)
-  return c.json({ predictionId: body.predictionId, delayed, matched: served !== undefined, prediction: served ?? null }, 202)
-})
+  return { predictionId: body.predictionId, delayed, matched: served !== undefined, prediction: served ?? null }
+}
+
+export const feedbackRoutes = createRouter()
+  .openapi(route, async (c) => c.json(await storeOutcome(c.env, c.req.valid('json')), 202))
+  .openapi(batchRoute, async (c) => {
+    const { outcomes } = c.req.valid('json')
+    checkBatchSize(c.env, outcomes.length, 'outcomes')
+    const results = []
+    for (const outcome of outcomes) results.push(await storeOutcome(c.env, outcome))
+    return c.json({ results }, 202)
+  })
