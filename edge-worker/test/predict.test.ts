@@ -48,3 +48,26 @@ describe('GET /v1/models/{name}', () => {
     expect(text.length).toBeLessThan(4000)
   })
 })
+
+describe('what on-device predictors download', () => {
+  it('serves the full manifest of an alias, and each model file by sha256 with immutable caching', async () => {
+    const res = await SELF.fetch('https://edge.test/v1/models/predict-model/manifest?alias=champion', { headers: KEY_A })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('Cache-Control')).toBe('no-cache')
+    const manifest = await res.json<typeof model.manifest>()
+    expect(manifest).toEqual(JSON.parse(JSON.stringify(model.manifest)))
+    const blob = await SELF.fetch(`https://edge.test/v1/blobs/${manifest.files.int8.sha256}`, { headers: KEY_A })
+    expect(blob.status).toBe(200)
+    expect(blob.headers.get('Cache-Control')).toContain('immutable')
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(model.int8)
+  })
+
+  it('answers an unknown alias, a missing blob and a malformed hash with 4xx', async () => {
+    const get = (path: string) => SELF.fetch(`https://edge.test${path}`, { headers: KEY_A })
+    expect((await get('/v1/models/predict-model/manifest?alias=challenger')).status).toBe(404)
+    expect((await get(`/v1/blobs/${'0'.repeat(64)}`)).status).toBe(404)
+    const bad = await get('/v1/blobs/not-a-hash')
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: { field: 'sha256' } })
+  })
+})

@@ -2,7 +2,7 @@ import { CELL_NAMES, CELL_PARENT, type CellName, cellKeys, departureEpochMs, dep
 import type { FlightInstance, FlightRecord } from './schema.ts'
 
 /** [positives, count] of a cell in the training window. */
-export type CellStat = readonly [number, number]
+export type CellStat = [number, number]
 
 /** Everything needed to turn a raw flight into model inputs; it travels in the model manifest. */
 export interface EncoderSpec {

@@ -1,0 +1,55 @@
+import { createOrtEngine } from '../engine/ort.ts'
+import type { EngineCandidate } from '../engine/types.ts'
+import type { Backend, OrtLoaders, OrtModule } from './types.ts'
+
+/** Each build is imported only when it is about to be used, so the page downloads one ORT variant. */
+export const defaultOrtLoaders: OrtLoaders = {
+  webgpu: () => import('onnxruntime-web/webgpu'),
+  wasm: () => import('onnxruntime-web/wasm'),
+}
+
+interface GpuLike {
+  requestAdapter(): Promise<unknown>
+}
+
+/**
+ * ORT given ['webgpu', 'wasm'] silently runs on wasm when WebGPU is missing, so the adapter is probed
+ * here and the webgpu session gets no wasm fallback: whichever engine serves is the one that runs.
+ */
+export async function hasWebGpuAdapter(): Promise<boolean> {
+  const gpu = (globalThis.navigator as (Navigator & { gpu?: GpuLike }) | undefined)?.gpu
+  if (!gpu) return false
+  try {
+    return (await gpu.requestAdapter()) != null
+  } catch {
+    return false
+  }
+}
+
+function configure(ort: OrtModule): OrtModule {
+  // a few-kilobyte MLP: threads cost more in hand-offs than they save
+  ort.env.wasm.numThreads = 1
+  ort.env.wasm.proxy = false
+  ort.env.logLevel = 'error'
+  return ort
+}
+
+/** On-device engines for the requested backends, in their order; 'edge' is the predictor's own fallback. */
+export async function onDeviceCandidates(model: Uint8Array, backends: readonly Backend[], loaders: OrtLoaders): Promise<EngineCandidate[]> {
+  const candidates: EngineCandidate[] = []
+  for (const backend of backends) {
+    if (backend === 'webgpu' && (await hasWebGpuAdapter())) {
+      candidates.push({
+        name: 'ort-webgpu',
+        create: async () =>
+          createOrtEngine(configure(await loaders.webgpu()), model, { name: 'ort-webgpu', executionProviders: ['webgpu'] }),
+      })
+    } else if (backend === 'wasm') {
+      candidates.push({
+        name: 'ort-wasm',
+        create: async () => createOrtEngine(configure(await loaders.wasm()), model, { name: 'ort-wasm', executionProviders: ['wasm'] }),
+      })
+    }
+  }
+  return candidates
+}

@@ -1,0 +1,88 @@
+import { sha256Hex } from '../manifest/hash.ts'
+import { type ArtifactFile, type ModelManifest, manifestSchema } from '../manifest/index.ts'
+
+/**
+ * Where the full manifest (GET /v1/models/{name}/manifest?alias=) and the content-addressed model files
+ * (GET /v1/blobs/{sha256}) come from: routes the edge Worker does not serve yet (see web-client/README.md).
+ */
+export interface ModelSource {
+  endpoint: string
+  model: string
+  alias: string
+  headers: Record<string, string>
+}
+
+export interface CachedModel {
+  manifest: ModelManifest
+  bytes: Uint8Array
+}
+
+export class ModelIntegrityError extends Error {
+  override name = 'ModelIntegrityError'
+}
+
+/**
+ * The model an alias points at, kept in Cache Storage (one cache per model and alias) under its blob's
+ * sha256, next to the manifest it belongs to. Saving a new version deletes the previous blob.
+ */
+export interface ModelStore {
+  cached(): Promise<CachedModel | null>
+  latest(): Promise<ModelManifest>
+  download(file: ArtifactFile): Promise<Uint8Array>
+  save(model: CachedModel): Promise<void>
+}
+
+export function createModelStore(source: ModelSource): ModelStore {
+  const base = source.endpoint.replace(/\/+$/, '')
+  const manifestUrl = `${base}/v1/models/${encodeURIComponent(source.model)}/manifest?alias=${encodeURIComponent(source.alias)}`
+  const blobUrl = (sha256: string) => `${base}/v1/blobs/${sha256}`
+  const cacheName = `tarmac-model:${source.model}:${source.alias}`
+  const open = () => (globalThis.caches ? caches.open(cacheName) : Promise.resolve(null))
+
+  return {
+    async cached() {
+      const cache = await open()
+      const manifestHit = await cache?.match(manifestUrl)
+      if (!cache || !manifestHit) return null
+      const parsed = manifestSchema.safeParse(await manifestHit.json())
+      if (!parsed.success) return null
+      const blobHit = await cache.match(blobUrl(parsed.data.files.int8.sha256))
+      if (!blobHit) return null
+      const bytes = new Uint8Array(await blobHit.arrayBuffer())
+      // a damaged cache entry is not an error: the caller downloads again
+      return (await matches(bytes, parsed.data.files.int8)) ? { manifest: parsed.data, bytes } : null
+    },
+
+    async latest() {
+      const res = await fetch(manifestUrl, { headers: source.headers, cache: 'no-store' })
+      if (!res.ok) throw new Error(`manifest of ${source.model}@${source.alias}: HTTP ${res.status}`)
+      const parsed = manifestSchema.safeParse(await res.json())
+      if (!parsed.success)
+        throw new ModelIntegrityError(`manifest of ${source.model}@${source.alias} is malformed: ${parsed.error.message}`)
+      return parsed.data
+    },
+
+    async download(file) {
+      const res = await fetch(blobUrl(file.sha256), { headers: source.headers, cache: 'no-store' })
+      if (!res.ok) throw new Error(`model blob ${file.sha256}: HTTP ${res.status}`)
+      const bytes = new Uint8Array(await res.arrayBuffer())
+      if (!(await matches(bytes, file))) throw new ModelIntegrityError(`model blob ${file.sha256} failed its size or sha256 check`)
+      return bytes
+    },
+
+    async save({ manifest, bytes }) {
+      const cache = await open()
+      if (!cache) return
+      const keep = blobUrl(manifest.files.int8.sha256)
+      const headers = { 'Content-Type': 'application/octet-stream' }
+      await cache.put(keep, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }))
+      // the manifest last: it only ever points at a blob that is stored
+      await cache.put(manifestUrl, Response.json(manifest))
+      for (const request of await cache.keys()) if (request.url !== keep && request.url !== manifestUrl) await cache.delete(request)
+    },
+  }
+}
+
+async function matches(bytes: Uint8Array, file: ArtifactFile): Promise<boolean> {
+  return bytes.length === file.size && (await sha256Hex(bytes)) === file.sha256
+}

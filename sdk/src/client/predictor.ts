@@ -1,0 +1,205 @@
+import { EngineRegistry, NoEngineError } from '../engine/registry.ts'
+import type { EngineFailure, EngineName } from '../engine/types.ts'
+import { encodeFlights, fromInstance } from '../features/encoder.ts'
+import type { FlightInstance } from '../features/schema.ts'
+import type { ModelManifest } from '../manifest/index.ts'
+import { defaultOrtLoaders, onDeviceCandidates } from './backends.ts'
+import { createEdgeClient, type EdgeClient } from './edge.ts'
+import { openEventQueue } from './event-queue.ts'
+import { type CachedModel, createModelStore, type ModelStore } from './model-store.ts'
+import { createTelemetry, type Telemetry, type TelemetryEvent } from './telemetry.ts'
+import type { Backend, ModelInfo, OrtLoaders, PredictorOptions, PredictResult, TelemetryOptions, Timings } from './types.ts'
+import { validateInstances } from './validate.ts'
+
+export interface Predictor {
+  /** the model answering predict() */
+  readonly model: ModelInfo
+  /** the full manifest of the on-device model (encoder tables included); null when only the edge answers */
+  readonly manifest: ModelManifest | null
+  /** the engine that served the latest prediction (or will serve the next one) */
+  readonly backend: EngineName
+  readonly timings: Readonly<Timings>
+  /** why engines earlier in the priority order are not the one serving */
+  readonly failures: readonly EngineFailure[]
+  /** why no model could be loaded on the device (the edge answers instead), else null */
+  readonly modelError: string | null
+  /** validates like the Worker (InvalidInputError with field-level issues), then predicts on the best backend */
+  predict(instances: unknown): Promise<PredictResult>
+  /** the alias's version on the network when it differs from the one loaded, else null */
+  checkForUpdate(): Promise<ModelInfo | null>
+  /** loads the alias's current version (downloaded, verified, cached), then swaps it in */
+  update(): Promise<ModelInfo>
+  flushTelemetry(): Promise<void>
+  close(): void
+}
+
+const DEFAULT_BACKENDS: Backend[] = ['webgpu', 'wasm', 'edge']
+const DEFAULT_TELEMETRY: TelemetryOptions = { sampleRate: 1, batchSize: 20, flushMs: 5000 }
+
+interface OnDevice {
+  manifest: ModelManifest
+  registry: EngineRegistry
+  backend: EngineName
+}
+
+interface Context {
+  store: ModelStore
+  backends: readonly Backend[]
+  loaders: OrtLoaders
+  alias: string
+  timings: Timings
+}
+
+function infoOf(manifest: ModelManifest, alias: string): ModelInfo {
+  return { name: manifest.name, version: manifest.version, alias, threshold: manifest.threshold }
+}
+
+/** Builds the engines for a model and runs one dummy row through the serving one. */
+async function prepare(ctx: Context, { manifest, bytes }: CachedModel): Promise<OnDevice> {
+  const registry = new EngineRegistry(await onDeviceCandidates(bytes, ctx.backends, ctx.loaders))
+  await registry.engine()
+  const warmStart = performance.now()
+  const dummy = encodeFlights([{ origin: '', destination: '', departureMs: 0, distance: 1 }], manifest.encoder)
+  const { engine: backend } = await registry.run(dummy)
+  ctx.timings.warmupMs = performance.now() - warmStart
+  return { manifest, registry, backend }
+}
+
+/** The cached model when there is one (no network on a repeat visit), else the alias's current version. */
+async function initial(store: ModelStore): Promise<{ model: CachedModel; fresh: boolean }> {
+  const cached = await store.cached()
+  if (cached) return { model: cached, fresh: false }
+  const manifest = await store.latest()
+  return { model: { manifest, bytes: await store.download(manifest.files.int8) }, fresh: true }
+}
+
+export async function createPredictor(options: PredictorOptions): Promise<Predictor> {
+  const started = performance.now()
+  const alias = options.alias ?? 'champion'
+  const backends = options.backends ?? DEFAULT_BACKENDS
+  const headers: Record<string, string> = options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {}
+  const endpoint = options.endpoint.replace(/\/+$/, '')
+  const ctx: Context = {
+    store: createModelStore({ endpoint: options.modelEndpoint ?? endpoint, model: options.model, alias, headers }),
+    backends,
+    loaders: { ...defaultOrtLoaders, ...options.ort },
+    alias,
+    timings: { loadMs: 0, warmupMs: 0, predictMs: 0 },
+  }
+  const edge: EdgeClient | null = backends.includes('edge') ? createEdgeClient(endpoint, options.model, alias, headers) : null
+  const telemetry: Telemetry | null =
+    options.telemetry === false
+      ? null
+      : createTelemetry(
+          `${endpoint}/v1/telemetry`,
+          headers,
+          { ...DEFAULT_TELEMETRY, ...options.telemetry },
+          await openEventQueue<TelemetryEvent>('tarmac-telemetry'),
+        )
+  const failures: EngineFailure[] = []
+  let modelError: string | null = null
+
+  let device: OnDevice | null = null
+  let edgeInfo: ModelInfo | null = null
+  if (backends.some((b) => b !== 'edge')) {
+    try {
+      const { model, fresh } = await initial(ctx.store)
+      device = await prepare(ctx, model)
+      if (fresh) await ctx.store.save(model)
+    } catch (error) {
+      if (error instanceof NoEngineError) failures.push(...error.failures)
+      else modelError = error instanceof Error ? error.message : String(error)
+      if (!edge) throw error
+    }
+  }
+  if (!device) edgeInfo = await edge!.describe()
+  ctx.timings.loadMs = performance.now() - started - ctx.timings.warmupMs
+
+  const current = (): ModelInfo => (device ? infoOf(device.manifest, alias) : edgeInfo!)
+
+  async function onDevicePredict(d: OnDevice, instances: FlightInstance[], t0: number): Promise<PredictResult> {
+    const { probabilities, engine } = await d.registry.run(encodeFlights(instances.map(fromInstance), d.manifest.encoder))
+    const latencyMs = performance.now() - t0
+    d.backend = engine
+    const model = infoOf(d.manifest, alias)
+    const predictions = Array.from(probabilities, (probability) => ({
+      id: crypto.randomUUID(),
+      probability,
+      delayed: probability >= model.threshold,
+    }))
+    if (telemetry && (engine === 'ort-wasm' || engine === 'ort-webgpu')) {
+      const at = Date.now()
+      void telemetry.record(
+        predictions.map((p, i) => ({
+          id: p.id,
+          model: { name: model.name, version: model.version },
+          backend: engine,
+          probability: p.probability,
+          latencyMs,
+          at,
+          instance: instances[i],
+        })),
+      )
+    }
+    return { model, backend: engine, predictions, latencyMs }
+  }
+
+  return {
+    get model() {
+      return current()
+    },
+    get manifest() {
+      return device?.manifest ?? null
+    },
+    get backend() {
+      return device?.backend ?? 'edge'
+    },
+    timings: ctx.timings,
+    failures,
+    get modelError() {
+      return modelError
+    },
+
+    async predict(input) {
+      const instances = validateInstances(input)
+      const t0 = performance.now()
+      if (device) {
+        try {
+          const result = await onDevicePredict(device, instances, t0)
+          ctx.timings.predictMs = result.latencyMs
+          return result
+        } catch (error) {
+          if (!edge || !(error instanceof NoEngineError)) throw error
+          failures.push(...error.failures)
+          edgeInfo = current()
+          device = null
+        }
+      }
+      const res = await edge!.predict(instances)
+      const latencyMs = performance.now() - t0
+      ctx.timings.predictMs = latencyMs
+      edgeInfo = { ...current(), version: res.model.version }
+      return { model: current(), backend: 'edge', predictions: res.predictions, latencyMs }
+    },
+
+    async checkForUpdate() {
+      const latest = device ? infoOf(await ctx.store.latest(), alias) : await edge!.describe()
+      return latest.version !== current().version ? latest : null
+    },
+
+    async update() {
+      if (!device) {
+        edgeInfo = await edge!.describe()
+        return edgeInfo
+      }
+      const manifest = await ctx.store.latest()
+      const model = { manifest, bytes: await ctx.store.download(manifest.files.int8) }
+      device = await prepare(ctx, model)
+      await ctx.store.save(model)
+      return current()
+    },
+
+    flushTelemetry: () => telemetry?.flush() ?? Promise.resolve(),
+    close: () => telemetry?.close(),
+  }
+}

@@ -1,0 +1,71 @@
+import type { Env } from 'onnxruntime-web'
+import type { OrtRuntime } from '../engine/ort.ts'
+import type { EngineName } from '../engine/types.ts'
+
+/** Where a predictor may compute: on the device's GPU, in wasm on its CPU, or at the edge Worker. */
+export type Backend = 'webgpu' | 'wasm' | 'edge'
+
+/** An onnxruntime-web build as the predictor needs it: the engine's runtime plus its env to configure. */
+export type OrtModule = OrtRuntime & { env: Env }
+
+/** How to load each onnxruntime-web build; the defaults are dynamic imports, so a bundle only fetches the one in use. */
+export interface OrtLoaders {
+  webgpu: () => Promise<OrtModule>
+  wasm: () => Promise<OrtModule>
+}
+
+export interface TelemetryOptions {
+  /** share of on-device predictions reported, 0…1 */
+  sampleRate: number
+  /** events per request (at most 100) */
+  batchSize: number
+  /** longest an event waits in the queue before a flush is attempted */
+  flushMs: number
+}
+
+export interface PredictorOptions {
+  /** the edge Worker, e.g. https://edge.example.com */
+  endpoint: string
+  model: string
+  /** default 'champion' */
+  alias?: string
+  /** in priority order; default ['webgpu', 'wasm', 'edge'] */
+  backends?: Backend[]
+  /** sent as `Authorization: Bearer <apiKey>` */
+  apiKey?: string
+  /** default { sampleRate: 1, batchSize: 20, flushMs: 5000 }; false turns reporting off */
+  telemetry?: Partial<TelemetryOptions> | false
+  /** serves the full manifest and the model blobs; default `endpoint` */
+  modelEndpoint?: string
+  ort?: Partial<OrtLoaders>
+}
+
+export interface ModelInfo {
+  name: string
+  version: number
+  alias: string
+  threshold: number
+}
+
+export interface Prediction {
+  id: string
+  probability: number
+  delayed: boolean
+}
+
+export interface PredictResult {
+  model: ModelInfo
+  /** the engine that actually computed these predictions */
+  backend: EngineName
+  predictions: Prediction[]
+  latencyMs: number
+}
+
+export interface Timings {
+  /** manifest + model bytes (network or cache) + session creation */
+  loadMs: number
+  /** first inference on a dummy row */
+  warmupMs: number
+  /** the latest predict() call */
+  predictMs: number
+}

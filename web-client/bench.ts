@@ -1,0 +1,143 @@
+/**
+ * Browser bench of the web client in headless Chromium: time to first prediction (cold, then a repeat
+ * visit served by the service worker and Cache Storage), bytes transferred, single-row WASM latency and
+ * a 1,000-row batch. Run: npx tsx web-client/bench.ts (builds the client first; needs /usr/bin/chromium).
+ */
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import type { Page } from 'playwright-core'
+import { preview } from 'vite'
+import { launchChromium } from './test/support/browser.ts'
+import { AIRPORTS, makeModel, publish } from './test/support/fixture-model.ts'
+import { startModelMirror } from './test/support/model-mirror.ts'
+import { freePort } from './test/support/ports.ts'
+
+const configFile = fileURLToPath(new URL('./vite.config.ts', import.meta.url))
+const VITE = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url))
+const ADMIN_KEY = 'bench-admin-key'
+const SINGLE_RUNS = 2000
+const BATCH_ROWS = 1000
+const BATCH_RUNS = 20
+
+interface Visit {
+  firstPredictionMs: number
+  loadMs: number
+  bytes: number
+}
+
+/** Navigation start → the page's predictor is ready (performance mark) → one prediction returned. */
+async function visit(page: Page, url: string | null, bytes: { total: number }): Promise<Visit> {
+  bytes.total = 0
+  if (url) await page.goto(url)
+  else await page.reload()
+  await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 })
+  const { readyAt, predictMs, loadMs } = await page.evaluate(async () => {
+    const predictor = window.tarmac!.predictor
+    const [mark] = performance.getEntriesByName('tarmac:ready')
+    const t0 = performance.now()
+    await predictor.predict([{ origin: 'ORD', destination: 'JFK', departure: '2026-06-12T18:45:00', distance: 740 }])
+    return { readyAt: mark.startTime, predictMs: performance.now() - t0, loadMs: predictor.timings.loadMs }
+  })
+  return { firstPredictionMs: readyAt + predictMs, loadMs, bytes: bytes.total }
+}
+
+async function waitForServiceWorker(page: Page): Promise<void> {
+  while (!(await page.evaluate(() => navigator.serviceWorker.controller !== null))) await page.waitForTimeout(100)
+}
+
+function rows(n: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    origin: AIRPORTS[i % AIRPORTS.length],
+    destination: AIRPORTS[(i + 1 + (i % 7)) % AIRPORTS.length],
+    departure: `2026-06-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`,
+    distance: 200 + (i % 2400),
+  }))
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
+/** Raw timings from the page (no helper functions inside: tsx would wrap them in a __name the page lacks). */
+async function latencies(page: Page) {
+  const raw = await page.evaluate(
+    async ({ single, batch, batchRuns }) => {
+      const predictor = window.tarmac!.predictor
+      for (let i = 0; i < 200; i++) await predictor.predict([single[i % single.length]])
+      const times: number[] = []
+      for (const row of single) {
+        const t0 = performance.now()
+        await predictor.predict([row])
+        times.push(performance.now() - t0)
+      }
+      const batchTimes: number[] = []
+      for (let i = 0; i < batchRuns; i++) {
+        const t0 = performance.now()
+        await predictor.predict(batch)
+        batchTimes.push(performance.now() - t0)
+      }
+      return { isolated: crossOriginIsolated, backend: predictor.backend, times, batchTimes }
+    },
+    { single: rows(SINGLE_RUNS), batch: rows(BATCH_ROWS), batchRuns: BATCH_RUNS },
+  )
+  return {
+    ...raw,
+    median: quantile(raw.times, 0.5),
+    p99: quantile(raw.times, 0.99),
+    batchMedian: quantile(raw.batchTimes, 0.5),
+    timerResolution: Math.min(...raw.times.filter((t) => t > 0)),
+  }
+}
+
+async function main(): Promise<void> {
+  const { NODE_ENV: _, ...env } = process.env
+  await promisify(execFile)(process.execPath, [VITE, 'build', '--config', configFile, '--logLevel', 'warn'], { env })
+  const mirror = await startModelMirror(await freePort(), ADMIN_KEY)
+  await publish(mirror.url, ADMIN_KEY, await makeModel(1))
+  const port = await freePort()
+  const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true } })
+  const session = await launchChromium({ webgpu: false })
+  try {
+    const bytes = { total: 0 }
+    session.context.on('requestfinished', async (request) => {
+      const response = await request.response()
+      if (response?.fromServiceWorker()) return
+      const sizes = await request.sizes()
+      bytes.total += sizes.responseBodySize + sizes.responseHeadersSize
+    })
+    const page = await session.context.newPage()
+    // telemetry off and no edge fallback: the bench needs no Worker
+    const query = new URLSearchParams({ endpoint: mirror.url, models: mirror.url, sample: '0', backends: 'wasm' })
+    const cold = await visit(page, `http://127.0.0.1:${port}/?${query}`, bytes)
+    await waitForServiceWorker(page)
+    // the service worker's precache download belongs to the first visit
+    await page.waitForTimeout(1000)
+    cold.bytes = bytes.total
+    const warm = await visit(page, null, bytes)
+    await page.waitForTimeout(500)
+    warm.bytes = bytes.total
+    const lat = await latencies(page)
+    const mb = (n: number) => `${(n / 1048576).toFixed(2)} MiB`
+    console.log(
+      `backend ${lat.backend}, crossOriginIsolated ${lat.isolated}, smallest timer step ${(lat.timerResolution * 1000).toFixed(1)} µs`,
+    )
+    console.log(
+      `first visit   : first prediction ${cold.firstPredictionMs.toFixed(0)} ms (model load ${cold.loadMs.toFixed(0)} ms), ${mb(cold.bytes)} transferred (incl. service-worker precache)`,
+    )
+    console.log(
+      `repeat visit  : first prediction ${warm.firstPredictionMs.toFixed(0)} ms (model load ${warm.loadMs.toFixed(0)} ms), ${mb(warm.bytes)} transferred`,
+    )
+    console.log(
+      `single row    : median ${(lat.median * 1000).toFixed(1)} µs, p99 ${(lat.p99 * 1000).toFixed(1)} µs over ${SINGLE_RUNS} predict() calls`,
+    )
+    console.log(`${BATCH_ROWS}-row batch: median ${lat.batchMedian.toFixed(2)} ms over ${BATCH_RUNS} runs`)
+  } finally {
+    await session.close()
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()))
+    await mirror.close()
+  }
+}
+
+await main()

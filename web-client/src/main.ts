@@ -1,0 +1,91 @@
+import { createPredictor, InvalidInputError, type Predictor } from '@tarmac/sdk/client'
+import { readConfig } from './config.ts'
+import { byId } from './dom.ts'
+import { bindForm, type FlightForm } from './form.ts'
+import { keepQueryInNav } from './nav.ts'
+import { showModel, showResult } from './result.ts'
+import { routeTable } from './routes.ts'
+import { registerServiceWorker } from './service-worker.ts'
+import { showUpdatePrompt } from './update-prompt.ts'
+import './style.css'
+
+declare global {
+  interface Window {
+    /** the page's predictor, for the console, the browser tests and the bench */
+    tarmac?: { predictor: Predictor }
+  }
+}
+
+const UPDATE_CHECK_MS = 5 * 60_000
+
+function setStatus(text: string, state: 'loading' | 'ready' | 'error'): void {
+  const status = byId('status', HTMLElement)
+  status.textContent = text
+  status.dataset.state = state
+}
+
+function networkNote(): void {
+  byId('network', HTMLElement).textContent = navigator.onLine ? '' : 'Offline: predictions keep running on this device.'
+}
+
+function refresh(predictor: Predictor, form: FlightForm): void {
+  showModel(predictor.model, predictor.backend, predictor.timings)
+  if (predictor.manifest) form.useRoutes(routeTable(predictor.manifest.encoder))
+}
+
+async function checkForUpdate(predictor: Predictor, form: FlightForm): Promise<void> {
+  if (!navigator.onLine) return
+  const next = await predictor.checkForUpdate().catch(() => null)
+  if (!next) return
+  showUpdatePrompt(next, async () => {
+    await predictor.update()
+    refresh(predictor, form)
+    setStatus(`Now using model version ${predictor.model.version}.`, 'ready')
+  })
+}
+
+async function predict(predictor: Predictor, form: FlightForm): Promise<void> {
+  form.setBusy(true)
+  try {
+    const result = await predictor.predict([form.read()])
+    form.clearIssues()
+    showResult(result)
+    showModel(predictor.model, predictor.backend, predictor.timings)
+  } catch (error) {
+    if (error instanceof InvalidInputError) form.showIssues(error.issues)
+    else setStatus(`The prediction failed: ${error instanceof Error ? error.message : String(error)}`, 'error')
+  } finally {
+    form.setBusy(false)
+  }
+}
+
+async function start(): Promise<void> {
+  keepQueryInNav()
+  networkNote()
+  addEventListener('online', networkNote)
+  addEventListener('offline', networkNote)
+  registerServiceWorker().catch((error) => console.warn('service worker not registered', error))
+  const config = readConfig(location.search, import.meta.env)
+  const form = bindForm()
+  form.setBusy(true)
+  setStatus('Loading the model…', 'loading')
+  const predictor = await createPredictor({
+    endpoint: config.endpoint,
+    modelEndpoint: config.modelEndpoint,
+    model: config.model,
+    apiKey: config.apiKey,
+    backends: config.backends,
+    telemetry: { sampleRate: config.sampleRate, batchSize: 20, flushMs: 2000 },
+  })
+  window.tarmac = { predictor }
+  performance.mark('tarmac:ready')
+  refresh(predictor, form)
+  form.onSubmit(() => void predict(predictor, form))
+  form.setBusy(false)
+  setStatus('Ready.', 'ready')
+  void checkForUpdate(predictor, form)
+  addEventListener('online', () => void checkForUpdate(predictor, form))
+  setInterval(() => void checkForUpdate(predictor, form), UPDATE_CHECK_MS)
+}
+
+start().catch((error) => setStatus(`The model could not be loaded: ${error instanceof Error ? error.message : String(error)}`, 'error'))

@@ -1,0 +1,4 @@
+import { keepQueryInNav } from './nav.ts'
+import './style.css'
+
+keepQueryInNav()

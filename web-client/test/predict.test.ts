@@ -1,0 +1,162 @@
+import { mkdir } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { launchChromium, type Session } from './support/browser.ts'
+import { edgePredict, toInstance } from './support/edge.ts'
+import { int8Reference, type ModelFixture, makeModel, publish } from './support/fixture-model.ts'
+import { type FlightInput, fillFlight, predictOnPage, waitForServiceWorker, waitUntilReady } from './support/page.ts'
+import { d1Query } from './support/worker.ts'
+
+const harness = inject('harness')
+const SCREENSHOT = fileURLToPath(new URL('./__screenshots__/predict.png', import.meta.url))
+/** int8 weights against the Worker's fp32 model */
+const INT8_TOLERANCE = 0.02
+
+const FLIGHT: FlightInput = { origin: 'ORD', destination: 'JFK', departure: '2026-06-12T18:45', distance: '740' }
+
+let session: Session
+let page: Page
+let v1: ModelFixture
+
+beforeAll(async () => {
+  v1 = await makeModel(1)
+  session = await launchChromium({ webgpu: false })
+  page = await session.context.newPage()
+  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`))
+})
+
+afterAll(async () => {
+  await session?.close()
+})
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const until = Date.now() + ms
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > until) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 500))
+  }
+}
+
+describe('web client in Chromium without WebGPU', () => {
+  it('predicts on the device with wasm, as the int8 model and the Worker do', async () => {
+    await page.goto(harness.appUrl)
+    await waitUntilReady(page)
+    await fillFlight(page, { ...FLIGHT, distance: '' })
+    // the route table fills the distance in
+    expect(Number(await page.inputValue('#distance'))).toBeCloseTo(740, -1)
+    await page.fill('#distance', FLIGHT.distance)
+    const shown = await predictOnPage(page)
+
+    expect(shown.backend).toBe('ort-wasm')
+    expect(await page.getAttribute('#model-backend', 'data-backend')).toBe('ort-wasm')
+    expect(shown.version).toBe('v1')
+    const [reference] = int8Reference(v1, [toInstance(FLIGHT)])
+    expect(Math.abs(shown.probability - reference)).toBeLessThanOrEqual(1e-6)
+    const edge = await edgePredict(harness.workerUrl, [toInstance(FLIGHT)])
+    expect(edge.status).toBe(200)
+    expect(edge.body.model?.version).toBe(1)
+    expect(Math.abs(shown.probability - edge.body.predictions![0].probability)).toBeLessThanOrEqual(INT8_TOLERANCE)
+    expect(shown.delayed).toBe(shown.probability >= v1.manifest.threshold)
+
+    await mkdir(fileURLToPath(new URL('./__screenshots__/', import.meta.url)), { recursive: true })
+    await page.screenshot({ path: SCREENSHOT, fullPage: true })
+  })
+
+  it('refuses bad input with the same field errors as the Worker', async () => {
+    const bad = { ...FLIGHT, origin: 'J1K', distance: '-5' }
+    await fillFlight(page, bad)
+    await page.click('#predict-button')
+    await expect.poll(() => page.textContent('#form-error')).toContain('Origin')
+    const edge = await edgePredict(harness.workerUrl, [toInstance(bad)])
+    expect(edge.status).toBe(400)
+    // the Worker names the first offending field; the page names it too, with the same message
+    expect(edge.body.error?.field).toBe('instances.0.origin')
+    expect(await page.textContent('#origin-error')).toBe(edge.body.error?.message)
+    expect(await page.textContent('#distance-error')).toBe('must be > 0')
+    expect(await page.getAttribute('#origin', 'aria-invalid')).toBe('true')
+    // focus moves to the first invalid field for keyboard users
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('origin')
+  })
+
+  it('reloads and predicts offline; telemetry queued offline reaches D1 after reconnecting', async () => {
+    await fillFlight(page, FLIGHT)
+    const online = await predictOnPage(page)
+    await waitForServiceWorker(page)
+
+    await session.context.setOffline(true)
+    const response = await page.reload()
+    expect(response?.fromServiceWorker()).toBe(true)
+    await waitUntilReady(page)
+    await fillFlight(page, FLIGHT)
+    const offline = await predictOnPage(page)
+    expect(offline.backend).toBe('ort-wasm')
+    expect(offline.probability).toBe(online.probability)
+    expect(await page.textContent('#network')).toContain('Offline')
+    // queued on the device, not at the Worker
+    await page.waitForTimeout(2500)
+    const early = await d1Query<{ n: number }>(
+      harness.persistTo,
+      `select count(*) as n from predictions where prediction_id = '${offline.id}'`,
+    )
+    expect(early[0].n).toBe(0)
+
+    await session.context.setOffline(false)
+    const stored = await waitFor(async () => {
+      const rows = await d1Query<{ source: string; engine: string; version: number; probability: number }>(
+        harness.persistTo,
+        `select source, engine, version, probability from predictions where prediction_id = '${offline.id}'`,
+      )
+      return rows.length > 0 ? rows[0] : undefined
+    }, 30_000)
+    expect(stored).toMatchObject({ source: 'browser', engine: 'ort-wasm', version: 1 })
+    expect(stored.probability).toBeCloseTo(offline.probability, 6)
+  })
+
+  it('offers a new model version when the alias moves, and predicts with it after the person accepts', async () => {
+    const v2 = await makeModel(2)
+    await Promise.all([publish(harness.workerUrl, harness.adminKey, v2), publish(harness.mirrorUrl, harness.adminKey, v2)])
+    await page.reload()
+    await waitUntilReady(page)
+    // the cached v1 serves at once; the prompt appears when the network says v2
+    await page.waitForSelector('#update:not([hidden])')
+    expect(await page.textContent('#update-text')).toContain('version 2')
+    await page.click('#update-button')
+    await page.waitForFunction(() => document.getElementById('model-version')?.textContent?.includes('v2'))
+    await page.waitForSelector('#update', { state: 'hidden' })
+
+    await fillFlight(page, FLIGHT)
+    const shown = await predictOnPage(page)
+    expect(shown.version).toBe('v2')
+    const [reference] = int8Reference(v2, [toInstance(FLIGHT)])
+    expect(Math.abs(shown.probability - reference)).toBeLessThanOrEqual(1e-6)
+    const edge = await edgePredict(harness.workerUrl, [toInstance(FLIGHT)])
+    expect(edge.body.model?.version).toBe(2)
+    expect(Math.abs(shown.probability - edge.body.predictions![0].probability)).toBeLessThanOrEqual(INT8_TOLERANCE)
+    // the cache keeps only the current model
+    const cached = await page.evaluate(async () => {
+      const names = await caches.keys()
+      const models = names.filter((n) => n.startsWith('tarmac-model:'))
+      return (await Promise.all(models.map(async (n) => (await (await caches.open(n)).keys()).map((r) => r.url)))).flat()
+    })
+    expect(cached.filter((u) => u.includes('/v1/blobs/'))).toEqual([`${harness.mirrorUrl}/v1/blobs/${v2.manifest.files.int8.sha256}`])
+  })
+
+  it('answers from the edge Worker when no model can be loaded on the device, and says so', async () => {
+    // the Worker has no manifest/blob routes yet: pointed at it for models, the SDK falls back to its predict route
+    const url = new URL(harness.appUrl)
+    url.searchParams.set('models', harness.workerUrl)
+    const edgePage = await session.context.newPage()
+    await edgePage.goto(url.href)
+    await waitUntilReady(edgePage)
+    expect(await edgePage.getAttribute('#model-backend', 'data-backend')).toBe('edge')
+    await fillFlight(edgePage, FLIGHT)
+    const shown = await predictOnPage(edgePage)
+    expect(shown.backend).toBe('edge')
+    const edge = await edgePredict(harness.workerUrl, [toInstance(FLIGHT)])
+    expect(shown.probability).toBe(edge.body.predictions![0].probability)
+    await edgePage.close()
+  })
+})
