@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { DELAY_RANGE_MINUTES, isDelayed } from '@tarmac/sdk/features'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import { database } from '../db/client.ts'
 import { feedback, predictions } from '../db/schema.ts'
 import { checkBatchSize, createRouter, errors, pick } from './router.ts'
@@ -62,27 +62,57 @@ const batchRoute = createRoute({
 })
 
 type Outcome = z.infer<typeof feedbackRequest>
+type Stored = z.infer<typeof feedbackResponse>
 
-/** Stores an outcome (the latest report wins) and says whether its prediction is already stored. */
-async function storeOutcome(env: Env, body: Outcome): Promise<z.infer<typeof feedbackResponse>> {
-  const delayed = body.delayed ?? isDelayed(body.delay as number)
+/** D1 binds at most 100 parameters per statement: match ids in chunks well under it. */
+const ID_CHUNK = 90
+
+/**
+ * Stores outcomes (the latest report wins) in one D1 batch, then says which predictions are already stored.
+ * One round trip for the writes however many outcomes: what makes a replay's label stream affordable.
+ */
+async function storeOutcomes(env: Env, outcomes: Outcome[]): Promise<Stored[]> {
   const db = database(env.DB)
-  const row = { predictionId: body.predictionId, delayed, delay: body.delay ?? null, createdAt: Date.now() }
-  await db.insert(feedback).values(row).onConflictDoUpdate({ target: feedback.predictionId, set: row })
-  const [served] = await db
-    .select({ model: predictions.model, version: predictions.version, probability: predictions.probability })
-    .from(predictions)
-    .where(and(eq(predictions.predictionId, body.predictionId), eq(predictions.role, 'served')))
-    .limit(1)
-  return { predictionId: body.predictionId, delayed, matched: served !== undefined, prediction: served ?? null }
+  const now = Date.now()
+  const rows = outcomes.map((o) => ({
+    predictionId: o.predictionId,
+    delayed: o.delayed ?? isDelayed(o.delay as number),
+    delay: o.delay ?? null,
+    createdAt: now,
+  }))
+  const [first, ...rest] = rows.map((row) =>
+    db.insert(feedback).values(row).onConflictDoUpdate({ target: feedback.predictionId, set: row }),
+  )
+  await db.batch([first, ...rest])
+  const served = new Map<string, { model: string; version: number; probability: number }>()
+  for (let i = 0; i < rows.length; i += ID_CHUNK) {
+    const ids = rows.slice(i, i + ID_CHUNK).map((r) => r.predictionId)
+    const found = await db
+      .select({
+        id: predictions.predictionId,
+        model: predictions.model,
+        version: predictions.version,
+        probability: predictions.probability,
+      })
+      .from(predictions)
+      .where(and(inArray(predictions.predictionId, ids), eq(predictions.role, 'served')))
+    for (const { id, ...prediction } of found) served.set(id, prediction)
+  }
+  return rows.map((r) => ({
+    predictionId: r.predictionId,
+    delayed: r.delayed,
+    matched: served.has(r.predictionId),
+    prediction: served.get(r.predictionId) ?? null,
+  }))
 }
 
 export const feedbackRoutes = createRouter()
-  .openapi(route, async (c) => c.json(await storeOutcome(c.env, c.req.valid('json')), 202))
+  .openapi(route, async (c) => {
+    const [stored] = await storeOutcomes(c.env, [c.req.valid('json')])
+    return c.json(stored, 202)
+  })
   .openapi(batchRoute, async (c) => {
     const { outcomes } = c.req.valid('json')
     checkBatchSize(c.env, outcomes.length, 'outcomes')
-    const results = []
-    for (const outcome of outcomes) results.push(await storeOutcome(c.env, outcome))
-    return c.json({ results }, 202)
+    return c.json({ results: await storeOutcomes(c.env, outcomes) }, 202)
   })

@@ -5,6 +5,7 @@ import { registerModelsCommand } from './models.ts'
 import { registerPublishCommands } from './publish.ts'
 import { registerRunsCommand } from './runs.ts'
 import { registerServeCommand } from './serve.ts'
+import { registerStartCommand } from './start.ts'
 import { registerTrainCommand } from './train.ts'
 
 const program = new Command('tarmac')
@@ -15,6 +16,7 @@ const program = new Command('tarmac')
 
 registerDataCommands(program)
 registerTrainCommand(program)
+registerStartCommand(program)
 registerPublishCommands(program)
 registerRunsCommand(program)
 registerModelsCommand(program)

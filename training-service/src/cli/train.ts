@@ -1,14 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import type { Command } from 'commander'
 import { defaultDataPath, describeSource } from '../data/source.ts'
 import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
-import { registerExport } from '../pipeline/register.ts'
-import { runPipeline, type Step } from '../pipeline/runner.ts'
-import { parityMetrics, summaryMetrics, type TrainResults, trainSteps } from '../pipeline/train-pipeline.ts'
-import { finishRun, logMetrics, logParams, setTag, startRun } from '../tracking/index.ts'
-import type { Featurized } from '../train/features.ts'
+import { trainAndRegister } from '../pipeline/tracked-train.ts'
 import { DEFAULT_SWEEP, sweepSchema } from '../train/sweep.ts'
 import { readJsonFile, readWindowsOption } from './options.ts'
 import { emit } from './output.ts'
@@ -32,16 +27,6 @@ function positiveInt(flag: string, value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n <= 0) throw new UserInputError(`${flag} must be a positive whole number, got "${value}"`)
   return n
-}
-
-function gitCommit(): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim()
-  } catch {
-    return undefined
-  }
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -81,94 +66,10 @@ export function registerTrainCommand(program: Command): void {
       }
       await describeSource(settings.dataFile)
       const home = openHome(flags.home)
-      const log = (line: string) => process.stderr.write(`${line}\n`)
-      const run = startRun(home.db, {
-        experiment: flags.experiment,
-        name: `train-${flags.model}`,
-        gitCommit: gitCommit(),
-        seed,
-        environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cores: String(availableParallelism()) },
-      })
-      log(`run ${run.id} in experiment "${flags.experiment}"`)
-      logParams(home.db, run.id, {
-        model: flags.model,
-        train_rows: settings.trainRows ?? 'all',
-        seed,
-        smoothing: settings.smoothing,
-        folds: settings.folds,
-        windows: JSON.stringify(windows),
-        sweep: JSON.stringify(sweep),
-      })
-      const steps: Step[] = [
-        ...trainSteps(settings, {
-          onTrial: (index, trial) => {
-            const child = startRun(home.db, {
-              experiment: flags.experiment,
-              name: `trial-${index + 1}-${trial.config.family}`,
-              parentRunId: run.id,
-              seed: trial.config.seed,
-            })
-            logParams(
-              home.db,
-              child.id,
-              Object.fromEntries(Object.entries(trial.config).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])),
-            )
-            for (const e of trial.history)
-              logMetrics(home.db, child.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
-            logMetrics(home.db, child.id, { val_auc: trial.valAuc, seconds: trial.seconds, best_epoch: trial.bestEpoch })
-            setTag(home.db, child.id, 'tfjs_backend', trial.backend)
-            finishRun(home.db, child.id, 'finished')
-          },
-        }),
-        {
-          name: 'register',
-          version: 1,
-          needs: ['ingest', 'baseline', 'featurize', 'train', 'evaluate', 'export', 'verify'],
-          params: { model: flags.model },
-          cache: true,
-          async run(inputs, stepLog) {
-            const r = inputs as unknown as TrainResults & { featurize: Featurized }
-            const manifest = await registerExport(home.db, home.store, {
-              name: flags.model,
-              runId: run.id,
-              dataVersion: r.ingest.dataVersion,
-              family: r.train.trials[r.train.best].config.family,
-              models: { fp32: r.export.fp32, int8: r.export.int8 },
-              encoder: r.featurize.spec,
-              threshold: r.evaluate.threshold,
-              metrics: summaryMetrics(r),
-              parity: parityMetrics(r.verify),
-              referenceProfile: r.export.referenceProfile,
-              embedded: r.train.net.embeddings.length > 0,
-            })
-            stepLog(`registered ${manifest.name} version ${manifest.version}`)
-            return { version: manifest.version }
-          },
-        },
-      ]
       try {
-        const result = await runPipeline(steps, home.cacheDir, log)
-        const [ingest, baseline, train, evaluate, exported, verify, registered] = await Promise.all(
-          ['ingest', 'baseline', 'train', 'evaluate', 'export', 'verify', 'register'].map((n) => result.output<unknown>(n)),
+        const summary = await trainAndRegister(home, settings, { model: flags.model, experiment: flags.experiment }, (line) =>
+          process.stderr.write(`${line}\n`),
         )
-        const r = { ingest, baseline, train, evaluate, export: exported, verify } as TrainResults
-        const { version } = registered as { version: number }
-        logMetrics(home.db, run.id, summaryMetrics(r))
-        const best = r.train.trials[r.train.best]
-        for (const e of best.history)
-          logMetrics(home.db, run.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
-        setTag(home.db, run.id, 'data_version', r.ingest.dataVersion)
-        setTag(home.db, run.id, 'model_version', `${flags.model}@${version}`)
-        for (const report of result.reports) setTag(home.db, run.id, `step.${report.name}`, report.status)
-        finishRun(home.db, run.id, result.reports.every((s) => s.status === 'cached') ? 'cached' : 'finished')
-        const summary = {
-          runId: run.id,
-          model: flags.model,
-          version,
-          dataVersion: r.ingest.dataVersion,
-          metrics: summaryMetrics(r),
-          steps: result.reports,
-        }
         emit(Boolean(flags.json), summary, (v) =>
           [
             `${v.model} version ${v.version} from run ${v.runId}`,
@@ -176,9 +77,6 @@ export function registerTrainCommand(program: Command): void {
             `steps: ${v.steps.map((s) => `${s.name} ${s.status}`).join(', ')}`,
           ].join('\n'),
         )
-      } catch (error) {
-        finishRun(home.db, run.id, 'failed', (error as Error).message)
-        throw error
       } finally {
         home.close()
       }

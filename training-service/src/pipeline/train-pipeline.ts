@@ -156,7 +156,7 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
   }
   const exportStep: Step<ExportOutput> = {
     name: 'export',
-    version: 1,
+    version: 2,
     needs: ['ingest', 'featurize', 'train'],
     params: null,
     cache: true,

@@ -14,6 +14,11 @@ export type PromoteOptions = {
   actor: string
   reason: string
   gates?: Partial<GateConfig>
+  /**
+   * The champion re-measured on the candidate's validation window (e.g. after retraining on recent data):
+   * replaces the champion's stored metrics so both are judged on the same rows.
+   */
+  championMetrics?: Record<string, number>
 }
 
 export type Promotion = { event: AliasEvent; gates: GateResult[] }
@@ -33,7 +38,7 @@ export function promote(db: Db, name: string, version: number, options: PromoteO
     const holder = currentVersion(tx, name, alias)
     if (holder === version) throw new TarmacError('conflict', `version ${version} of "${name}" already holds alias "${alias}"`)
     const champion = holder === null ? null : getVersion(tx, name, holder)
-    const gates = evaluateGates(candidate.metrics, champion?.metrics ?? null, config)
+    const gates = evaluateGates(candidate.metrics, champion ? { ...champion.metrics, ...options.championMetrics } : null, config)
     const failed = gates.filter((g) => !g.passed)
     if (failed.length > 0 && !options.force) {
       const summary = failed.map((g) => `${g.gate} (${g.detail})`).join('; ')

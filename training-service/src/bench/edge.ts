@@ -1,0 +1,124 @@
+import autocannon from 'autocannon'
+import type { Home } from '../home.ts'
+import { startLocalWorker } from '../loop/local-worker.ts'
+import { drainTelemetry } from '../loop/monitor-client.ts'
+import { publishVersion } from '../publish/edge-client.ts'
+import { fmt, row } from './stats.ts'
+
+interface Load {
+  label: string
+  method: 'GET' | 'POST'
+  path: string
+  body?: string
+}
+
+async function drive(url: string, load: Load, seconds: number, connections: number, adminKey: string) {
+  const result = await autocannon({
+    url: `${url}${load.path}`,
+    method: load.method,
+    body: load.body,
+    // the admin header exempts the bench from the per-caller rate limit, nothing else
+    headers: { 'content-type': 'application/json', 'X-Tarmac-Admin-Key': adminKey },
+    connections,
+    duration: seconds,
+  })
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors + result.non2xx }
+}
+
+/**
+ * The online path under load on 127.0.0.1, bounded in time: a bare route as the baseline, then single-row and
+ * 100-row predictions, for each engine; plus the ORT cold start and the queue consumer's throughput.
+ */
+export async function benchEdge(home: Home, root: string, model: string, version: number, seconds: number): Promise<string[]> {
+  const lines = [`edge Worker under load (wrangler dev on 127.0.0.1, ${seconds}s per load, 8 connections)`]
+  lines.push(row('', 'p50 ms', 'p99 ms', 'req/s', 'vs /health p50'))
+  const instance = { origin: 'ORD', destination: 'LAX', departure: '2001-04-02T07:15:00Z', distance: 1745 }
+  const loads: Load[] = [
+    { label: 'GET /health', method: 'GET', path: '/health' },
+    { label: 'predict 1 row', method: 'POST', path: `/v1/models/${model}/predict`, body: JSON.stringify({ instances: [instance] }) },
+    {
+      label: 'predict 100 rows',
+      method: 'POST',
+      path: `/v1/models/${model}/predict`,
+      body: JSON.stringify({ instances: Array(100).fill(instance) }),
+    },
+  ]
+  for (const engine of ['ts', 'ort']) {
+    const worker = await startLocalWorker({
+      root,
+      persistDir: `${home.root}/bench-edge-${engine}-${Date.now()}`,
+      vars: { ENGINE: engine, CANARY_MODE: 'off' },
+    })
+    try {
+      await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, model, version, 'champion')
+      const t = performance.now()
+      const first = await fetch(`${worker.url}${loads[1].path}`, {
+        method: 'POST',
+        body: loads[1].body,
+        headers: { 'content-type': 'application/json' },
+      })
+      const cold = performance.now() - t
+      if (!first.ok) throw new Error(`predict answered ${first.status}: ${await first.text()}`)
+      lines.push(row(`engine ${engine}: first predict (cold) ms`, fmt(cold, 0)))
+      let bare = Number.NaN
+      for (const load of loads) {
+        const r = await drive(worker.url, load, seconds, 8, worker.adminKey)
+        if (load.path === '/health') bare = r.p50
+        lines.push(
+          row(
+            `engine ${engine}: ${load.label}`,
+            r.p50,
+            r.p99,
+            fmt(r.rps, 0),
+            `${fmt(r.p50 / Math.max(bare, 1), 2)}×${r.errors ? ` (${r.errors} errors)` : ''}`,
+          ),
+        )
+      }
+      if (engine === 'ts') lines.push(...(await queueThroughput(worker, model)))
+    } finally {
+      await worker.stop()
+    }
+  }
+  return lines
+}
+
+/** Predictions sent as fast as the Worker takes them, then timed until every one is aggregated in D1. */
+async function queueThroughput(worker: { url: string; adminKey: string }, model: string): Promise<string[]> {
+  const hour = Date.UTC(2001, 0, 15, 12)
+  const instances = Array.from({ length: 100 }, (_, i) => ({
+    origin: 'ORD',
+    destination: 'LAX',
+    departure: new Date(hour + i * 1000).toISOString(),
+    distance: 1745 + i,
+  }))
+  const requests = 100
+  const started = performance.now()
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next++ < requests) {
+        await fetch(`${worker.url}/v1/models/${model}/predict`, {
+          method: 'POST',
+          body: JSON.stringify({ instances }),
+          headers: {
+            'content-type': 'application/json',
+            'X-Tarmac-Admin-Key': worker.adminKey,
+            'X-Tarmac-Event-Time': new Date(hour).toISOString(),
+          },
+        })
+      }
+    }),
+  )
+  const sent = performance.now() - started
+  const aggregated = await drainTelemetry({ ...worker, model }, hour, hour + 3_600_000, requests * 100, 120_000)
+  const total = (performance.now() - started) / 1000
+  return [
+    row(
+      'queue → D1 aggregates: events',
+      aggregated.toLocaleString('en-US'),
+      `${fmt(sent / 1000, 1)}s to send`,
+      `${fmt(total, 1)}s to aggregate`,
+      `${fmt(aggregated / total, 0)} ev/s`,
+    ),
+  ]
+}

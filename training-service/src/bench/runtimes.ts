@@ -1,0 +1,98 @@
+import { encodeFlights, type Flight } from '@tarmac/sdk/features'
+import type { ModelManifest } from '@tarmac/sdk/manifest'
+import { buildOnnxModel, createTsEvaluator } from '@tarmac/sdk/onnx'
+import * as ortNode from 'onnxruntime-node'
+import * as ortWeb from 'onnxruntime-web'
+import { fmt, percentile, row, timeCalls } from './stats.ts'
+import { syntheticEncoder, syntheticNetwork } from './synthetic.ts'
+
+export interface ModelUnderTest {
+  label: string
+  fp32: Uint8Array
+  int8: Uint8Array
+  encoder: ModelManifest['encoder']
+  flights: Flight[]
+  manifest: ModelManifest | null
+}
+
+export function syntheticModel(): ModelUnderTest {
+  const { flights, spec } = syntheticEncoder()
+  const net = syntheticNetwork(spec.airports.length, 3)
+  return {
+    label: 'synthetic default-shape MLP (no registered model found)',
+    fp32: buildOnnxModel(net, { quantization: 'fp32', metadata: {} }),
+    int8: buildOnnxModel(net, { quantization: 'int8', metadata: {} }),
+    encoder: spec,
+    flights,
+    manifest: null,
+  }
+}
+
+type Session = { run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>> }
+
+async function ortRunner(ort: typeof ortNode | typeof ortWeb, bytes: Uint8Array, options: Record<string, unknown>) {
+  const session = (await ort.InferenceSession.create(bytes, options)) as unknown as Session
+  return (batch: ReturnType<typeof encodeFlights>) =>
+    session.run({
+      numeric: new ort.Tensor('float32', batch.numeric, [batch.rows, batch.numeric.length / batch.rows]),
+      origin: new ort.Tensor('int32', batch.origin, [batch.rows]),
+      destination: new ort.Tensor('int32', batch.destination, [batch.rows]),
+    })
+}
+
+/** Single-row and 1,000-row latency of each runtime on the fp32 and int8 model, plus sizes and quality. */
+export async function benchRuntimes(m: ModelUnderTest, runs: number): Promise<string[]> {
+  ortWeb.env.wasm.numThreads = 1
+  const one = encodeFlights(m.flights.slice(0, 1), m.encoder)
+  const thousand = encodeFlights(m.flights.slice(0, 1000), m.encoder)
+  const lines = [`runtimes — ${m.label}`]
+  if (m.manifest) {
+    const x = m.manifest.metrics
+    lines.push(
+      row('size fp32 / int8 (bytes)', m.fp32.byteLength, m.int8.byteLength, `${fmt((100 * m.int8.byteLength) / m.fp32.byteLength, 0)}%`),
+    )
+    lines.push(
+      row(
+        'validation AUC fp32 / int8',
+        fmt(m.manifest.parity.auc_fp32, 4),
+        fmt(m.manifest.parity.auc_int8, 4),
+        `baseline ${fmt(x.baseline_auc, 4)}`,
+      ),
+    )
+  } else {
+    lines.push(
+      row('size fp32 / int8 (bytes)', m.fp32.byteLength, m.int8.byteLength, `${fmt((100 * m.int8.byteLength) / m.fp32.byteLength, 0)}%`),
+    )
+  }
+  lines.push(row('µs per call (median / p99)', '1 row', '1 row p99', '1000 rows', 'µs/row @1000'))
+  const results: Record<string, number> = {}
+  for (const [precision, bytes] of [
+    ['fp32', m.fp32],
+    ['int8', m.int8],
+  ] as const) {
+    const ts = createTsEvaluator(bytes)
+    const node = await ortRunner(ortNode, bytes, { graphOptimizationLevel: 'basic' })
+    const web = await ortRunner(ortWeb, bytes, {})
+    const runners: [string, (b: typeof one) => unknown][] = [
+      ['ts evaluator', (b) => ts.run({ numeric: b.numeric, origin: b.origin, destination: b.destination }, b.rows)],
+      ['onnxruntime-node', node],
+      ['onnxruntime-web (wasm)', web],
+    ]
+    for (const [name, run] of runners) {
+      const single = await timeCalls(() => run(one), runs)
+      const batch = await timeCalls(() => run(thousand), Math.max(20, runs / 50), 5)
+      results[`${name} ${precision}`] = percentile(single, 50)
+      lines.push(
+        row(
+          `${name} ${precision}`,
+          fmt(percentile(single, 50)),
+          fmt(percentile(single, 99)),
+          fmt(percentile(batch, 50)),
+          fmt(percentile(batch, 50) / 1000, 2),
+        ),
+      )
+    }
+  }
+  lines.push(row('ratio ts / onnxruntime-web, 1 row int8', fmt(results['ts evaluator int8'] / results['onnxruntime-web (wasm) int8'], 2)))
+  return lines
+}

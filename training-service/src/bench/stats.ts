@@ -1,0 +1,24 @@
+/** Percentiles of a sample (nearest rank), for latency reports. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
+}
+
+/** Runs `fn` `runs` times after `warmup` calls and returns per-call times in µs, sorted. */
+export async function timeCalls(fn: () => unknown, runs: number, warmup = Math.min(100, runs)): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn()
+  const times = new Array<number>(runs)
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    await fn()
+    times[i] = (performance.now() - t) * 1000
+  }
+  return times.sort((a, b) => a - b)
+}
+
+export const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—')
+
+/** One line of a bench table: a label, then aligned columns. */
+export function row(label: string, ...cols: (string | number)[]): string {
+  return `  ${label.padEnd(34)}${cols.map((c) => String(c).padStart(14)).join('')}`
+}

@@ -1,0 +1,129 @@
+import type { FlightColumns } from '../data/dataset.ts'
+import { UserInputError } from '../errors.ts'
+
+const DAY_MS = 86_400_000
+
+export interface ReplayTarget {
+  url: string
+  adminKey: string
+  model: string
+}
+
+export interface ReplayOptions {
+  /** send one flight in `sampleEvery` (1 = every flight) */
+  sampleEvery: number
+  /** labels (the real delays) reach the Worker this many replayed days after the flight */
+  labelDelayDays: number
+  /** a checkpoint every this many replayed days: telemetry is drained and monitoring runs */
+  checkpointDays: number
+  batchSize: number
+  concurrency: number
+  log: (line: string) => void
+  /** called at each checkpoint with the replayed window [from, to) and the predictions sent in it */
+  onCheckpoint: (from: number, to: number, predictions: number) => Promise<void>
+}
+
+export interface ReplayStats {
+  predictions: number
+  labels: number
+  seconds: number
+  /** served versions, by how many predictions each answered */
+  versions: Record<string, number>
+}
+
+async function post(target: ReplayTarget, path: string, body: unknown, headers: Record<string, string> = {}): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${target.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Tarmac-Admin-Key': target.adminKey, ...headers },
+      body: JSON.stringify(body),
+    }).catch((e: Error) => e)
+    if (!(res instanceof Error) && res.ok) return res.json()
+    // a busy local Worker is retried with backoff; a client error is a bug in the replay
+    if (!(res instanceof Error) && res.status < 500 && res.status !== 429)
+      throw new UserInputError(`${path}: ${res.status} ${await res.text()}`)
+    if (attempt === 4) throw new Error(`${path}: ${res instanceof Error ? res.message : res.status} after ${attempt} attempts`)
+    await new Promise((r) => setTimeout(r, 200 * 2 ** attempt))
+  }
+}
+
+/** Runs `work` over items with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++])
+    }),
+  )
+}
+
+/**
+ * Replays a window of real flights through the Worker as production traffic on a replayed clock, one
+ * checkpoint window at a time: predictions dated by their departure, each flight's real delay sent as feedback
+ * once `labelDelayDays` have passed on that clock, then telemetry drained and monitoring run by `onCheckpoint`.
+ */
+export async function replayTraffic(target: ReplayTarget, flights: FlightColumns, o: ReplayOptions): Promise<ReplayStats> {
+  const started = performance.now()
+  const stats: ReplayStats = { predictions: 0, labels: 0, seconds: 0, versions: {} }
+  if (flights.size === 0) return stats
+  const firstDay = Math.floor(flights.departureMs[0] / DAY_MS) * DAY_MS
+  const end = flights.departureMs[flights.size - 1] + 1
+  let pending: { predictionId: string; delay: number; due: number }[] = []
+  const sendLabels = async (until: number) => {
+    const due = pending.filter((l) => l.due < until)
+    pending = pending.filter((l) => l.due >= until)
+    const batches: { predictionId: string; delay: number }[][] = []
+    for (let i = 0; i < due.length; i += o.batchSize)
+      batches.push(due.slice(i, i + o.batchSize).map(({ predictionId, delay }) => ({ predictionId, delay })))
+    await pool(batches, o.concurrency, async (outcomes) => {
+      await post(target, '/v1/feedback/batch', { outcomes })
+      stats.labels += outcomes.length
+    })
+  }
+  let row = 0
+  for (let from = firstDay; from < end; from += o.checkpointDays * DAY_MS) {
+    const to = Math.min(from + o.checkpointDays * DAY_MS, Math.ceil(end / DAY_MS) * DAY_MS)
+    const rows: number[] = []
+    for (; row < flights.size && flights.departureMs[row] < to; row++) if (row % o.sampleEvery === 0) rows.push(row)
+    const batches: number[][] = []
+    for (let i = 0; i < rows.length; i += o.batchSize) batches.push(rows.slice(i, i + o.batchSize))
+    await pool(batches, o.concurrency, async (batch) => {
+      const instances = batch.map((r) => ({
+        origin: flights.origin[r],
+        destination: flights.destination[r],
+        departure: new Date(flights.departureMs[r]).toISOString(),
+        distance: flights.distance[r],
+      }))
+      const body = (await post(
+        target,
+        `/v1/models/${target.model}/predict`,
+        { instances },
+        { 'X-Tarmac-Event-Time': instances[0].departure },
+      )) as {
+        model: { version: number }
+        predictions: { id: string }[]
+      }
+      stats.predictions += batch.length
+      stats.versions[body.model.version] = (stats.versions[body.model.version] ?? 0) + batch.length
+      body.predictions.forEach((p, i) => {
+        const r = batch[i]
+        if (!Number.isNaN(flights.delay[r])) {
+          pending.push({
+            predictionId: p.id,
+            delay: flights.delay[r],
+            due: Math.floor(flights.departureMs[r] / DAY_MS) * DAY_MS + (o.labelDelayDays + 1) * DAY_MS,
+          })
+        }
+      })
+    })
+    await sendLabels(to)
+    o.log(
+      `replay ${new Date(from).toISOString().slice(0, 10)}..${new Date(to - DAY_MS).toISOString().slice(0, 10)}: ${stats.predictions.toLocaleString('en-US')} predictions, ${stats.labels.toLocaleString('en-US')} labels, ${((performance.now() - started) / 1000).toFixed(0)}s`,
+    )
+    await o.onCheckpoint(from, to, rows.length)
+  }
+  // the labels still in flight when the replay ends arrive too
+  await sendLabels(Number.POSITIVE_INFINITY)
+  stats.seconds = (performance.now() - started) / 1000
+  return stats
+}

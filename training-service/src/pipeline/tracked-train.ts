@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import type { Home } from '../home.ts'
+import { finishRun, logMetrics, logParams, setTag, startRun } from '../tracking/index.ts'
+import type { Featurized } from '../train/features.ts'
+import { registerExport } from './register.ts'
+import { runPipeline, type Step, type StepReport } from './runner.ts'
+import { parityMetrics, summaryMetrics, type TrainResults, type TrainSettings, trainSteps } from './train-pipeline.ts'
+
+export interface TrainSummary {
+  runId: string
+  model: string
+  version: number
+  dataVersion: string
+  metrics: Record<string, number>
+  steps: StepReport[]
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * One tracked training run: the pipeline DAG plus a `register` step, every trial a child run, the
+ * run's params, metric series and tags recorded, and the run marked failed with the error if a step fails.
+ */
+export async function trainAndRegister(
+  home: Home,
+  settings: TrainSettings,
+  names: { model: string; experiment: string },
+  log: (line: string) => void,
+): Promise<TrainSummary> {
+  const { db } = home
+  const run = startRun(db, {
+    experiment: names.experiment,
+    name: `train-${names.model}`,
+    gitCommit: gitCommit(),
+    seed: settings.seed,
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cores: String(availableParallelism()) },
+  })
+  log(`run ${run.id} in experiment "${names.experiment}"`)
+  logParams(db, run.id, {
+    model: names.model,
+    train_rows: settings.trainRows ?? 'all',
+    seed: settings.seed,
+    smoothing: settings.smoothing,
+    folds: settings.folds,
+    windows: JSON.stringify(settings.windows),
+    sweep: JSON.stringify(settings.sweep),
+  })
+  const register: Step = {
+    name: 'register',
+    version: 1,
+    needs: ['ingest', 'baseline', 'featurize', 'train', 'evaluate', 'export', 'verify'],
+    params: { model: names.model },
+    cache: true,
+    async run(inputs, stepLog) {
+      const r = inputs as unknown as TrainResults & { featurize: Featurized }
+      const manifest = await registerExport(db, home.store, {
+        name: names.model,
+        runId: run.id,
+        dataVersion: r.ingest.dataVersion,
+        family: r.train.trials[r.train.best].config.family,
+        models: { fp32: r.export.fp32, int8: r.export.int8 },
+        encoder: r.featurize.spec,
+        threshold: r.evaluate.threshold,
+        metrics: summaryMetrics(r),
+        parity: parityMetrics(r.verify),
+        referenceProfile: r.export.referenceProfile,
+        embedded: r.train.net.embeddings.length > 0,
+      })
+      stepLog(`registered ${manifest.name} version ${manifest.version}`)
+      return { version: manifest.version }
+    },
+  }
+  const steps = [
+    ...trainSteps(settings, {
+      onTrial: (index, trial) => {
+        const child = startRun(db, {
+          experiment: names.experiment,
+          name: `trial-${index + 1}-${trial.config.family}`,
+          parentRunId: run.id,
+          seed: trial.config.seed,
+        })
+        logParams(
+          db,
+          child.id,
+          Object.fromEntries(Object.entries(trial.config).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])),
+        )
+        for (const e of trial.history)
+          logMetrics(db, child.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
+        logMetrics(db, child.id, { val_auc: trial.valAuc, seconds: trial.seconds, best_epoch: trial.bestEpoch })
+        setTag(db, child.id, 'tfjs_backend', trial.backend)
+        finishRun(db, child.id, 'finished')
+      },
+    }),
+    register,
+  ]
+  try {
+    const result = await runPipeline(steps, home.cacheDir, log)
+    const stepNames = ['ingest', 'baseline', 'train', 'evaluate', 'export', 'verify', 'register']
+    const [ingest, baseline, train, evaluate, exported, verify, registered] = await Promise.all(
+      stepNames.map((n) => result.output<unknown>(n)),
+    )
+    const r = { ingest, baseline, train, evaluate, export: exported, verify } as TrainResults
+    const { version } = registered as { version: number }
+    const metrics = summaryMetrics(r)
+    logMetrics(db, run.id, metrics)
+    for (const e of r.train.trials[r.train.best].history) {
+      logMetrics(db, run.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
+    }
+    setTag(db, run.id, 'data_version', r.ingest.dataVersion)
+    setTag(db, run.id, 'model_version', `${names.model}@${version}`)
+    for (const report of result.reports) setTag(db, run.id, `step.${report.name}`, report.status)
+    finishRun(db, run.id, result.reports.every((s) => s.status === 'cached') ? 'cached' : 'finished')
+    return { runId: run.id, model: names.model, version, dataVersion: r.ingest.dataVersion, metrics, steps: result.reports }
+  } catch (error) {
+    finishRun(db, run.id, 'failed', (error as Error).message)
+    throw error
+  }
+}
