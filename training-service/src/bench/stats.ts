@@ -20,5 +20,5 @@ export const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(di
 
 /** One line of a bench table: a label, then aligned columns. */
 export function row(label: string, ...cols: (string | number)[]): string {
-  return `  ${label.padEnd(34)}${cols.map((c) => String(c).padStart(14)).join('')}`
+  return `  ${label.padEnd(40)}${cols.map((c) => String(c).padStart(12)).join('  ')}`
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { registerBenchCommand } from './bench.ts'
 import { registerDataCommands } from './data.ts'
 import { registerDoctorCommand } from './doctor.ts'
 import { registerModelsCommand } from './models.ts'
@@ -16,6 +17,7 @@ const program = new Command('tarmac')
 
 registerDataCommands(program)
 registerTrainCommand(program)
+registerBenchCommand(program)
 registerStartCommand(program)
 registerPublishCommands(program)
 registerRunsCommand(program)

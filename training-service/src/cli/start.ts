@@ -19,7 +19,7 @@ function formatSummary(s: LoopSummary): string {
     for (const v of c.versions) {
       const alerts = c.alerts.filter((a) => a.version === v.version).map((a) => `${a.kind} ${a.rule}`)
       lines.push(
-        `${c.from}  v${String(v.version).padEnd(6)}  ${(v.drifted.join(', ') || '—').padEnd(40)}  ${(v.predictionDrift ? 'yes' : 'no').padEnd(10)}  ${f4(v.realizedAuc).padStart(12)}  ${f4(v.estimatedAuc).padStart(13)}  ${`${v.latencyP50 ?? '—'}/${v.latencyP99 ?? '—'}`.padStart(10)}  ${alerts.join('; ')}`,
+        `${c.from}  v${String(v.version).padEnd(6)}  ${(v.drifted.join(', ') || '—').padEnd(40)}  ${(v.predictionDrift ? 'yes' : 'no').padEnd(10)}  ${f4(v.realizedAuc).padStart(12)}  ${f4(v.estimatedAuc).padStart(13)}  ${`${v.latencyP50?.toFixed(1) ?? '—'}/${v.latencyP99?.toFixed(1) ?? '—'}`.padStart(10)}  ${alerts.join('; ')}`,
       )
     }
   }

@@ -121,7 +121,8 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   const worker = await startLocalWorker({
     root: ROOT,
     persistDir: path.join(home.root, 'edge-state', `${Date.now()}`),
-    vars: { CANARY_MODE: 'canary', CANARY_PERCENT: String(o.canaryPercent) },
+    // a replayed week takes seconds: alias changes must reach the Worker within one
+    vars: { CANARY_MODE: 'canary', CANARY_PERCENT: String(o.canaryPercent), MODEL_CACHE_TTL_SECONDS: '1' },
     log,
   })
   const target = { url: worker.url, adminKey: worker.adminKey, model: o.model }
@@ -234,8 +235,8 @@ async function judgeCanary(
 ) {
   const retrained = summary.retrain!
   const canaryAuc = Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
-  const challengerAuc = canaryAuc[`v${retrained.version}`]
-  const championAuc = canaryAuc[`v${summary.champion.version}`]
+  const challengerAuc = canaryAuc[`v${retrained.version}`] ?? null
+  const championAuc = canaryAuc[`v${summary.champion.version}`] ?? null
   const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4)} vs v${summary.champion.version} ${championAuc?.toFixed(4)}; validation on recent data ${retrained.valAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
   if (challengerAuc === null || championAuc === null || challengerAuc < championAuc) {
     o.log(`── challenger not promoted: ${reason}`)

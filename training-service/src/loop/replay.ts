@@ -81,6 +81,7 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
     })
   }
   let row = 0
+  let requestNo = 0
   for (let from = firstDay; from < end; from += o.checkpointDays * DAY_MS) {
     const to = Math.min(from + o.checkpointDays * DAY_MS, Math.ceil(end / DAY_MS) * DAY_MS)
     const rows: number[] = []

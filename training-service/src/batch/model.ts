@@ -1,0 +1,45 @@
+import type { ModelManifest } from '@tarmac/sdk/manifest'
+import { UserInputError } from '../errors.ts'
+import type { Home } from '../home.ts'
+import { readManifest } from '../publish/edge-client.ts'
+import { getAlias } from '../registry/aliases.ts'
+import { getModel, getVersion } from '../registry/versions.ts'
+import { sha256Hex } from '../tracking/artifact-store.ts'
+
+export interface ModelRef {
+  name: string
+  /** a version number, an alias, or null for the latest version */
+  selector: number | string | null
+}
+
+/** `flight-delay`, `flight-delay@champion` or `flight-delay@3`. */
+export function parseModelRef(text: string): ModelRef {
+  const m = /^([a-z0-9][a-z0-9-]*)(?:@([a-z0-9][a-z0-9-]*))?$/.exec(text)
+  if (!m) throw new UserInputError(`--model must be NAME, NAME@alias or NAME@version, got "${text}"`)
+  const selector = m[2] === undefined ? null : /^\d+$/.test(m[2]) ? Number(m[2]) : m[2]
+  return { name: m[1], selector }
+}
+
+export interface ResolvedModel {
+  manifest: ModelManifest
+  /** the fp32 ONNX bytes, checked against the manifest's sha256 */
+  fp32: Uint8Array
+}
+
+/** The registered version a reference names, with its manifest and verified fp32 model. */
+export async function resolveModel(home: Home, ref: ModelRef): Promise<ResolvedModel> {
+  const { name, selector } = ref
+  const version =
+    selector === null
+      ? (getModel(home.db, name).versions[0]?.version ?? 0)
+      : typeof selector === 'number'
+        ? getVersion(home.db, name, selector).version
+        : getAlias(home.db, name, selector).version
+  if (version === 0) throw new UserInputError(`"${name}" has no versions yet`)
+  const manifest = await readManifest(home.store, name, version)
+  const fp32 = await home.store.get(manifest.files.fp32.key)
+  if (!fp32 || sha256Hex(fp32) !== manifest.files.fp32.sha256) {
+    throw new UserInputError(`${manifest.files.fp32.key} does not match the sha256 in the manifest of ${name}@${version}`)
+  }
+  return { manifest, fp32 }
+}

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Command } from 'commander'
+import { benchDrift } from '../bench/drift.ts'
+import { benchEdge } from '../bench/edge.ts'
+import { type ModelUnderTest, benchRuntimes, syntheticModel } from '../bench/runtimes.ts'
+import { benchSweep } from '../bench/sweep.ts'
+import { syntheticFlights } from '../bench/synthetic.ts'
+import { UserInputError } from '../errors.ts'
+import { type Home, openHome } from '../home.ts'
+import { readManifest } from '../publish/edge-client.ts'
+import { TarmacError } from '../registry/errors.ts'
+import { getModel } from '../registry/versions.ts'
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+const SECTIONS = ['sweep', 'runtimes', 'drift', 'edge', 'browser'] as const
+
+async function latestVersion(home: Home, name: string): Promise<number | null> {
+  try {
+    const versions = getModel(home.db, name).versions
+    return versions.length ? Math.max(...versions.map((v) => v.version)) : null
+  } catch (e) {
+    if (e instanceof TarmacError && e.code === 'not_found') return null
+    throw e
+  }
+}
+
+async function registeredModel(home: Home, name: string, version: number): Promise<ModelUnderTest> {
+  const manifest = await readManifest(home.store, name, version)
+  const [fp32, int8] = await Promise.all([home.store.get(manifest.files.fp32.key), home.store.get(manifest.files.int8.key)])
+  if (!fp32 || !int8) throw new UserInputError(`the files of ${name}@${version} are missing from the artifact store`)
+  return { label: `${name}@${version} (${manifest.family})`, fp32, int8, encoder: manifest.encoder, flights: syntheticFlights(2000, 5).flights, manifest }
+}
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('speed and size figures, each against a baseline measured in the same run (127.0.0.1 only, bounded in time)')
+    .option('--only <sections>', `comma list of ${SECTIONS.join(', ')}`)
+    .option('--smoke', 'short runs: checks the benches work, figures are rough')
+    .option('--model <name>', 'registered model to measure', 'flight-delay')
+    .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
+    .action(async (flags: { only?: string; smoke?: boolean; model: string; home?: string }) => {
+      const only = flags.only ? flags.only.split(',').map((s) => s.trim()) : [...SECTIONS]
+      const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s))
+      if (unknown.length) throw new UserInputError(`--only: unknown section ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})`)
+      const smoke = Boolean(flags.smoke)
+      const home = openHome(flags.home)
+      const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n\n`)
+      try {
+        const version = await latestVersion(home, flags.model)
+        if (only.includes('sweep')) print(await benchSweep(smoke ? 5_000 : 100_000))
+        if (only.includes('runtimes')) print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
+        if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))
+        if (only.includes('edge')) {
+          print(version ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10) : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'])
+        }
+        if (only.includes('browser')) {
+          const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'web-client', 'bench.ts'), ...(smoke ? ['--smoke'] : [])], { cwd: ROOT, stdio: 'inherit' })
+          if (r.status !== 0) process.stdout.write(`browser bench exited with ${r.status}\n`)
+        }
+      } finally {
+        home.close()
+      }
+    })
+}
