@@ -141,6 +141,19 @@ describe('promote', () => {
     expectTarmacError(() => promote(db, 'delay', 1, who), 'gate_failed', `failed gate(s) ${gate} (`)
   })
 
+  it('judges against the champion re-measured on the candidate\'s rows when given', () => {
+    const db = openDatabase(':memory:')
+    seedVersion(db, 'delay', GOOD_METRICS)
+    // retrained on recent data: its validation AUC is lower than the champion's March figure…
+    seedVersion(db, 'delay', { ...GOOD_METRICS, val_auc: GOOD_METRICS.val_auc - 0.05 })
+    promote(db, 'delay', 1, who)
+    expectTarmacError(() => promote(db, 'delay', 2, who), 'gate_failed', 'beats_champion')
+    // …but the champion scores lower still on those same recent rows
+    const { gates } = promote(db, 'delay', 2, { ...who, championMetrics: { val_auc: GOOD_METRICS.val_auc - 0.1 } })
+    expect(gates.find((g) => g.gate === 'beats_champion')).toMatchObject({ passed: true })
+    expect(getAlias(db, 'delay', 'champion').version).toBe(2)
+  })
+
   it('records a forced promotion with the failed gates', () => {
     const db = openDatabase(':memory:')
     seedVersion(db, 'delay', { ...GOOD_METRICS, val_ece: 0.3 })
