@@ -5,6 +5,7 @@ import { readManifest } from '../publish/edge-client.ts'
 import { getAlias } from '../registry/aliases.ts'
 import { getModel, getVersion } from '../registry/versions.ts'
 import { sha256Hex } from '../tracking/artifact-store.ts'
+import type { ScoringModel } from './local.ts'
 
 export interface ModelRef {
   name: string
@@ -20,13 +21,9 @@ export function parseModelRef(text: string): ModelRef {
   return { name: m[1], selector }
 }
 
-export interface ResolvedModel {
-  manifest: ModelManifest
-  /** the fp32 ONNX bytes, checked against the manifest's sha256 */
-  fp32: Uint8Array
-}
+export type ResolvedModel = ScoringModel & { manifest: ModelManifest }
 
-/** The registered version a reference names, with its manifest and verified fp32 model. */
+/** The registered version a reference names: its manifest and its fp32 model, checked against the manifest. */
 export async function resolveModel(home: Home, ref: ModelRef): Promise<ResolvedModel> {
   const { name, selector } = ref
   const version =
@@ -41,5 +38,5 @@ export async function resolveModel(home: Home, ref: ModelRef): Promise<ResolvedM
   if (!fp32 || sha256Hex(fp32) !== manifest.files.fp32.sha256) {
     throw new UserInputError(`${manifest.files.fp32.key} does not match the sha256 in the manifest of ${name}@${version}`)
   }
-  return { manifest, fp32 }
+  return { label: `${name}@${version}`, fp32, encoder: manifest.encoder, threshold: manifest.threshold, manifest }
 }

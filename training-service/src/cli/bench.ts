@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { benchDrift } from '../bench/drift.ts'
 import { benchEdge } from '../bench/edge.ts'
-import { type ModelUnderTest, benchRuntimes, syntheticModel } from '../bench/runtimes.ts'
+import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/runtimes.ts'
 import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
 import { UserInputError } from '../errors.ts'
@@ -30,7 +30,14 @@ async function registeredModel(home: Home, name: string, version: number): Promi
   const manifest = await readManifest(home.store, name, version)
   const [fp32, int8] = await Promise.all([home.store.get(manifest.files.fp32.key), home.store.get(manifest.files.int8.key)])
   if (!fp32 || !int8) throw new UserInputError(`the files of ${name}@${version} are missing from the artifact store`)
-  return { label: `${name}@${version} (${manifest.family})`, fp32, int8, encoder: manifest.encoder, flights: syntheticFlights(2000, 5).flights, manifest }
+  return {
+    label: `${name}@${version} (${manifest.family})`,
+    fp32,
+    int8,
+    encoder: manifest.encoder,
+    flights: syntheticFlights(2000, 5).flights,
+    manifest,
+  }
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -51,13 +58,22 @@ export function registerBenchCommand(program: Command): void {
       try {
         const version = await latestVersion(home, flags.model)
         if (only.includes('sweep')) print(await benchSweep(smoke ? 5_000 : 100_000))
-        if (only.includes('runtimes')) print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
+        if (only.includes('runtimes'))
+          print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
         if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))
         if (only.includes('edge')) {
-          print(version ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10) : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'])
+          print(
+            version
+              ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10)
+              : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
+          )
         }
         if (only.includes('browser')) {
-          const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'web-client', 'bench.ts'), ...(smoke ? ['--smoke'] : [])], { cwd: ROOT, stdio: 'inherit' })
+          const r = spawnSync(
+            process.execPath,
+            ['--import', 'tsx', path.join(ROOT, 'web-client', 'bench.ts'), ...(smoke ? ['--smoke'] : [])],
+            { cwd: ROOT, stdio: 'inherit' },
+          )
           if (r.status !== 0) process.stdout.write(`browser bench exited with ${r.status}\n`)
         }
       } finally {

@@ -3,6 +3,7 @@ import { registerBenchCommand } from './bench.ts'
 import { registerDataCommands } from './data.ts'
 import { registerDoctorCommand } from './doctor.ts'
 import { registerModelsCommand } from './models.ts'
+import { registerPredictCommand } from './predict.ts'
 import { registerPublishCommands } from './publish.ts'
 import { registerRunsCommand } from './runs.ts'
 import { registerServeCommand } from './serve.ts'
@@ -22,6 +23,7 @@ registerStartCommand(program)
 registerPublishCommands(program)
 registerRunsCommand(program)
 registerModelsCommand(program)
+registerPredictCommand(program)
 registerServeCommand(program)
 registerDoctorCommand(program)
 

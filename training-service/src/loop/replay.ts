@@ -95,12 +95,9 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
         departure: new Date(flights.departureMs[r]).toISOString(),
         distance: flights.distance[r],
       }))
-      const body = (await post(
-        target,
-        `/v1/models/${target.model}/predict`,
-        { instances },
-        { 'X-Tarmac-Event-Time': instances[0].departure },
-      )) as {
+      // each request stands for another caller, so a canary splits the replay by its configured share
+      const headers = { 'X-Tarmac-Event-Time': instances[0].departure, 'X-Tarmac-Key': `replay-${requestNo++}` }
+      const body = (await post(target, `/v1/models/${target.model}/predict`, { instances }, headers)) as {
         model: { version: number }
         predictions: { id: string }[]
       }

@@ -141,7 +141,7 @@ describe('promote', () => {
     expectTarmacError(() => promote(db, 'delay', 1, who), 'gate_failed', `failed gate(s) ${gate} (`)
   })
 
-  it('judges against the champion re-measured on the candidate\'s rows when given', () => {
+  it("judges against the champion re-measured on the candidate's rows when given", () => {
     const db = openDatabase(':memory:')
     seedVersion(db, 'delay', GOOD_METRICS)
     // retrained on recent data: its validation AUC is lower than the champion's March figure…
