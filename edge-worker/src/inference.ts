@@ -14,8 +14,8 @@ export interface PredictRequest {
   requestKey: string
   /** when the request arrived (ms), for the latency the telemetry reports */
   startedAt: number
-  /** the replayed clock (ms) telemetry is dated by; now when absent */
-  eventTime?: number
+  /** the replayed clock (ms) telemetry is dated by, or each flight's departure; now when absent */
+  eventTime?: number | 'departure'
 }
 
 export interface PredictResult {
@@ -75,7 +75,7 @@ function events(
   role: PredictionEvent['role'],
 ): PredictionEvent[] {
   const now = Date.now()
-  const at = req.eventTime ?? now
+  const at = (f: Flight) => (req.eventTime === 'departure' ? f.departureMs : (req.eventTime ?? now))
   const latencyMs = now - req.startedAt
   return req.flights.map((f, i) => ({
     eventId: role === 'served' ? ids[i] : `${ids[i]}:shadow`,
@@ -85,7 +85,7 @@ function events(
     engine,
     model: model.manifest.name,
     version: model.manifest.version,
-    at,
+    at: at(f),
     latencyMs,
     probability: probabilities[i],
     features: rawFeatures(f),

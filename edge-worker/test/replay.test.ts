@@ -33,6 +33,16 @@ describe('replaying historical traffic', () => {
     expect(await storedHour(served[0].id)).toBe('2001-04-02T07')
   })
 
+  it('dates each prediction by its own departure when asked to', async () => {
+    const rows = [
+      { origin: 'SFO', destination: 'LAX', departure: '2001-05-01T06:10:00Z', distance: 337 },
+      { origin: 'ORD', destination: 'SFO', departure: '2001-06-09T22:45:00Z', distance: 1846 },
+    ]
+    const res = await postJson('/v1/models/replay-model/predict', { instances: rows }, { ...REPLAY, 'X-Tarmac-Event-Time': 'departure' })
+    const { predictions: served } = await res.json<{ predictions: { id: string }[] }>()
+    expect([await storedHour(served[0].id), await storedHour(served[1].id)]).toEqual(['2001-05-01T06', '2001-06-09T22'])
+  })
+
   it('refuses a replayed clock without the admin key, or one that is not a date', async () => {
     const noAdmin = await postJson(
       '/v1/models/replay-model/predict',

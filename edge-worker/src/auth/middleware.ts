@@ -44,19 +44,21 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
 
 /**
  * A replay of historical traffic dates its telemetry by the replayed clock (`X-Tarmac-Event-Time`), so drift
- * is measured per replayed hour. Only an admin may do that: `X-Tarmac-Admin-Key` must be the admin key.
+ * is measured per replayed hour: an ISO date-time for the whole request, or `departure` to date each
+ * prediction by its own flight's scheduled departure. Only an admin may do that (`X-Tarmac-Admin-Key`).
  */
 export async function replayEventTime(
   header: string | undefined,
   adminKey: string | undefined,
   adminHash: string | undefined,
-): Promise<number | undefined> {
+): Promise<number | 'departure' | undefined> {
   if (header === undefined) return undefined
   if (!adminKey || !(await keyMatches(adminKey, adminHash))) {
     throw new ApiError(401, 'unauthorized', 'X-Tarmac-Event-Time needs a valid X-Tarmac-Admin-Key', 'X-Tarmac-Event-Time')
   }
+  if (header === 'departure') return header
   const at = Date.parse(header)
   if (Number.isNaN(at))
-    throw new ApiError(400, 'invalid_request', 'X-Tarmac-Event-Time must be an ISO 8601 date-time', 'X-Tarmac-Event-Time')
+    throw new ApiError(400, 'invalid_request', 'X-Tarmac-Event-Time must be an ISO 8601 date-time or "departure"', 'X-Tarmac-Event-Time')
   return at
 }

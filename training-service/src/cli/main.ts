@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { registerBenchCommand } from './bench.ts'
+import { registerDashboardCommand } from './dashboard.ts'
 import { registerDataCommands } from './data.ts'
 import { registerDoctorCommand } from './doctor.ts'
 import { registerModelsCommand } from './models.ts'
@@ -18,6 +19,7 @@ const program = new Command('tarmac')
 
 registerDataCommands(program)
 registerTrainCommand(program)
+registerDashboardCommand(program)
 registerBenchCommand(program)
 registerStartCommand(program)
 registerPublishCommands(program)

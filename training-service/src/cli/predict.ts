@@ -64,7 +64,7 @@ export function registerPredictCommand(program: Command): void {
         } else {
           const model = await resolveModel(home, ref)
           scorer = await createLocalScorer(model)
-          log.setBindings({ model: model.label, runId: model.manifest.runId })
+          log.setBindings({ runId: model.manifest.runId })
         }
         const summary = await scoreFile({ input: flags.input, output: flags.output, scorer, log, progress: createProgress('score') })
         emit(Boolean(flags.json), summary, human)

@@ -40,7 +40,7 @@ function formatSummary(s: LoopSummary): string {
       .join(', ')} (${Object.values(s.june)[0]?.rows.toLocaleString('en-US') ?? 0} flights)`,
   )
   lines.push('', 'alias history:', ...s.aliasHistory.map((e) => `  ${e.at}  ${e.alias}: v${e.from ?? '—'} → v${e.to ?? '—'}  ${e.reason}`))
-  lines.push('', 'dashboard: npm run dashboard   (the monitor page over a fresh local Worker; see docs/monitoring.md)')
+  lines.push('', 'dashboard: npx tarmac dashboard   (serves the monitoring page over the state this run left; docs/monitoring.md)')
   return lines.join('\n')
 }
 

@@ -1,5 +1,6 @@
 import type { FlightColumns } from '../data/dataset.ts'
 import { UserInputError } from '../errors.ts'
+import { seededPermutation } from '../train/random.ts'
 
 const DAY_MS = 86_400_000
 
@@ -86,8 +87,11 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
     const to = Math.min(from + o.checkpointDays * DAY_MS, Math.ceil(end / DAY_MS) * DAY_MS)
     const rows: number[] = []
     for (; row < flights.size && flights.departureMs[row] < to; row++) if (row % o.sampleEvery === 0) rows.push(row)
+    // requests carry flights from across the window in a seeded random order, so a canary's share of
+    // requests is a fair sample of the window's traffic (each flight is still dated by its departure)
+    const order = seededPermutation(rows.length, from / DAY_MS)
     const batches: number[][] = []
-    for (let i = 0; i < rows.length; i += o.batchSize) batches.push(rows.slice(i, i + o.batchSize))
+    for (let i = 0; i < rows.length; i += o.batchSize) batches.push(Array.from(order.subarray(i, i + o.batchSize), (k) => rows[k]))
     await pool(batches, o.concurrency, async (batch) => {
       const instances = batch.map((r) => ({
         origin: flights.origin[r],
@@ -96,7 +100,7 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
         distance: flights.distance[r],
       }))
       // each request stands for another caller, so a canary splits the replay by its configured share
-      const headers = { 'X-Tarmac-Event-Time': instances[0].departure, 'X-Tarmac-Key': `replay-${requestNo++}` }
+      const headers = { 'X-Tarmac-Event-Time': 'departure', 'X-Tarmac-Key': `replay-${requestNo++}` }
       const body = (await post(target, `/v1/models/${target.model}/predict`, { instances }, headers)) as {
         model: { version: number }
         predictions: { id: string }[]
