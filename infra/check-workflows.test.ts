@@ -37,7 +37,7 @@ describe('workflow check', () => {
 
   it('reports an undocumented secret and a missing infra script', () => {
     const broken = ci
-      .replace('npx tsx infra/check.ts', 'npx tsx infra/chek.ts')
+      .replace('      - name: Bench smoke\n', '      - run: npx tsx infra/chek.ts\n      - name: Bench smoke\n')
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
       .replace('      - run: npm ci\n', '      - run: npm ci\n        env:\n          NPM_TOKEN: ${{ secrets.NPM_TOKEN }}\n')
     expect(checkWorkflows({ ...real, workflowsDir: withCi(broken) })).toEqual([

@@ -1,17 +1,21 @@
 /**
  * Browser bench of the web client in headless Chromium: time to first prediction (cold, then a repeat
  * visit served by the service worker and Cache Storage), bytes transferred, single-row WASM latency and
- * a 1,000-row batch. Run: npx tsx web-client/bench.ts (builds the client first; needs /usr/bin/chromium).
+ * a 1,000-row batch. Run: npx tsx web-client/bench.ts (builds the client, starts `wrangler dev` for the
+ * manifest and the model file; needs /usr/bin/chromium).
  */
 import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { preview } from 'vite'
 import { launchChromium } from './test/support/browser.ts'
 import { AIRPORTS, makeModel, publish } from './test/support/fixture-model.ts'
-import { startModelMirror } from './test/support/model-mirror.ts'
 import { freePort } from './test/support/ports.ts'
+import { startLocalWorker } from './test/support/worker.ts'
 
 const configFile = fileURLToPath(new URL('./vite.config.ts', import.meta.url))
 const VITE = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url))
@@ -94,9 +98,10 @@ async function latencies(page: Page) {
 async function main(): Promise<void> {
   const { NODE_ENV: _, ...env } = process.env
   await promisify(execFile)(process.execPath, [VITE, 'build', '--config', configFile, '--logLevel', 'warn'], { env })
-  const mirror = await startModelMirror(await freePort(), ADMIN_KEY)
-  await publish(mirror.url, ADMIN_KEY, await makeModel(1))
   const port = await freePort()
+  const state = await mkdtemp(join(tmpdir(), 'tarmac-bench-'))
+  const worker = await startLocalWorker({ persistTo: state, origin: `http://127.0.0.1:${port}`, adminKey: ADMIN_KEY })
+  await publish(worker.url, ADMIN_KEY, await makeModel(1))
   const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true } })
   const session = await launchChromium({ webgpu: false })
   try {
@@ -108,8 +113,8 @@ async function main(): Promise<void> {
       bytes.total += sizes.responseBodySize + sizes.responseHeadersSize
     })
     const page = await session.context.newPage()
-    // telemetry off and no edge fallback: the bench needs no Worker
-    const query = new URLSearchParams({ endpoint: mirror.url, models: mirror.url, sample: '0', backends: 'wasm' })
+    // the Worker serves the manifest and the model file; telemetry off and no edge fallback
+    const query = new URLSearchParams({ endpoint: worker.url, sample: '0', backends: 'wasm' })
     const cold = await visit(page, `http://127.0.0.1:${port}/?${query}`, bytes)
     await waitForServiceWorker(page)
     // the service worker's precache download belongs to the first visit
@@ -136,7 +141,8 @@ async function main(): Promise<void> {
   } finally {
     await session.close()
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()))
-    await mirror.close()
+    await worker.stop()
+    await rm(state, { recursive: true, force: true })
   }
 }
 

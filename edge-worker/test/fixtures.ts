@@ -3,6 +3,7 @@ import { fitReferenceProfileSpec, profileFlights } from '@tarmac/sdk/drift'
 import { encodeFlights, type Flight, type FlightInstance, fitEncoder, fromInstance, NUMERIC_FEATURES } from '@tarmac/sdk/features'
 import { featureSchemaHash, type ModelManifest } from '@tarmac/sdk/manifest'
 import { buildOnnxModel, createTsEvaluator, type NetworkSpec } from '@tarmac/sdk/onnx'
+import { seededRandom as rng } from '@tarmac/sdk/random'
 import { sha256Hex } from '../src/auth/hash.ts'
 
 export const ADMIN = { Authorization: 'Bearer test-admin-key' }
@@ -11,16 +12,7 @@ export const KEY_A = { Authorization: 'Bearer test-key-a' }
 export const KEY_B = { Authorization: 'Bearer test-key-b' }
 export const KEY_C = { Authorization: 'Bearer test-key-c' }
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom as rng } from '@tarmac/sdk/random'
 
 const AIRPORTS = ['ATL', 'BOS', 'DEN', 'DFW', 'JFK', 'LAX', 'MIA', 'ORD', 'SEA', 'SFO']
 

@@ -3,7 +3,7 @@ import type { Backend } from '@tarmac/sdk/client'
 export interface ClientConfig {
   /** the edge Worker */
   endpoint: string
-  /** serves the full manifest and model blobs; the Worker itself once it has those routes */
+  /** serves the full manifest and the model files: the Worker unless a CDN or mirror is configured */
   modelEndpoint: string
   model: string
   apiKey: string | undefined

@@ -4,8 +4,9 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { launchChromium, type Session } from './support/browser.ts'
 import { edgePredict, toInstance } from './support/edge.ts'
-import { int8Reference, type ModelFixture, makeModel, publish } from './support/fixture-model.ts'
+import { int8Reference, MODEL_NAME, type ModelFixture, makeModel, publish } from './support/fixture-model.ts'
 import { type FlightInput, fillFlight, predictOnPage, waitForServiceWorker, waitUntilReady } from './support/page.ts'
+import { freePort } from './support/ports.ts'
 import { d1Query } from './support/worker.ts'
 
 const harness = inject('harness')
@@ -65,6 +66,28 @@ describe('web client in Chromium without WebGPU', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true })
   })
 
+  it('gets the manifest and the model files from the Worker, which shares them with the page origin only', async () => {
+    const paths = [`/v1/models/${MODEL_NAME}/manifest?alias=champion`, `/v1/blobs/${v1.manifest.files.int8.sha256}`]
+    for (const path of paths) {
+      const url = `${harness.workerUrl}${path}`
+      const page = await fetch(url, { headers: { Origin: harness.appOrigin } })
+      expect(page.status).toBe(200)
+      expect(page.headers.get('access-control-allow-origin')).toBe(harness.appOrigin)
+      // an api key makes the SDK's request non-simple: the preflight must allow its header
+      const preflight = await fetch(url, {
+        method: 'OPTIONS',
+        headers: { Origin: harness.appOrigin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+      })
+      expect(preflight.status).toBe(204)
+      expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization')
+      const foreign = await fetch(url, { headers: { Origin: 'http://elsewhere.example' } })
+      expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+    }
+    const blob = await fetch(`${harness.workerUrl}${paths[1]}`)
+    expect(blob.headers.get('cache-control')).toContain('immutable')
+    expect(new Uint8Array(await blob.arrayBuffer())).toEqual(v1.int8)
+  })
+
   it('refuses bad input with the same field errors as the Worker', async () => {
     const bad = { ...FLIGHT, origin: 'J1K', distance: '-5' }
     await fillFlight(page, bad)
@@ -117,7 +140,7 @@ describe('web client in Chromium without WebGPU', () => {
 
   it('offers a new model version when the alias moves, and predicts with it after the person accepts', async () => {
     const v2 = await makeModel(2)
-    await Promise.all([publish(harness.workerUrl, harness.adminKey, v2), publish(harness.mirrorUrl, harness.adminKey, v2)])
+    await publish(harness.workerUrl, harness.adminKey, v2)
     await page.reload()
     await waitUntilReady(page)
     // the cached v1 serves at once; the prompt appears when the network says v2
@@ -141,13 +164,13 @@ describe('web client in Chromium without WebGPU', () => {
       const models = names.filter((n) => n.startsWith('tarmac-model:'))
       return (await Promise.all(models.map(async (n) => (await (await caches.open(n)).keys()).map((r) => r.url)))).flat()
     })
-    expect(cached.filter((u) => u.includes('/v1/blobs/'))).toEqual([`${harness.mirrorUrl}/v1/blobs/${v2.manifest.files.int8.sha256}`])
+    expect(cached.filter((u) => u.includes('/v1/blobs/'))).toEqual([`${harness.workerUrl}/v1/blobs/${v2.manifest.files.int8.sha256}`])
   })
 
   it('answers from the edge Worker when no model can be loaded on the device, and says so', async () => {
-    // the Worker has no manifest/blob routes yet: pointed at it for models, the SDK falls back to its predict route
+    // models from a port nothing listens on: the manifest fetch fails and the SDK falls back to the Worker's predict route
     const url = new URL(harness.appUrl)
-    url.searchParams.set('models', harness.workerUrl)
+    url.searchParams.set('models', `http://127.0.0.1:${await freePort()}`)
     const edgePage = await session.context.newPage()
     await edgePage.goto(url.href)
     await waitUntilReady(edgePage)

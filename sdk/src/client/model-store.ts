@@ -3,7 +3,7 @@ import { type ArtifactFile, type ModelManifest, manifestSchema } from '../manife
 
 /**
  * Where the full manifest (GET /v1/models/{name}/manifest?alias=) and the content-addressed model files
- * (GET /v1/blobs/{sha256}) come from: routes the edge Worker does not serve yet (see web-client/README.md).
+ * (GET /v1/blobs/{sha256}) come from: the edge Worker, or a mirror/CDN serving the same routes.
  */
 export interface ModelSource {
   endpoint: string

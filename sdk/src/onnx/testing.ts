@@ -1,17 +1,8 @@
 // Test fixtures shared by the onnx tests: a seeded PRNG and random networks/batches shaped like Tarmac's.
+import { seededRandom as mulberry32 } from '../random.ts'
 import type { DenseLayer, NetworkSpec } from './model.ts'
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom as mulberry32 } from '../random.ts'
 
 function uniform(rand: () => number, n: number, limit: number): Float32Array {
   return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * limit)

@@ -1,6 +1,6 @@
 import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
+import { seededRandom } from '@tarmac/sdk/random'
 import { trialConfigSchema } from '../train/family.ts'
-import { seededRandom } from '../train/random.ts'
 import { runTrials } from '../train/sweep.ts'
 import type { EncodedSplit } from '../train/trainer.ts'
 import { fmt, row } from './stats.ts'

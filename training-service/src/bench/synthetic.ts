@@ -1,6 +1,6 @@
 import { type Flight, fitEncoder, NUMERIC_FEATURES } from '@tarmac/sdk/features'
 import type { NetworkSpec } from '@tarmac/sdk/onnx'
-import { seededRandom } from '../train/random.ts'
+import { seededRandom } from '@tarmac/sdk/random'
 
 const AIRPORTS = ['ATL', 'ORD', 'DFW', 'LAX', 'PHX', 'STL', 'DTW', 'MSP', 'LAS', 'DEN', 'SFO', 'SEA', 'BOS', 'JFK', 'MIA', 'IAH']
 

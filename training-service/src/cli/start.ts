@@ -3,6 +3,7 @@ import { defaultDataPath, describeSource } from '../data/source.ts'
 import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
 import { type LoopSummary, runClosedLoop } from '../loop/closed-loop.ts'
+import { positiveInt } from './format-command.ts'
 import { emit } from './output.ts'
 
 const f4 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(4))
@@ -44,12 +45,6 @@ function formatSummary(s: LoopSummary): string {
   return lines.join('\n')
 }
 
-function positiveInt(flag: string, value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) throw new UserInputError(`${flag} must be a positive whole number, got "${value}"`)
-  return n
-}
-
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
@@ -84,9 +79,9 @@ export function registerStartCommand(program: Command): void {
             dataFile,
             model: flags.model,
             experiment: flags.experiment,
-            sampleEvery: flags.full ? 1 : positiveInt('--sample', flags.sample),
+            sampleEvery: flags.full ? 1 : positiveInt('--sample')(flags.sample),
             trainRows: flags.full ? null : 200_000,
-            labelDelayDays: positiveInt('--label-delay', flags.labelDelay),
+            labelDelayDays: positiveInt('--label-delay')(flags.labelDelay),
             checkpointDays: 7,
             minRetrainDays: 21,
             canaryDays: 7,

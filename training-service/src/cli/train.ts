@@ -5,6 +5,7 @@ import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
 import { trainAndRegister } from '../pipeline/tracked-train.ts'
 import { DEFAULT_SWEEP, sweepSchema } from '../train/sweep.ts'
+import { positiveInt } from './format-command.ts'
 import { readJsonFile, readWindowsOption } from './options.ts'
 import { emit } from './output.ts'
 
@@ -21,12 +22,6 @@ interface TrainFlags {
   concurrency?: string
   home?: string
   json?: boolean
-}
-
-function positiveInt(flag: string, value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) throw new UserInputError(`${flag} must be a positive whole number, got "${value}"`)
-  return n
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -49,7 +44,7 @@ export function registerTrainCommand(program: Command): void {
       const windows = await readWindowsOption(flags.windows)
       let sweep = flags.sweep ? await readJsonFile(flags.sweep, sweepSchema) : DEFAULT_SWEEP
       if (flags.epochs) {
-        const epochs = positiveInt('--epochs', flags.epochs)
+        const epochs = positiveInt('--epochs')(flags.epochs)
         sweep = { ...sweep, base: { ...sweep.base, epochs }, trials: (sweep.trials ?? []).map((t) => ({ ...t, epochs })) }
       }
       const seed = Number(flags.seed)
@@ -58,11 +53,11 @@ export function registerTrainCommand(program: Command): void {
         dataFile: flags.data ?? defaultDataPath(),
         windows,
         sweep,
-        trainRows: flags.full ? null : positiveInt('--rows', flags.rows),
+        trainRows: flags.full ? null : positiveInt('--rows')(flags.rows),
         seed,
         smoothing: 20,
         folds: 5,
-        concurrency: flags.concurrency ? positiveInt('--concurrency', flags.concurrency) : availableParallelism(),
+        concurrency: flags.concurrency ? positiveInt('--concurrency')(flags.concurrency) : availableParallelism(),
       }
       await describeSource(settings.dataFile)
       const home = openHome(flags.home)

@@ -1,6 +1,6 @@
+import { seededPermutation } from '@tarmac/sdk/random'
 import type { FlightColumns } from '../data/dataset.ts'
 import { UserInputError } from '../errors.ts'
-import { seededPermutation } from '../train/random.ts'
 
 const DAY_MS = 86_400_000
 

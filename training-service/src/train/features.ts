@@ -1,6 +1,6 @@
 import { DELAY_THRESHOLD_MINUTES, type EncoderSpec, encodeFlights, type Flight, fitEncoder, NUMERIC_FEATURES } from '@tarmac/sdk/features'
+import { seededSample } from '@tarmac/sdk/random'
 import type { FlightColumns } from '../data/dataset.ts'
-import { seededSample } from './random.ts'
 import type { EncodedSplit } from './trainer.ts'
 
 export function flightsOf(c: FlightColumns, index?: ArrayLike<number>): Flight[] {

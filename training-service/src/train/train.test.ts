@@ -1,9 +1,9 @@
 import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
+import { seededRandom } from '@tarmac/sdk/random'
 import { describe, expect, it } from 'vitest'
 import type { FlightColumns } from '../data/dataset.ts'
 import { originHourBaseline } from './baseline.ts'
 import { type TrialConfig, trialConfigSchema } from './family.ts'
-import { seededRandom } from './random.ts'
 import { expandSweep, runTrials, sweepSchema } from './sweep.ts'
 import { type EncodedSplit, trainTrial } from './trainer.ts'
 

@@ -1,8 +1,8 @@
 import { auc, logLoss } from '@tarmac/sdk/metrics'
 import type { NetworkSpec } from '@tarmac/sdk/onnx'
+import { seededPermutation } from '@tarmac/sdk/random'
 import type { TrialConfig } from './family.ts'
 import { buildModel, type NetworkShape, toNetworkSpec } from './network.ts'
-import { seededPermutation } from './random.ts'
 import { initTensorflow, tf } from './tf.ts'
 
 /** Encoded rows of one split with their labels (1 = delayed ≥ 15 min). */

@@ -12,7 +12,8 @@ export interface ModelFixture {
   int8: Uint8Array
 }
 
-function rng(seed: number): () => number {
+/** mulberry32: a small seeded generator, so fixtures and replays are the same on every run */
+export function rng(seed: number): () => number {
   let s = seed >>> 0
   return () => {
     s = (s + 0x6d2b79f5) >>> 0
@@ -58,10 +59,10 @@ const training = syntheticFlights(3000, 7)
 const encoder = fitEncoder(training.flights, training.labels, { minAirportCount: 10 }).spec
 
 /** Deterministic per version (its weights are seeded by it): publishing it twice is idempotent. */
-export async function makeModel(version: number): Promise<ModelFixture> {
+export async function makeModel(version: number, name = MODEL_NAME): Promise<ModelFixture> {
   const seed = version * 101
   const net = network(encoder.airports.length, seed)
-  const metadata = { name: MODEL_NAME, version: String(version) }
+  const metadata = { name, version: String(version) }
   const fp32 = buildOnnxModel(net, { quantization: 'fp32', metadata })
   const int8 = buildOnnxModel(net, { quantization: 'int8', metadata })
   const batch = encodeFlights(training.flights, encoder)
@@ -75,7 +76,7 @@ export async function makeModel(version: number): Promise<ModelFixture> {
     int8,
     manifest: {
       manifestVersion: 1,
-      name: MODEL_NAME,
+      name,
       version,
       createdAt: '2026-05-01T00:00:00.000Z',
       runId: `run-${seed}`,
@@ -104,7 +105,7 @@ export function int8Reference(model: ModelFixture, instances: FlightInstance[]):
   return createTsEvaluator(model.int8).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
 }
 
-/** Uploads both blobs and moves the alias through the admin API: the Worker's, or the model mirror's copy of it. */
+/** Uploads both blobs and moves the alias through the Worker's admin API. */
 export async function publish(baseUrl: string, adminKey: string, model: ModelFixture, alias = 'champion'): Promise<void> {
   const auth = { Authorization: `Bearer ${adminKey}` }
   for (const [bytes, file] of [
@@ -118,7 +119,7 @@ export async function publish(baseUrl: string, adminKey: string, model: ModelFix
     })
     if (res.status !== 201) throw new Error(`blob upload to ${baseUrl}: ${res.status} ${await res.text()}`)
   }
-  const res = await fetch(`${baseUrl}/admin/models/${MODEL_NAME}/aliases/${alias}`, {
+  const res = await fetch(`${baseUrl}/admin/models/${model.manifest.name}/aliases/${alias}`, {
     method: 'PUT',
     headers: { ...auth, 'Content-Type': 'application/json' },
     body: JSON.stringify(model.manifest),

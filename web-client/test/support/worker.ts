@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { waitForHttp } from './ports.ts'
+import { freePort, waitForHttp } from './ports.ts'
 
 const run = promisify(execFile)
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -78,6 +78,26 @@ export async function startWorker(opts: {
         setTimeout(() => child.kill('SIGKILL'), 5000).unref()
       }),
   }
+}
+
+/**
+ * The Worker as the web client meets it: migrated local state in `persistTo`, the admin key set, the
+ * public API open to `origin` (CORS), no canary, and no model cache so a publish is visible at once.
+ */
+export async function startLocalWorker(opts: { persistTo: string; origin: string; adminKey: string }): Promise<LocalWorker> {
+  await applyMigrations(opts.persistTo)
+  return startWorker({
+    port: await freePort(),
+    inspectorPort: await freePort(),
+    persistTo: opts.persistTo,
+    vars: {
+      ADMIN_KEY_SHA256: sha256(opts.adminKey),
+      PREDICT_KEYS_SHA256: '',
+      CORS_ORIGINS: opts.origin,
+      MODEL_CACHE_TTL_SECONDS: '0',
+      CANARY_MODE: 'off',
+    },
+  })
 }
 
 /** Rows of a query on the Worker's local D1 (the same files `wrangler dev --persist-to` writes). */

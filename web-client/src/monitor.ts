@@ -1,4 +1,0 @@
-import { keepQueryInNav } from './nav.ts'
-import './style.css'
-
-keepQueryInNav()

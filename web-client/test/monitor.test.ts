@@ -1,0 +1,91 @@
+import { mkdir } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { estimatedPerformance } from '@tarmac/sdk/metrics'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { MonitoringRun } from '../../edge-worker/src/monitoring/api.ts'
+import { launchChromium, type Session } from './support/browser.ts'
+import { makeModel, publish } from './support/fixture-model.ts'
+import { monitorDays, type ReplayPlan, replayPredictions, sendFeedback, waitForTelemetry } from './support/replay.ts'
+
+const harness = inject('harness')
+const SCREENSHOT = fileURLToPath(new URL('./__screenshots__/monitor.png', import.meta.url))
+
+// a model of its own, so the predict tests' traffic and alias moves do not reach these charts
+const PLAN: ReplayPlan = {
+  model: 'flight-delay-replay',
+  start: Date.UTC(2001, 2, 5),
+  days: 5,
+  shiftedDays: new Set([2, 3]),
+  labelledShare: 0.3,
+}
+
+let session: Session
+let page: Page
+let runs: MonitoringRun[]
+let sent: number
+
+beforeAll(async () => {
+  const model = await makeModel(1, PLAN.model)
+  // outcomes are drawn from the scores (see sendFeedback): the AUC to expect is CBPE's on the reference
+  model.manifest.metrics.val_auc = estimatedPerformance(model.manifest.referenceProfile.prediction, model.manifest.threshold).auc
+  await publish(harness.workerUrl, harness.adminKey, model)
+  const served = await replayPredictions(harness.workerUrl, harness.adminKey, PLAN)
+  sent = served.length
+  await waitForTelemetry(harness.workerUrl, PLAN, sent)
+  await sendFeedback(harness.workerUrl, served, PLAN.labelledShare)
+  runs = await monitorDays(harness.workerUrl, harness.adminKey, PLAN)
+  session = await launchChromium({ webgpu: false })
+  page = await session.context.newPage()
+  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`))
+  await page.setViewportSize({ width: 1280, height: 900 })
+}, 90_000)
+
+afterAll(async () => {
+  await session?.close()
+})
+
+describe('monitoring dashboard on a replay dated in 2001', () => {
+  it('finds drift on the shifted days only', () => {
+    const distance = runs.map((run) => run.evaluations[0]?.drift?.report.features.find((f) => f.feature === 'distance')?.drifted)
+    expect(distance).toEqual([false, false, true, true, false])
+    // the longer flights move the scores too: the prediction drift alert fires on day 3 and resolves on day 5
+    const changes = runs.map((run) => run.changes.map((c) => `${c.kind} ${c.alert.rule}`))
+    expect(changes).toEqual([[], [], ['fired prediction_drift'], ['updated prediction_drift'], ['resolved prediction_drift']])
+  })
+
+  it('charts volume, latency, distribution, AUC and per-feature drift over the replayed range', async () => {
+    const query = new URLSearchParams({ endpoint: harness.workerUrl, model: PLAN.model })
+    await page.goto(`${harness.appOrigin}/monitor.html?${query}`)
+    await page.waitForSelector('#monitor-status[data-state="ready"]', { timeout: 30_000 })
+
+    // no from/to given: the range is the span of the stored windows
+    expect(await page.textContent('#summary-range')).toBe('2001-03-05 00:00 – 2001-03-10 00:00 UTC')
+    expect(await page.textContent('#monitor-status')).toContain(`${sent} predictions`)
+    const canvases = await page.$$eval('.chart canvas', (els) => els.map((c) => c.getBoundingClientRect()).map((r) => [r.width, r.height]))
+    // 4 main charts + 5 features + the prediction
+    expect(canvases.length).toBe(10)
+    for (const [w, h] of canvases) expect(w * h).toBeGreaterThan(0)
+    for (const id of ['volume', 'latency', 'distribution', 'performance']) {
+      expect(await page.getAttribute(`#${id} .plot`, 'aria-label')).toBeTruthy()
+      expect(await page.$$eval(`#${id} tbody tr`, (rows) => rows.length)).toBeGreaterThan(0)
+    }
+    expect(await page.getAttribute('#drift-summary [data-feature="distance"]', 'data-drifted')).toBe('true')
+    expect(await page.textContent('#drift-summary [data-feature="distance"]')).toContain('drifted in 2 of 5 windows')
+
+    const fired = new Set(runs.flatMap((run) => run.changes.filter((c) => c.alert.model === PLAN.model).map((c) => c.alert.id)))
+    expect(await page.$$eval('#alerts-body tr', (rows) => rows.length)).toBe(fired.size)
+    if (fired.size > 0) expect(await page.isHidden('#alerts-empty')).toBe(true)
+
+    await mkdir(fileURLToPath(new URL('./__screenshots__/', import.meta.url)), { recursive: true })
+    await page.screenshot({ path: SCREENSHOT, fullPage: true })
+  })
+
+  it('fits the charts to a phone-sized window', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await expect
+      .poll(() => page.$$eval('.chart canvas', (els) => Math.max(...els.map((c) => c.getBoundingClientRect().right))))
+      .toBeLessThanOrEqual(390)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+  })
+})
