@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import { fitReferenceProfileSpec, profileFlights } from '@tarmac/sdk/drift'
 import { encodeFlights, type Flight, type FlightInstance, fitEncoder, fromInstance, NUMERIC_FEATURES } from '@tarmac/sdk/features'
-import { featureSchemaHash, type ModelManifest } from '@tarmac/sdk/manifest'
+import { artifactFile, featureSchemaHash, type ModelManifest, modelTensors } from '@tarmac/sdk/manifest'
 import { buildOnnxModel, createTsEvaluator, type NetworkSpec } from '@tarmac/sdk/onnx'
 import { seededRandom as rng } from '@tarmac/sdk/random'
 import { sha256Hex } from '../src/auth/hash.ts'
@@ -79,10 +79,6 @@ export async function makeModel(name: string, version: number, seed: number): Pr
   const batch = encodeFlights(training.flights, encoderSpec)
   const scores = createTsEvaluator(fp32).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
   const spec = fitReferenceProfileSpec(training.flights, scores, { topAirports: 8 })
-  const file = async (bytes: Uint8Array) => {
-    const sha256 = await sha256Hex(bytes)
-    return { key: `blobs/${sha256}`, sha256, size: bytes.length }
-  }
   const manifest: ModelManifest = {
     manifestVersion: 1,
     name,
@@ -92,13 +88,8 @@ export async function makeModel(name: string, version: number, seed: number): Pr
     dataVersion: 'synthetic-1',
     featureSchemaHash: await featureSchemaHash(),
     family: 'mlp',
-    files: { fp32: await file(fp32), int8: await file(int8) },
-    inputs: [
-      { name: 'numeric', dtype: 'float32', shape: [-1, NUMERIC_FEATURES.length], description: 'encoded numeric features' },
-      { name: 'origin', dtype: 'int32', shape: [-1], description: 'origin airport index' },
-      { name: 'destination', dtype: 'int32', shape: [-1], description: 'destination airport index' },
-    ],
-    outputs: [{ name: 'probability', dtype: 'float32', shape: [-1, 1], description: 'delay probability' }],
+    files: { fp32: await artifactFile(fp32, sha256Hex), int8: await artifactFile(int8, sha256Hex) },
+    ...modelTensors(true),
     // the manifest schema types cell stats as mutable tuples; EncoderSpec's are readonly
     encoder: encoderSpec as ModelManifest['encoder'],
     threshold: 0.5,

@@ -3,6 +3,7 @@ import { profileSchema } from '../drift/profile-types.ts'
 import { CELL_NAMES } from '../features/keys.ts'
 
 export { featureSchemaHash, sha256Hex } from './hash.ts'
+export { artifactFile, modelTensors } from './tensors.ts'
 
 export const MANIFEST_VERSION = 1
 

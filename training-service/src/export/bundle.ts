@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Profile } from '@tarmac/sdk/drift'
 import type { EncoderSpec } from '@tarmac/sdk/features'
-import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
-import { featureSchemaHash, MANIFEST_VERSION, type ModelManifest, manifestSchema } from '@tarmac/sdk/manifest'
+import { artifactFile, featureSchemaHash, MANIFEST_VERSION, type ModelManifest, manifestSchema, modelTensors } from '@tarmac/sdk/manifest'
 import { buildOnnxModel, type NetworkSpec } from '@tarmac/sdk/onnx'
 
 export interface ExportedModels {
@@ -37,23 +36,8 @@ export interface ManifestInput {
   embedded: boolean
 }
 
-const fileEntry = (bytes: Uint8Array) => {
-  const hash = sha256(bytes)
-  return { key: `blobs/${hash}`, sha256: hash, size: bytes.byteLength }
-}
-
 /** The manifest that travels with a model version; validated against the SDK schema before it is written. */
 export async function buildManifest(m: ManifestInput): Promise<ModelManifest> {
-  const width = NUMERIC_FEATURES.length
-  const inputs: ModelManifest['inputs'] = [
-    { name: 'numeric', dtype: 'float32', shape: [-1, width], description: `encoded features: ${NUMERIC_FEATURES.join(', ')}` },
-  ]
-  if (m.embedded) {
-    inputs.push(
-      { name: 'origin', dtype: 'int32', shape: [-1], description: 'origin airport index in encoder.airports (0 = unknown)' },
-      { name: 'destination', dtype: 'int32', shape: [-1], description: 'destination airport index in encoder.airports (0 = unknown)' },
-    )
-  }
   return manifestSchema.parse({
     manifestVersion: MANIFEST_VERSION,
     name: m.name,
@@ -63,9 +47,8 @@ export async function buildManifest(m: ManifestInput): Promise<ModelManifest> {
     dataVersion: m.dataVersion,
     featureSchemaHash: await featureSchemaHash(),
     family: m.family,
-    files: { fp32: fileEntry(m.models.fp32), int8: fileEntry(m.models.int8) },
-    inputs,
-    outputs: [{ name: 'probability', dtype: 'float32', shape: [-1, 1], description: 'P(arrival delay ≥ 15 min)' }],
+    files: { fp32: await artifactFile(m.models.fp32, sha256), int8: await artifactFile(m.models.int8, sha256) },
+    ...modelTensors(m.embedded),
     encoder: m.encoder,
     threshold: m.threshold,
     metrics: m.metrics,

@@ -1,6 +1,6 @@
 import { fitReferenceProfileSpec, profileFlights } from '@tarmac/sdk/drift'
 import { encodeFlights, type Flight, type FlightInstance, fitEncoder, fromInstance, NUMERIC_FEATURES } from '@tarmac/sdk/features'
-import { featureSchemaHash, type ModelManifest, sha256Hex } from '@tarmac/sdk/manifest'
+import { artifactFile, featureSchemaHash, type ModelManifest, modelTensors, sha256Hex } from '@tarmac/sdk/manifest'
 import { buildOnnxModel, createTsEvaluator, type NetworkSpec } from '@tarmac/sdk/onnx'
 
 export const MODEL_NAME = 'flight-delay'
@@ -67,10 +67,6 @@ export async function makeModel(version: number, name = MODEL_NAME): Promise<Mod
   const int8 = buildOnnxModel(net, { quantization: 'int8', metadata })
   const batch = encodeFlights(training.flights, encoder)
   const scores = createTsEvaluator(fp32).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
-  const file = async (bytes: Uint8Array) => {
-    const sha256 = await sha256Hex(bytes)
-    return { key: `blobs/${sha256}`, sha256, size: bytes.length }
-  }
   return {
     fp32,
     int8,
@@ -83,13 +79,8 @@ export async function makeModel(version: number, name = MODEL_NAME): Promise<Mod
       dataVersion: 'synthetic-1',
       featureSchemaHash: await featureSchemaHash(),
       family: 'mlp',
-      files: { fp32: await file(fp32), int8: await file(int8) },
-      inputs: [
-        { name: 'numeric', dtype: 'float32', shape: [-1, NUMERIC_FEATURES.length], description: 'encoded numeric features' },
-        { name: 'origin', dtype: 'int32', shape: [-1], description: 'origin airport index' },
-        { name: 'destination', dtype: 'int32', shape: [-1], description: 'destination airport index' },
-      ],
-      outputs: [{ name: 'probability', dtype: 'float32', shape: [-1, 1], description: 'delay probability' }],
+      files: { fp32: await artifactFile(fp32, sha256Hex), int8: await artifactFile(int8, sha256Hex) },
+      ...modelTensors(true),
       encoder: encoder as ModelManifest['encoder'],
       threshold: 0.5,
       metrics: { auc: 0.5 },
