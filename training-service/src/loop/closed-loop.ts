@@ -163,7 +163,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
           )
         }
         for (const a of record.alerts) log(`  alert ${a.kind}: ${a.rule} on v${a.version}`)
-        if (!summary.firstDrift && record.versions.some((v) => v.drifted.length > 0)) summary.firstDrift = record.from
+        if (!summary.firstDrift && record.versions.some((v) => v.drifted.length > 0 || v.predictionDrift)) summary.firstDrift = record.from
         const fired = record.alerts.some((a) => a.kind === 'fired')
         if (!summary.firstAlert && fired) summary.firstAlert = record.from
         const labelledUntil = to - o.labelDelayDays * DAY_MS
