@@ -5,6 +5,7 @@ import type { AppEnv } from './app-env.ts'
 import { predictAuth, rateLimit } from './auth/middleware.ts'
 import { configOf } from './config.ts'
 import { ApiError, errorResponse, handleError } from './errors.ts'
+import { requestLog } from './logging.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { healthRoutes, registerDocs } from './routes/docs.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
@@ -17,6 +18,7 @@ import { telemetryRoutes } from './routes/telemetry.ts'
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
   app.onError(handleError)
+  app.use('*', requestLog)
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`))
 
   // browsers call the public API from the web client; admin stays same-origin only
@@ -25,6 +27,7 @@ export function createApp() {
     return cors({
       origin: (origin) => (allowed.includes(origin) ? origin : null),
       allowHeaders: ['Content-Type', 'Authorization', 'X-Tarmac-Key'],
+      exposeHeaders: ['X-Request-Id'],
       maxAge: 600,
     })(c, next)
   })

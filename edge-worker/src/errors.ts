@@ -5,7 +5,7 @@ import { z } from 'zod'
 
 /** The one error shape of every Tarmac API. */
 export const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), requestId: z.string().optional() }),
 })
 
 /** A client-facing failure with its status; anything else that escapes a handler is a 500. */

@@ -28,7 +28,9 @@ describe('monitoring routes', () => {
   ])('%s → %i', async (_, path, status, field) => {
     const res = await get(path)
     expect(res.status).toBe(status)
-    expect(await res.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String), field } })
+    expect(await res.json()).toEqual({
+      error: { code: expect.any(String), message: expect.any(String), field, requestId: expect.any(String) },
+    })
   })
 
   it('refuses the public routes without a key and the run without the admin key', async () => {

@@ -1,11 +1,17 @@
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { fitReferenceProfileSpec, profileFlights } from '@tarmac/sdk/drift'
 import { encodeFlights } from '@tarmac/sdk/features'
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import { createTsEvaluator } from '@tarmac/sdk/onnx'
 import { syntheticEncoder, syntheticNetwork } from '../bench/synthetic.ts'
 import { exportOnnx } from '../export/bundle.ts'
-import type { Home } from '../home.ts'
+import { type Home, openHome } from '../home.ts'
+import { type LocalWorker, startLocalWorker } from '../loop/local-worker.ts'
 import { registerExport } from '../pipeline/register.ts'
+import { publishVersion } from '../publish/edge-client.ts'
 import { setAlias } from '../registry/aliases.ts'
 import { finishRun, startRun } from '../tracking/runs.ts'
 
@@ -35,4 +41,27 @@ export async function registerTestModel(home: Home, name = 'flight-delay'): Prom
   finishRun(home.db, run.id, 'finished')
   setAlias(home.db, name, 'champion', manifest.version, { actor: 'tests', reason: 'fixture' })
   return manifest
+}
+
+export interface PublishedTestModel {
+  dir: string
+  home: Home
+  manifest: ModelManifest
+  worker: LocalWorker
+  /** stops the Worker and closes the home */
+  close(): Promise<void>
+}
+
+/** Test helper: a fresh folder and home with the test model registered and published as champion to a real `wrangler dev`. */
+export async function publishedTestModel(prefix: string): Promise<PublishedTestModel> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix))
+  const home = openHome(path.join(dir, 'home'))
+  const manifest = await registerTestModel(home)
+  const worker = await startLocalWorker({ root: fileURLToPath(new URL('../../..', import.meta.url)), persistDir: path.join(dir, 'edge') })
+  await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, manifest.name, manifest.version, 'champion')
+  const close = async () => {
+    await worker.stop()
+    home.close()
+  }
+  return { dir, home, manifest, worker, close }
 }

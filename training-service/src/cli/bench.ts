@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
+import { benchBatchScoring } from '../batch/bench.ts'
+import { resolveModel } from '../batch/model.ts'
 import { benchDrift } from '../bench/drift.ts'
 import { benchEdge } from '../bench/edge.ts'
 import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/runtimes.ts'
@@ -14,7 +16,7 @@ import { TarmacError } from '../registry/errors.ts'
 import { getModel } from '../registry/versions.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
-const SECTIONS = ['sweep', 'runtimes', 'drift', 'edge', 'browser'] as const
+const SECTIONS = ['sweep', 'runtimes', 'drift', 'batch', 'edge', 'browser'] as const
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
   try {
@@ -61,6 +63,13 @@ export function registerBenchCommand(program: Command): void {
         if (only.includes('runtimes'))
           print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
         if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))
+        if (only.includes('batch'))
+          print(
+            await benchBatchScoring(
+              smoke ? 20_000 : 1_000_000,
+              version ? await resolveModel(home, { name: flags.model, selector: version }) : undefined,
+            ),
+          )
         if (only.includes('edge')) {
           print(
             version

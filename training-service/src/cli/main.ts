@@ -6,6 +6,7 @@ import { registerDoctorCommand } from './doctor.ts'
 import { registerModelsCommand } from './models.ts'
 import { registerPredictCommand } from './predict.ts'
 import { registerPublishCommands } from './publish.ts'
+import { registerReportCommand } from './report.ts'
 import { registerRunsCommand } from './runs.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerStartCommand } from './start.ts'
@@ -24,6 +25,7 @@ registerBenchCommand(program)
 registerStartCommand(program)
 registerPublishCommands(program)
 registerRunsCommand(program)
+registerReportCommand(program)
 registerModelsCommand(program)
 registerPredictCommand(program)
 registerServeCommand(program)

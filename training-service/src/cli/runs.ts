@@ -54,7 +54,7 @@ export function registerRunsCommand(program: Command): void {
 }
 
 /** Accepts a full id or, like git's short hashes, a unique prefix of at least six characters. */
-function resolveRunId(db: Db, prefix: string): string {
+export function resolveRunId(db: Db, prefix: string): string {
   const wanted = prefix.toLowerCase()
   // only hex and dashes reach LIKE, so the prefix cannot smuggle in wildcards
   const matches =

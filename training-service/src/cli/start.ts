@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import { defaultDataPath, describeSource } from '../data/source.ts'
-import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
 import { type LoopSummary, runClosedLoop } from '../loop/closed-loop.ts'
 import { positiveInt } from './format-command.ts'
@@ -24,7 +23,10 @@ function formatSummary(s: LoopSummary): string {
       )
     }
   }
-  lines.push('', `first drift (features or prediction) in the week of ${s.firstDrift ?? '—'}; first alert in the week of ${s.firstAlert ?? '—'}`)
+  lines.push(
+    '',
+    `first drift (features or prediction) in the week of ${s.firstDrift ?? '—'}; first alert in the week of ${s.firstAlert ?? '—'}`,
+  )
   if (s.retrain) {
     lines.push(
       `retrained v${s.retrain.version} on ${s.retrain.windows.train.from}..${s.retrain.windows.train.to}: AUC ${f4(s.retrain.valAuc)} vs champion ${f4(s.retrain.championAucSameRows)} on ${s.retrain.windows.validate.from}..${s.retrain.windows.validate.to}`,

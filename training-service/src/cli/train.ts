@@ -1,13 +1,17 @@
 import { availableParallelism } from 'node:os'
 import type { Command } from 'commander'
 import { defaultDataPath, describeSource } from '../data/source.ts'
+import { windowsSchema } from '../data/windows.ts'
 import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
 import { trainAndRegister } from '../pipeline/tracked-train.ts'
+import type { TrainSettings } from '../pipeline/train-pipeline.ts'
+import { getRun } from '../tracking/queries.ts'
 import { DEFAULT_SWEEP, sweepSchema } from '../train/sweep.ts'
 import { positiveInt } from './format-command.ts'
 import { readJsonFile, readWindowsOption } from './options.ts'
 import { emit } from './output.ts'
+import { resolveRunId } from './runs.ts'
 
 interface TrainFlags {
   data?: string
@@ -22,6 +26,7 @@ interface TrainFlags {
   concurrency?: string
   home?: string
   json?: boolean
+  resume?: string
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -38,9 +43,11 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'seed of sampling, shuffles and initializers', '7')
     .option('--epochs <n>', 'override the epochs of every trial')
     .option('--concurrency <n>', 'parallel trials (default: number of cores)')
+    .option('--resume <run-id>', 'run a failed run again with its own settings: finished steps come from the cache')
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: TrainFlags) => {
+      if (flags.resume) return resume(flags)
       const windows = await readWindowsOption(flags.windows)
       let sweep = flags.sweep ? await readJsonFile(flags.sweep, sweepSchema) : DEFAULT_SWEEP
       if (flags.epochs) {
@@ -59,21 +66,58 @@ export function registerTrainCommand(program: Command): void {
         folds: 5,
         concurrency: flags.concurrency ? positiveInt('--concurrency')(flags.concurrency) : availableParallelism(),
       }
-      await describeSource(settings.dataFile)
-      const home = openHome(flags.home)
-      try {
-        const summary = await trainAndRegister(home, settings, { model: flags.model, experiment: flags.experiment }, (line) =>
-          process.stderr.write(`${line}\n`),
-        )
-        emit(Boolean(flags.json), summary, (v) =>
-          [
-            `${v.model} version ${v.version} from run ${v.runId}`,
-            `validation AUC ${v.metrics.val_auc.toFixed(4)} vs baseline ${v.metrics.baseline_auc.toFixed(4)}; int8 AUC ${v.metrics.int8_val_auc.toFixed(4)}, ${v.metrics.int8_size_bytes} bytes`,
-            `steps: ${v.steps.map((s) => `${s.name} ${s.status}`).join(', ')}`,
-          ].join('\n'),
-        )
-      } finally {
-        home.close()
-      }
+      await train(flags, settings, { model: flags.model, experiment: flags.experiment })
     })
+}
+
+async function train(
+  flags: TrainFlags,
+  settings: TrainSettings,
+  names: { model: string; experiment: string },
+  resumedFrom?: string,
+): Promise<void> {
+  await describeSource(settings.dataFile)
+  const home = openHome(flags.home)
+  try {
+    const summary = await trainAndRegister(home, settings, names, (line) => process.stderr.write(`${line}\n`), resumedFrom)
+    emit(Boolean(flags.json), summary, (v) =>
+      [
+        `${v.model} version ${v.version} from run ${v.runId}`,
+        `validation AUC ${v.metrics.val_auc.toFixed(4)} vs baseline ${v.metrics.baseline_auc.toFixed(4)}; int8 AUC ${v.metrics.int8_val_auc.toFixed(4)}, ${v.metrics.int8_size_bytes} bytes`,
+        `steps: ${v.steps.map((s) => `${s.name} ${s.status}`).join(', ')}`,
+      ].join('\n'),
+    )
+  } finally {
+    home.close()
+  }
+}
+
+/** The settings a failed run recorded as params: resuming re-runs exactly that pipeline. */
+async function resume(flags: TrainFlags): Promise<void> {
+  const home = openHome(flags.home)
+  let settings: TrainSettings
+  let names: { model: string; experiment: string }
+  let runId: string
+  try {
+    runId = resolveRunId(home.db, flags.resume!)
+    const run = getRun(home.db, runId)
+    if (run.status !== 'failed') throw new UserInputError(`run ${runId} is ${run.status}: only a failed run can be resumed`)
+    const p = run.params
+    if (!p.data || !p.windows || !p.sweep)
+      throw new UserInputError(`run ${runId} did not record its settings (data, windows, sweep): train it again instead`)
+    settings = {
+      dataFile: p.data,
+      windows: windowsSchema.parse(JSON.parse(p.windows)),
+      sweep: sweepSchema.parse(JSON.parse(p.sweep)),
+      trainRows: p.train_rows === 'all' ? null : Number(p.train_rows),
+      seed: Number(p.seed),
+      smoothing: Number(p.smoothing),
+      folds: Number(p.folds),
+      concurrency: availableParallelism(),
+    }
+    names = { model: p.model, experiment: run.experiment }
+  } finally {
+    home.close()
+  }
+  await train(flags, settings, names, runId)
 }

@@ -35,6 +35,7 @@ export async function trainAndRegister(
   settings: TrainSettings,
   names: { model: string; experiment: string },
   log: (line: string) => void,
+  resumedFrom?: string,
 ): Promise<TrainSummary> {
   const { db } = home
   const run = startRun(db, {
@@ -44,9 +45,11 @@ export async function trainAndRegister(
     seed: settings.seed,
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cores: String(availableParallelism()) },
   })
-  log(`run ${run.id} in experiment "${names.experiment}"`)
+  log(`run ${run.id} in experiment "${names.experiment}"${resumedFrom ? `, resuming run ${resumedFrom}` : ''}`)
+  if (resumedFrom) setTag(db, run.id, 'resumed_from', resumedFrom)
   logParams(db, run.id, {
     model: names.model,
+    data: settings.dataFile,
     train_rows: settings.trainRows ?? 'all',
     seed: settings.seed,
     smoothing: settings.smoothing,

@@ -33,7 +33,8 @@ async function compare(config: Record<string, unknown>) {
   }
   const viaOrt = (await session.run(feeds)).probability.data as Float32Array
   const viaTs = createTsEvaluator(bytes).run({ numeric, origin, destination }, rows)
-  tf.dispose([...inputs, model])
+  tf.dispose(inputs)
+  model.dispose()
   const maxDiff = (a: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0)
   return {
     ort: maxDiff(viaOrt),
