@@ -96,6 +96,8 @@ export async function startLocalWorker(opts: { persistTo: string; origin: string
       CORS_ORIGINS: opts.origin,
       MODEL_CACHE_TTL_SECONDS: '0',
       CANARY_MODE: 'off',
+      // the dashboard test replays ~960 flights a day: enough for the default tests to be stable
+      DRIFT_MIN_ROWS: '500',
     },
   })
 }
