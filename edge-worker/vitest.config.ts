@@ -29,7 +29,5 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
     testTimeout: 60_000,
-    // the Worker writes one JSON line per request; the logging tests assert them, the rest would be noise
-    onConsoleLog: (log) => !log.startsWith('{"event":"request"'),
   },
 })
