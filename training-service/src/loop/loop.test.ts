@@ -1,0 +1,94 @@
+import { mkdtemp } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { encodeFlights } from '@tarmac/sdk/features'
+import { createTsEvaluator } from '@tarmac/sdk/onnx'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { registerTestModel } from '../batch/testing.ts'
+import { syntheticFlights } from '../bench/synthetic.ts'
+import type { FlightColumns } from '../data/dataset.ts'
+import { type Home, openHome } from '../home.ts'
+import { publishVersion } from '../publish/edge-client.ts'
+import { type LocalWorker, startLocalWorker } from './local-worker.ts'
+import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
+import { replayTraffic } from './replay.ts'
+
+const received: { path: string; body: { text: string; tarmac: { event: string; alert: { rule: string; version: number } } } }[] = []
+const receiver = createServer((req, res) => {
+  let body = ''
+  req.on('data', (c) => (body += c))
+  req.on('end', () => {
+    received.push({ path: req.url ?? '', body: JSON.parse(body) })
+    res.writeHead(200).end('ok')
+  })
+})
+let home: Home
+let worker: LocalWorker
+let flights: FlightColumns
+
+beforeAll(async () => {
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
+  const port = (receiver.address() as { port: number }).port
+  const dir = await mkdtemp(path.join(tmpdir(), 'tarmac-loop-'))
+  home = openHome(path.join(dir, 'home'))
+  const manifest = await registerTestModel(home)
+  worker = await startLocalWorker({
+    root: fileURLToPath(new URL('../../..', import.meta.url)),
+    persistDir: path.join(dir, 'edge'),
+    vars: { ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, ALERT_MIN_LABELS: '100', DRIFT_MIN_ROWS: '200', CANARY_MODE: 'off' },
+  })
+  await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, manifest.name, manifest.version, 'champion')
+  // 1,500 flights over a week whose real outcomes are the opposite of what the model ranks: realized AUC ≈ 0
+  const synthetic = syntheticFlights(1_500, 21).flights.map((f, i) => ({ ...f, departureMs: Date.UTC(2001, 3, 2) + i * 400_000 }))
+  const batch = encodeFlights(synthetic, manifest.encoder)
+  const scores = createTsEvaluator((await home.store.get(manifest.files.fp32.key))!).run(
+    { numeric: batch.numeric, origin: batch.origin, destination: batch.destination },
+    batch.rows,
+  )
+  const median = Float32Array.from(scores).sort()[scores.length >> 1]
+  flights = {
+    size: synthetic.length,
+    departureMs: Float64Array.from(synthetic, (f) => f.departureMs),
+    delay: Float32Array.from(scores, (s) => (s < median ? 60 : 0)),
+    distance: Float32Array.from(synthetic, (f) => f.distance),
+    origin: synthetic.map((f) => f.origin),
+    destination: synthetic.map((f) => f.destination),
+  }
+}, 120_000)
+
+afterAll(async () => {
+  await worker?.stop()
+  home?.close()
+  receiver.close()
+})
+
+describe('replay through a real Worker', () => {
+  it('aggregates every replayed prediction, joins the late labels, and delivers the alert to a webhook receiver', async () => {
+    const target = { url: worker.url, adminKey: worker.adminKey, model: 'flight-delay' }
+    const runs: MonitoringRun[] = []
+    const aggregated: number[] = []
+    const stats = await replayTraffic(target, flights, {
+      sampleEvery: 1,
+      labelDelayDays: 0,
+      checkpointDays: 7,
+      batchSize: 200,
+      concurrency: 2,
+      log: () => {},
+      onCheckpoint: async (from, to, predictions) => {
+        aggregated.push(await drainTelemetry(target, from, to, predictions))
+        runs.push(await runMonitoring(target, from, to))
+      },
+    })
+    expect(stats).toMatchObject({ predictions: 1_500, labels: 1_500, versions: { 1: 1_500 } })
+    expect(aggregated.reduce((a, b) => a + b)).toBe(1_500)
+    const performance = runs.flatMap((r) => r.evaluations.map((e) => e.performance))
+    expect(performance.some((p) => p.realized.labels >= 100 && (p.realized.auc ?? 1) < 0.1)).toBe(true)
+    expect(runs.flatMap((r) => r.changes).some((c) => c.kind === 'fired' && c.alert.rule === 'realized_auc')).toBe(true)
+    const hook = received.find((r) => r.body.tarmac.alert.rule === 'realized_auc')
+    expect(hook?.path).toBe('/hook')
+    expect(hook?.body.tarmac.event).toBe('alert.fired')
+    expect(hook?.body.text).toMatch(/realized_auc/)
+  }, 180_000)
+})
