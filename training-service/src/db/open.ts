@@ -22,9 +22,10 @@ export type OpenDatabaseOptions = {
 /** Opens (creating if needed) a Tarmac database at `path` (`:memory:` for tests) and applies pending migrations. */
 export function openDatabase(path: string, { busyTimeoutMs = 5000 }: OpenDatabaseOptions = {}): TarmacDatabase {
   const sqlite = new Database(path)
+  const timeoutMs = Math.max(0, Math.floor(busyTimeoutMs))
+  sqlite.pragma(`busy_timeout = ${timeoutMs}`)
   // WAL lets readers proceed while one writer commits; file-backed databases only
-  if (path !== ':memory:') sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`)
+  if (path !== ':memory:') switchToWal(sqlite, timeoutMs)
   sqlite.pragma('foreign_keys = ON')
   const db = drizzle(sqlite, { schema })
   try {
@@ -35,4 +36,22 @@ export function openDatabase(path: string, { busyTimeoutMs = 5000 }: OpenDatabas
     migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
   }
   return db
+}
+
+/**
+ * SQLite answers SQLITE_BUSY at once, without its busy handler, when another connection is switching
+ * the same fresh file to WAL; so wait and retry here, within the same timeout.
+ */
+function switchToWal(sqlite: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      sqlite.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error
+      Atomics.wait(pause, 0, 0, 10)
+    }
+  }
 }
