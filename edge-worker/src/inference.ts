@@ -93,18 +93,8 @@ function events(
   }))
 }
 
-export async function record(env: Env, batch: PredictionEvent[]): Promise<void> {
+/** Analytics Engine now; the Queue (profiles, feedback join) with the isolate's next telemetry send. */
+export function record(env: Env, batch: PredictionEvent[]): Promise<void> {
   writeDataPoints(env.ANALYTICS, batch)
-  try {
-    await enqueue(env.TELEMETRY, batch)
-  } catch (error) {
-    // telemetry is best effort: a full queue must not turn into failed predictions
-    console.error(
-      JSON.stringify({
-        event: 'telemetry_enqueue_failed',
-        count: batch.length,
-        message: error instanceof Error ? error.message : String(error),
-      }),
-    )
-  }
+  return enqueue(env.TELEMETRY, batch)
 }

@@ -117,6 +117,36 @@ describe('telemetry consumer', () => {
     expect(calls).toEqual([100, 100, 50])
   })
 
+  it('coalesces the events of requests arriving together into one send', async () => {
+    const calls: unknown[][] = []
+    const queue = { sendBatch: async (msgs: unknown[]) => void calls.push(msgs) } as unknown as Queue
+    const [a, b, c] = eventsFor(instances(3, 4))
+    const sent = [enqueue(queue, [a]), enqueue(queue, [b, c])]
+    expect(calls).toEqual([])
+    await Promise.all(sent)
+    expect(calls.map((m) => m.length)).toEqual([3])
+    await enqueue(queue, [a])
+    expect(calls.map((m) => m.length)).toEqual([3, 1])
+  })
+
+  it('logs a failed send once and resolves, so a prediction never fails on telemetry', async () => {
+    const queue = {
+      sendBatch: async () => {
+        throw new Error('queue full')
+      },
+    } as unknown as Queue
+    const logged: string[] = []
+    const original = console.error
+    console.error = (line: string) => void logged.push(line)
+    try {
+      const events = eventsFor(instances(2, 5))
+      await expect(Promise.all([enqueue(queue, events.slice(0, 1)), enqueue(queue, events.slice(1))])).resolves.toBeDefined()
+    } finally {
+      console.error = original
+    }
+    expect(logged.map((l) => JSON.parse(l))).toEqual([{ event: 'telemetry_enqueue_failed', count: 2, message: 'queue full' }])
+  })
+
   it('builds one Analytics Engine data point per prediction', () => {
     const e = eventsFor(instances(1, 2))[0]
     const point = predictionDataPoint(e)

@@ -16,6 +16,14 @@ export async function timeCalls(fn: () => unknown, runs: number, warmup = Math.m
   return times.sort((a, b) => a - b)
 }
 
+/** Median of a small sample (the mean of the middle two when even). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
 export const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—')
 
 /** One line of a bench table: a label, then aligned columns. */
