@@ -1,0 +1,105 @@
+/**
+ * Deterministic fixtures the workspaces' tests share: synthetic flights, a seeded random network and a
+ * complete model as the registry would publish it (manifest, fp32 and int8 bytes). Test code only.
+ */
+import { fitReferenceProfileSpec, profileFlights } from './drift/index.ts'
+import { encodeFlights, type Flight, type FlightInstance, fitEncoder, fromInstance, NUMERIC_FEATURES } from './features/index.ts'
+import { artifactFile, featureSchemaHash, type ModelManifest, modelTensors, sha256Hex } from './manifest/index.ts'
+import { buildOnnxModel, createTsEvaluator, type NetworkSpec } from './onnx/index.ts'
+import { seededRandom } from './random.ts'
+
+export const FIXTURE_AIRPORTS = ['ATL', 'BOS', 'DEN', 'DFW', 'JFK', 'LAX', 'MIA', 'ORD', 'SEA', 'SFO'] as const
+
+/** Flights over Jan–Mar 2026 whose delay rate rises in the evening and out of ORD, so models have signal. */
+export function syntheticFlights(n: number, seed: number): { flights: Flight[]; labels: Uint8Array } {
+  const r = seededRandom(seed)
+  const airports: readonly string[] = FIXTURE_AIRPORTS
+  const flights: Flight[] = []
+  const labels = new Uint8Array(n)
+  const start = Date.UTC(2026, 0, 1)
+  for (let i = 0; i < n; i++) {
+    const origin = airports[Math.floor(r() * airports.length)]
+    let destination = airports[Math.floor(r() * airports.length)]
+    if (destination === origin) destination = airports[(airports.indexOf(origin) + 1) % airports.length]
+    const departureMs = start + Math.floor(r() * 90 * 24 * 60) * 60_000
+    const distance = 150 + Math.floor(r() * 2500)
+    const hour = new Date(departureMs).getUTCHours()
+    flights.push({ origin, destination, departureMs, distance })
+    labels[i] = r() < 0.1 + (hour >= 17 ? 0.2 : 0) + (origin === 'ORD' ? 0.15 : 0) ? 1 : 0
+  }
+  return { flights, labels }
+}
+
+export function toInstance(f: Flight): FlightInstance {
+  return { origin: f.origin, destination: f.destination, departure: new Date(f.departureMs).toISOString(), distance: f.distance }
+}
+
+export function syntheticInstances(n: number, seed: number): FlightInstance[] {
+  return syntheticFlights(n, seed).flights.map(toInstance)
+}
+
+/** A small embedding MLP with Gaussian weights: a stand-in for a trained network with the served shape. */
+export function randomNetwork(vocab: number, seed: number): NetworkSpec {
+  const r = seededRandom(seed)
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
+  const fill = (n: number, scale: number) => Float32Array.from({ length: n }, () => gaussian() * scale)
+  const dim = 4
+  const width = NUMERIC_FEATURES.length + 2 * dim
+  return {
+    numericWidth: NUMERIC_FEATURES.length,
+    embeddings: ['origin', 'destination'].map((input) => ({ input, vocab, dim, table: fill(vocab * dim, 0.3) })),
+    layers: [
+      { inputs: width, units: 16, weights: fill(width * 16, 0.3), bias: fill(16, 0.1), activation: 'relu' },
+      { inputs: 16, units: 1, weights: fill(16, 0.3), bias: fill(1, 0.1), activation: 'sigmoid' },
+    ],
+  }
+}
+
+const training = syntheticFlights(3000, 7)
+export const fixtureEncoder = fitEncoder(training.flights, training.labels, { minAirportCount: 10 }).spec
+
+export interface ModelFixture {
+  manifest: ModelManifest
+  fp32: Uint8Array
+  int8: Uint8Array
+}
+
+/** A publishable model: the same name, version and seed always give the same bytes. */
+export async function makeModelFixture(
+  name: string,
+  version: number,
+  seed: number,
+  createdAt = new Date().toISOString(),
+): Promise<ModelFixture> {
+  const net = randomNetwork(fixtureEncoder.airports.length, seed)
+  const metadata = { name, version: String(version) }
+  const fp32 = buildOnnxModel(net, { quantization: 'fp32', metadata })
+  const int8 = buildOnnxModel(net, { quantization: 'int8', metadata })
+  const batch = encodeFlights(training.flights, fixtureEncoder)
+  const scores = createTsEvaluator(fp32).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
+  const manifest: ModelManifest = {
+    manifestVersion: 1,
+    name,
+    version,
+    createdAt,
+    runId: `run-${seed}`,
+    dataVersion: 'synthetic-1',
+    featureSchemaHash: await featureSchemaHash(),
+    family: 'mlp',
+    files: { fp32: await artifactFile(fp32, sha256Hex), int8: await artifactFile(int8, sha256Hex) },
+    ...modelTensors(true),
+    // the manifest schema types cell stats as mutable tuples; EncoderSpec's are readonly
+    encoder: fixtureEncoder as ModelManifest['encoder'],
+    threshold: 0.5,
+    metrics: { auc: 0.5 },
+    parity: { maxAbsDiff: 0 },
+    referenceProfile: profileFlights(training.flights, scores, fitReferenceProfileSpec(training.flights, scores, { topAirports: 8 })),
+  }
+  return { manifest, fp32, int8 }
+}
+
+/** What the TS evaluator says about instances under a fixture's encoder: the reference every engine must match. */
+export function referenceProbabilities(model: ModelFixture, rows: FlightInstance[], graph: 'fp32' | 'int8' = 'fp32'): Float32Array {
+  const batch = encodeFlights(rows.map(fromInstance), model.manifest.encoder)
+  return createTsEvaluator(model[graph]).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
+}
