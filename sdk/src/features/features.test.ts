@@ -83,6 +83,17 @@ describe('encoder', () => {
     }
   })
 
+  it('encodes a sample of the fitted rows exactly as those rows encode in the full set', () => {
+    const all = encodeTrainingRows(fitted, rows)
+    const positions = [5, 0, 3]
+    const sample = encodeTrainingRows(fitted, rows, positions)
+    const w = NUMERIC_FEATURES.length
+    positions.forEach((p, i) => {
+      expect(Array.from(sample.numeric.subarray(i * w, (i + 1) * w))).toEqual(Array.from(all.numeric.subarray(p * w, (p + 1) * w)))
+      expect(sample.origin[i]).toBe(all.origin[p])
+    })
+  })
+
   it('leaves rare cells out of the spec and out of training lookups alike', () => {
     const pruned = fitEncoder(rows, labels, { smoothing: 2, minAirportCount: 1, minCellCount: 3, folds: 2 })
     expect(Object.keys(pruned.spec.cells.origin)).toEqual(['SFO'])

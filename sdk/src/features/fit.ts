@@ -109,7 +109,15 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   return { spec, lookup }
 }
 
-/** Encodes the rows the encoder was fitted on, out of fold. */
-export function encodeTrainingRows(fitted: FittedEncoder, flights: readonly Flight[]) {
-  return encodeFlights(flights, fitted.spec, fitted.lookup)
+/**
+ * Encodes rows the encoder was fitted on, out of fold: all of them, or those at `positions` (a sample of
+ * them, in that order). Out-of-fold lookups are keyed by position in the fitted set, hence the remap.
+ */
+export function encodeTrainingRows(fitted: FittedEncoder, flights: readonly Flight[], positions?: ArrayLike<number>) {
+  if (!positions) return encodeFlights(flights, fitted.spec, fitted.lookup)
+  return encodeFlights(
+    Array.from(positions, (i) => flights[i]),
+    fitted.spec,
+    (cell, key, row) => fitted.lookup(cell, key, positions[row]),
+  )
 }

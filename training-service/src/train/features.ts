@@ -1,4 +1,12 @@
-import { DELAY_THRESHOLD_MINUTES, type EncoderSpec, encodeFlights, type Flight, fitEncoder, NUMERIC_FEATURES } from '@tarmac/sdk/features'
+import {
+  DELAY_THRESHOLD_MINUTES,
+  type EncoderSpec,
+  encodeFlights,
+  encodeTrainingRows,
+  type Flight,
+  fitEncoder,
+  NUMERIC_FEATURES,
+} from '@tarmac/sdk/features'
 import { seededSample } from '@tarmac/sdk/random'
 import type { FlightColumns } from '../data/dataset.ts'
 import type { EncodedSplit } from './trainer.ts'
@@ -47,13 +55,7 @@ export function featurize(train: FlightColumns, validate: FlightColumns, options
   const trainLabels = labelsOf(train, trainIndex)
   const fitted = fitEncoder(trainFlights, trainLabels, { smoothing: options.smoothing, folds: options.folds })
   const sample = options.trainRows === null ? null : seededSample(trainFlights.length, options.trainRows, options.seed)
-  const sampledFlights = sample ? Array.from(sample, (i) => trainFlights[i]) : trainFlights
-  // Out-of-fold lookups are keyed by the row's position in the fitted set, so map sample positions back.
-  const encodedTrain = encodeFlights(
-    sampledFlights,
-    fitted.spec,
-    sample ? (cell, key, row) => fitted.lookup(cell, key, sample[row]) : fitted.lookup,
-  )
+  const encodedTrain = encodeTrainingRows(fitted, trainFlights, sample ?? undefined)
   const validateIndex = labelledIndex(validate)
   const encodedValidate = encodeFlights(flightsOf(validate, validateIndex), fitted.spec)
   const width = NUMERIC_FEATURES.length
