@@ -124,7 +124,9 @@ async function runOnBullmq(
     for (const [i, p] of payloads.entries()) {
       if (outcomes[i]) continue
       const id = trialJobId(sweep, p.index)
-      const job = await Job.fromId<TrialJobData>(queue, id)
+      // the state first: a job read before it completes would lack the return value of a state read after
+      const state = await queue.getJobState(id)
+      const job = state === 'unknown' ? undefined : await Job.fromId<TrialJobData>(queue, id)
       if (!job) {
         // gone (Redis restarted without its append-only file): enqueue it again, alone
         if (++missing[i] === 3) {
@@ -134,7 +136,6 @@ async function runOnBullmq(
         continue
       }
       missing[i] = 0
-      const state = await job.getState()
       const attempts = Math.max(1, job.attemptsStarted)
       if (state === 'completed') {
         const value = trialReturnSchema.parse(job.returnvalue)
