@@ -89,7 +89,7 @@ describe('BullMQ executor with tarmac worker processes', () => {
       (l) => lines.push(l),
     )
     expect(table(remote)).toEqual(table(local))
-    remote.forEach((o, i) => expect(weightsOf(finished(o))).toEqual(weightsOf(finished(local[i]))))
+    expect(remote.map((o) => weightsOf(finished(o)))).toEqual(local.map((o) => weightsOf(finished(o))))
     expect(remote.map((o) => o.attempts)).toEqual(Array(8).fill(1))
     // per-epoch progress arrives through the queue's events, for every trial
     expect(new Set(epochs.map(([i]) => i))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]))
