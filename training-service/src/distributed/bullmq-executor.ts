@@ -174,7 +174,9 @@ async function runOnBullmq(
     await withTimeout(sweeps.remove(sweep, { removeChildren: true }), 5000, () => 'cleanup timed out').catch(() => {})
     return outcomes as TrialOutcome[]
   } finally {
-    await Promise.allSettled([events.close(), flow.close(), queue.close(), sweeps.close()])
+    // closing waits for Redis; when it is gone, give up after a moment rather than hang
+    const closed = Promise.allSettled([events.close(), flow.close(), queue.close(), sweeps.close()])
+    await withTimeout(closed, 3000, () => 'close timed out').catch(() => events.disconnect())
     connection.disconnect()
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, startRedisServer } from '../testing/redis.ts'
 import { SYNTHETIC_SHAPE, syntheticSplit } from '../testing/splits.ts'
@@ -28,7 +29,7 @@ const config = (i: number, over: Partial<TrialConfig> = {}): TrialConfig =>
   trialConfigSchema.parse({
     family: i % 4 === 3 ? 'logreg' : 'mlp',
     hidden: [[8], [16], [8, 4]][i % 3],
-    epochs: 3,
+    epochs: 2,
     batchSize: 256,
     learningRate: 0.02,
     seed: i + 1,
@@ -69,8 +70,8 @@ const executor = (extra: Partial<Parameters<typeof bullmqExecutor>[0]> = {}) =>
 beforeAll(async () => {
   redis = await startRedisServer({ appendonly: true })
   artifacts = await mkdtemp(path.join(tmpdir(), 'tarmac-shared-artifacts-'))
-  await Promise.all([startWorker(), startWorker()].map((w) => w.waitFor(/ready/)))
-  local = await localExecutor(2).run(jobs, () => {})
+  const ready = Promise.all([startWorker(), startWorker()].map((w) => w.waitFor(/ready/)))
+  ;[local] = await Promise.all([localExecutor(2).run(jobs, () => {}), ready])
 }, 60_000)
 
 afterAll(async () => {
@@ -141,6 +142,33 @@ describe('BullMQ executor with tarmac worker processes', () => {
     }
   })
 
+  it('enqueues again only the unfinished trials when Redis loses its data', async () => {
+    const lines: string[] = []
+    const before: number[] = []
+    let flushed: Promise<unknown> | undefined
+    const client = new Redis(redis.url)
+    try {
+      const remote = await executor({
+        onOutcome: (o) => {
+          if (flushed) return
+          before.push(o.index)
+          // what a restart without the append-only file leaves: nothing
+          if (before.length === 2) flushed = client.flushall()
+        },
+      }).run(
+        jobs,
+        () => {},
+        (l) => lines.push(l),
+      )
+      await flushed
+      expect(table(remote)).toEqual(table(local))
+      expect(lines.join('\n')).toMatch(/vanished from Redis, enqueueing it again/)
+      for (const i of before) expect(lines.join('\n')).not.toMatch(new RegExp(`trial ${i + 1}: its job vanished`))
+    } finally {
+      client.disconnect()
+    }
+  })
+
   it('completes all 8 trials when a worker is SIGKILLed mid-trial: its trial is retried on the other worker', async () => {
     const [victim] = workers.filter((w) => w.child.exitCode === null)
     const lines: string[] = []
@@ -159,5 +187,18 @@ describe('BullMQ executor with tarmac worker processes', () => {
       `${lines.join('\n')}\n${victim.output()}`,
     ).toContain(2)
     expect(lines.join('\n')).toMatch(/finished \(2 attempts\)/)
+  })
+
+  it('gives up with the URL named when Redis stays down longer than the timeout', async () => {
+    let down: Promise<void> | undefined
+    const run = executor({
+      redisTimeoutMs: 2000,
+      onOutcome: () => {
+        down ??= redis.shutdown()
+      },
+    }).run(jobs, () => {})
+    await expect(run).rejects.toThrow(new RegExp(`lost Redis at ${redis.url}/? for 2s with \\d of 8 trials done`))
+    await down
+    await redis.start()
   })
 })

@@ -13,6 +13,9 @@ export interface RedisServer {
   pid(): number | undefined
   /** a graceful shutdown (the append-only file is flushed) and a start on the same port and folder */
   restart(): Promise<void>
+  /** a graceful shutdown that keeps the folder: `start` brings the same server back */
+  shutdown(): Promise<void>
+  start(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -104,6 +107,8 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
       await stopChild()
       await launch()
     },
+    shutdown: stopChild,
+    start: launch,
     async stop() {
       await stopChild()
       await rm(dir, { recursive: true, force: true })
