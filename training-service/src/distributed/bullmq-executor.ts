@@ -129,7 +129,8 @@ async function runOnBullmq(
       const job = state === 'unknown' ? undefined : await Job.fromId<TrialJobData>(queue, id)
       if (!job) {
         // gone (Redis restarted without its append-only file): enqueue it again, alone
-        if (++missing[i] === 3) {
+        if (++missing[i] >= 3) {
+          missing[i] = 0
           log(`trial ${p.index + 1}: its job vanished from Redis, enqueueing it again`)
           await queue.add(`trial-${p.index + 1}`, p, { ...childOptions(p), ignoreDependencyOnFailure: undefined })
         }
