@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
 import { seededRandom } from '@tarmac/sdk/random'
 import { bullmqExecutor } from '../distributed/bullmq-executor.ts'
-import { startRedisServer } from '../testing/redis.ts'
+import { REDIS_SERVER, startRedisServer } from '../testing/redis.ts'
 import { spawnWorker } from '../testing/workers.ts'
 import { LocalArtifactStore } from '../tracking/artifact-store.ts'
 import { trialConfigSchema } from '../train/family.ts'
@@ -45,6 +46,13 @@ export async function benchSweep(rows: number): Promise<string[]> {
   const sequential = (await timed(1)).seconds
   const local = await timed(2)
   const parallel = local.seconds
+  const header = `sweep: 4 MLP trials × 1 epoch on ${rows.toLocaleString('en-US')} rows (worker threads; BullMQ: 2 tarmac worker processes, loopback redis-server)`
+  const localLines = [
+    row('sequential (1 lane) s', fmt(sequential)),
+    row('parallel (2 lanes) s', fmt(parallel), `speed-up ${fmt(sequential / parallel, 2)}×`),
+  ]
+  if (!existsSync(REDIS_SERVER))
+    return [header, ...localLines, row('BullMQ (2 workers)', `skipped: no ${REDIS_SERVER} (apt-get install -y redis-server)`)]
 
   const redis = await startRedisServer()
   const artifacts = await mkdtemp(path.join(tmpdir(), 'tarmac-bench-artifacts-'))
@@ -66,9 +74,8 @@ export async function benchSweep(rows: number): Promise<string[]> {
   }
   const perMinute = (s: number) => (4 / s) * 60
   return [
-    `sweep: 4 MLP trials × 1 epoch on ${rows.toLocaleString('en-US')} rows (worker threads; BullMQ: 2 tarmac worker processes, loopback redis-server)`,
-    row('sequential (1 lane) s', fmt(sequential)),
-    row('parallel (2 lanes) s', fmt(parallel), `speed-up ${fmt(sequential / parallel, 2)}×`),
+    header,
+    ...localLines,
     row('BullMQ (2 workers) s', fmt(remote), same ? 'same losses as local' : 'LOSSES DIFFER FROM LOCAL'),
     row('trials per minute, local (2 lanes)', fmt(perMinute(parallel), 1)),
     row('trials per minute, BullMQ (2 workers)', fmt(perMinute(remote), 1), `${fmt(perMinute(remote) / perMinute(parallel), 2)}× local`),
