@@ -84,11 +84,30 @@ describe('BullMQ executor with tarmac worker processes', () => {
   it('runs 8 trials on 2 workers with the same results table and bit-identical weights as the local executor', async () => {
     const epochs: [number, EpochRecord][] = []
     const lines: string[] = []
-    const remote = await executor().run(
-      jobs,
-      (i, e) => epochs.push([i, e]),
-      (l) => lines.push(l),
-    )
+    // what Redis holds for a trial while the sweep runs: config, shape and artifact keys, not the rows
+    const client = new Redis(redis.url)
+    let payload: Promise<string | null> | undefined
+    let remote: TrialOutcome[]
+    let data: Record<string, unknown>
+    try {
+      remote = await executor({
+        onOutcome: () => {
+          const sweep = /as sweep (\S+);/.exec(lines.join('\n'))![1]
+          payload ??= client.hget(`tarmac:trials:${sweep}-t7`, 'data')
+        },
+      }).run(
+        jobs,
+        (i, e) => epochs.push([i, e]),
+        (l) => lines.push(l),
+      )
+      data = JSON.parse((await payload) ?? 'null')
+    } finally {
+      client.disconnect()
+    }
+    expect(Object.keys(data).sort()).toEqual(['config', 'index', 'shape', 'sweep', 'train', 'validate'])
+    expect(data.train).toMatch(/^blobs\/[0-9a-f]{64}$/)
+    expect(JSON.stringify(data).length).toBeLessThan(1000)
+    expect(train.numeric.byteLength).toBeGreaterThan(100_000)
     expect(table(remote)).toEqual(table(local))
     expect(remote.map((o) => weightsOf(finished(o)))).toEqual(local.map((o) => weightsOf(finished(o))))
     expect(remote.map((o) => o.attempts)).toEqual(Array(8).fill(1))
