@@ -47,7 +47,7 @@ beforeAll(async () => {
   home = path.join(dir, 'home')
   redis = await startRedisServer()
   // no --artifacts: the workers and `tarmac train` share <home>/artifacts, as on one machine
-  workers = [0, 1].map(() => spawnWorker(['--redis', redis.url, '--home', home, '--concurrency', '1', '--lock-duration', '2000']))
+  workers = [0, 1].map(() => spawnWorker(['--redis', redis.url, '--home', home, '--concurrency', '1', '--lock-duration', '3000']))
   await Promise.all(workers.map((w) => w.waitFor(/ready/)))
 }, 60_000)
 

@@ -18,7 +18,7 @@ let redis: RedisServer
 let artifacts: string
 const workers: WorkerProcess[] = []
 const startWorker = () => {
-  const w = spawnWorker(['--redis', redis.url, '--artifacts', artifacts, '--concurrency', '1', '--lock-duration', '2000'])
+  const w = spawnWorker(['--redis', redis.url, '--artifacts', artifacts, '--concurrency', '1', '--lock-duration', '3000'])
   workers.push(w)
   return w
 }
