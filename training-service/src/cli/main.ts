@@ -11,6 +11,7 @@ import { registerRunsCommand } from './runs.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerStartCommand } from './start.ts'
 import { registerTrainCommand } from './train.ts'
+import { registerWorkerCommand } from './worker.ts'
 
 const program = new Command('tarmac')
   .description('Train, track, version, export and monitor small models for the edge and the browser')
@@ -20,6 +21,7 @@ const program = new Command('tarmac')
 
 registerDataCommands(program)
 registerTrainCommand(program)
+registerWorkerCommand(program)
 registerDashboardCommand(program)
 registerBenchCommand(program)
 registerStartCommand(program)

@@ -2,16 +2,21 @@ import { availableParallelism } from 'node:os'
 import type { Command } from 'commander'
 import { defaultDataPath, describeSource } from '../data/source.ts'
 import { windowsSchema } from '../data/windows.ts'
+import { bullmqExecutor } from '../distributed/bullmq-executor.ts'
+import { checkRedisUrl, probeRedis } from '../distributed/redis.ts'
 import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
-import { trainAndRegister } from '../pipeline/tracked-train.ts'
+import { type TrainSummary, trainAndRegister } from '../pipeline/tracked-train.ts'
 import type { TrainSettings } from '../pipeline/train-pipeline.ts'
+import { LocalArtifactStore } from '../tracking/artifact-store.ts'
 import { getRun } from '../tracking/queries.ts'
+import type { TrialExecutor } from '../train/executor.ts'
 import { DEFAULT_SWEEP, sweepSchema } from '../train/sweep.ts'
 import { positiveInt } from './format-command.ts'
 import { readJsonFile, readWindowsOption } from './options.ts'
 import { emit } from './output.ts'
 import { resolveRunId } from './runs.ts'
+import { artifactsDir } from './worker.ts'
 
 interface TrainFlags {
   data?: string
@@ -27,6 +32,9 @@ interface TrainFlags {
   home?: string
   json?: boolean
   resume?: string
+  executor: string
+  redis?: string
+  artifacts?: string
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -43,6 +51,9 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'seed of sampling, shuffles and initializers', '7')
     .option('--epochs <n>', 'override the epochs of every trial')
     .option('--concurrency <n>', 'parallel trials (default: number of cores)')
+    .option('--executor <name>', 'where trials run: local (worker threads) or bullmq (`tarmac worker` processes)', 'local')
+    .option('--redis <url>', 'Redis URL for --executor bullmq, e.g. redis://127.0.0.1:6379')
+    .option('--artifacts <dir>', 'artifact directory shared with the workers (default: <home>/artifacts)')
     .option('--resume <run-id>', 'run a failed run again with its own settings: finished steps come from the cache')
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
     .option('--json', 'print machine-readable JSON')
@@ -76,14 +87,17 @@ async function train(
   names: { model: string; experiment: string },
   resumedFrom?: string,
 ): Promise<void> {
+  const executor = await executorOf(flags)
   await describeSource(settings.dataFile)
   const home = openHome(flags.home)
   try {
-    const summary = await trainAndRegister(home, settings, names, (line) => process.stderr.write(`${line}\n`), resumedFrom)
+    const summary = await trainAndRegister(home, { ...settings, executor }, names, (line) => process.stderr.write(`${line}\n`), resumedFrom)
     emit(Boolean(flags.json), summary, (v) =>
       [
         `${v.model} version ${v.version} from run ${v.runId}`,
         `validation AUC ${v.metrics.val_auc.toFixed(4)} vs baseline ${v.metrics.baseline_auc.toFixed(4)}; int8 AUC ${v.metrics.int8_val_auc.toFixed(4)}, ${v.metrics.int8_size_bytes} bytes`,
+        trialsLine(v.trials, v.bestTrial),
+        ...v.trials.filter((t) => t.status === 'failed').map((t) => `  trial ${t.trial} failed after ${t.attempts} attempt(s): ${t.error}`),
         `steps: ${v.steps.map((s) => `${s.name} ${s.status}`).join(', ')}`,
       ].join('\n'),
     )
@@ -120,4 +134,24 @@ async function resume(flags: TrainFlags): Promise<void> {
     home.close()
   }
   await train(flags, settings, names, runId)
+}
+
+/** `--executor local` (worker threads, the default) or `--executor bullmq --redis URL`, checked before any work starts. */
+async function executorOf(flags: TrainFlags): Promise<TrialExecutor | undefined> {
+  if (flags.executor === 'local') {
+    if (flags.redis) throw new UserInputError('--redis is only used with --executor bullmq')
+    return undefined
+  }
+  if (flags.executor !== 'bullmq') throw new UserInputError(`--executor must be local or bullmq, got "${flags.executor}"`)
+  if (!flags.redis) throw new UserInputError('--executor bullmq needs --redis <url>, e.g. --redis redis://127.0.0.1:6379')
+  const redisUrl = checkRedisUrl(flags.redis)
+  // fail in seconds with the URL named, rather than after ingest and featurize
+  await probeRedis(redisUrl)
+  return bullmqExecutor({ redisUrl, store: new LocalArtifactStore(artifactsDir(flags)) })
+}
+
+function trialsLine(trials: TrainSummary['trials'], best: number): string {
+  const finished = trials.filter((t) => t.status === 'finished').length
+  const retried = trials.filter((t) => t.attempts > 1).length
+  return `trials: ${finished} of ${trials.length} finished${retried ? `, ${retried} retried on another worker` : ''}; best: trial ${best}`
 }

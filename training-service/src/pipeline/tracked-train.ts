@@ -14,6 +14,10 @@ export interface TrainSummary {
   dataVersion: string
   metrics: Record<string, number>
   steps: StepReport[]
+  /** the sweep's results table: one row per trial, failed ones with their error */
+  trials: { trial: number; family: string; status: 'finished' | 'failed'; attempts: number; valAuc?: number; error?: string }[]
+  /** the trial the registered model comes from (1-based) */
+  bestTrial: number
 }
 
 function gitCommit(): string | undefined {
@@ -96,6 +100,12 @@ export async function trainAndRegister(
           child.id,
           Object.fromEntries(Object.entries(trial.config).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])),
         )
+        // how often the trial was started: above 1 when a worker was lost and another one took it over
+        logMetrics(db, child.id, { attempts: trial.attempts })
+        if (trial.status === 'failed') {
+          finishRun(db, child.id, 'failed', trial.error)
+          return
+        }
         for (const e of trial.history)
           logMetrics(db, child.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
         logMetrics(db, child.id, { val_auc: trial.valAuc, seconds: trial.seconds, best_epoch: trial.bestEpoch })
@@ -115,14 +125,31 @@ export async function trainAndRegister(
     const { version } = registered as { version: number }
     const metrics = summaryMetrics(r)
     logMetrics(db, run.id, metrics)
-    for (const e of r.train.trials[r.train.best].history) {
+    const best = r.train.trials[r.train.best]
+    for (const e of best.status === 'finished' ? best.history : []) {
       logMetrics(db, run.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
     }
     setTag(db, run.id, 'data_version', r.ingest.dataVersion)
     setTag(db, run.id, 'model_version', `${names.model}@${version}`)
     for (const report of result.reports) setTag(db, run.id, `step.${report.name}`, report.status)
     finishRun(db, run.id, result.reports.every((s) => s.status === 'cached') ? 'cached' : 'finished')
-    return { runId: run.id, model: names.model, version, dataVersion: r.ingest.dataVersion, metrics, steps: result.reports }
+    const trials = r.train.trials.map((t, i) => ({
+      trial: i + 1,
+      family: t.config.family,
+      status: t.status,
+      attempts: t.attempts,
+      ...(t.status === 'finished' ? { valAuc: t.valAuc } : { error: t.error }),
+    }))
+    return {
+      runId: run.id,
+      model: names.model,
+      version,
+      dataVersion: r.ingest.dataVersion,
+      metrics,
+      steps: result.reports,
+      trials,
+      bestTrial: r.train.best + 1,
+    }
   } catch (error) {
     finishRun(db, run.id, 'failed', (error as Error).message)
     throw error

@@ -13,8 +13,9 @@ const PARITY_SAMPLE_ROWS = 20_000
 import { createProgress } from '../progress.ts'
 import { originHourBaseline } from '../train/baseline.ts'
 import { type Evaluation, evaluatePredictions } from '../train/evaluate.ts'
+import { localExecutor, type TrialExecutor, type TrialOutcome } from '../train/executor.ts'
 import { type Featurized, featurize, flightsOf, labelledIndex } from '../train/features.ts'
-import { expandSweep, runTrials, type SweepFile } from '../train/sweep.ts'
+import { expandSweep, type SweepFile } from '../train/sweep.ts'
 import type { EpochRecord, TrialResult } from '../train/trainer.ts'
 import type { Step } from './runner.ts'
 
@@ -29,6 +30,8 @@ export interface TrainSettings {
   folds: number
   /** parallel trials; defaults to the number of cores */
   concurrency?: number
+  /** where the trials run: worker threads here (the default) or BullMQ workers; not part of the cache key */
+  executor?: TrialExecutor
 }
 
 export type Ingested = Pick<LoadedDataset, 'dataVersion' | 'sourceSha256' | 'counts' | 'quarantineFile'> & {
@@ -36,8 +39,23 @@ export type Ingested = Pick<LoadedDataset, 'dataVersion' | 'sourceSha256' | 'cou
   validate: LoadedDataset['splits']['validate']
 }
 
+/** One trial of the sweep as recorded: `attempts` counts its starts (more than 1 when a worker was lost). */
+export type TrialSummary =
+  | {
+      status: 'finished'
+      config: TrialResult['config']
+      history: EpochRecord[]
+      bestEpoch: number
+      valAuc: number
+      seconds: number
+      backend: string
+      attempts: number
+    }
+  | { status: 'failed'; config: TrialResult['config']; error: string; attempts: number }
+
 export interface TrainOutput {
-  trials: { config: TrialResult['config']; history: EpochRecord[]; bestEpoch: number; valAuc: number; seconds: number; backend: string }[]
+  trials: TrialSummary[]
+  /** index of the best finished trial */
   best: number
   net: TrialResult['net']
   valPredictions: Float32Array
@@ -53,7 +71,37 @@ export interface ExportOutput {
 
 export interface TrainHooks {
   /** a trial finished: the caller records it as a child run */
-  onTrial?: (index: number, trial: TrainOutput['trials'][number]) => void
+  onTrial?: (index: number, trial: TrialSummary) => void
+}
+
+/** The finished trial with the best validation AUC; failed trials are skipped, and if every trial failed, so does the sweep. */
+export function pickBest(trials: TrialSummary[]): number {
+  let best = -1
+  trials.forEach((t, i) => {
+    if (t.status !== 'finished') return
+    const current = trials[best]
+    if (best < 0 || (current.status === 'finished' && t.valAuc > current.valAuc)) best = i
+  })
+  if (best < 0) {
+    const reasons = trials.map((t, i) => (t.status === 'failed' ? `trial ${i + 1}: ${t.error}` : '')).filter(Boolean)
+    throw new Error(`every trial failed (${reasons.join('; ')})`)
+  }
+  return best
+}
+
+function summarize(outcome: TrialOutcome, config: TrialResult['config'], labels: Uint8Array): TrialSummary {
+  if (outcome.status === 'failed') return { status: 'failed', config, error: outcome.error, attempts: outcome.attempts }
+  const r = outcome.result
+  return {
+    status: 'finished',
+    config: r.config,
+    history: r.history,
+    bestEpoch: r.bestEpoch,
+    valAuc: auc(labels, r.valPredictions),
+    seconds: r.seconds,
+    backend: r.backend,
+    attempts: outcome.attempts,
+  }
 }
 
 /** The training DAG: ingest → (baseline ‖ featurize) → train → evaluate → export → verify. */
@@ -103,7 +151,8 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
   }
   const train: Step<TrainOutput> = {
     name: 'train',
-    version: 1,
+    // 2: trials carry their status and attempts
+    version: 2,
     needs: ['featurize'],
     params: { sweep: expandSweep(s.sweep), concurrency: s.concurrency ?? null },
     cache: true,
@@ -111,30 +160,26 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
       const f = inputs.featurize as Featurized
       const configs = expandSweep(s.sweep)
       const shape = { numericWidth: NUMERIC_FEATURES.length, vocab: f.spec.airports.length }
-      log(`${configs.length} trials on up to ${s.concurrency ?? 'all'} cores`)
-      const results = await runTrials(
+      const executor = s.executor ?? localExecutor(s.concurrency)
+      log(
+        `${configs.length} trials ${executor.name === 'local' ? `on up to ${s.concurrency ?? 'all'} cores` : `on ${executor.name} workers`}`,
+      )
+      const outcomes = await executor.run(
         configs.map((config, index) => ({ index, config, shape, train: f.train, validate: f.validate })),
         (i, e) =>
           log(
             `trial ${i + 1}/${configs.length} ${configs[i].family} epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val AUC ${e.valAuc.toFixed(4)} (${e.seconds.toFixed(1)}s)`,
           ),
-        s.concurrency,
+        log,
       )
-      const trials = results.map((r, i) => {
-        const trial = {
-          config: r.config,
-          history: r.history,
-          bestEpoch: r.bestEpoch,
-          valAuc: auc(f.validate.labels, r.valPredictions),
-          seconds: r.seconds,
-          backend: r.backend,
-        }
-        hooks.onTrial?.(i, trial)
-        return trial
-      })
-      const best = trials.reduce((b, t, i) => (t.valAuc > trials[b].valAuc ? i : b), 0)
-      log(`best: trial ${best + 1} (${trials[best].config.family}) val AUC ${trials[best].valAuc.toFixed(4)}`)
-      return { trials, best, net: results[best].net, valPredictions: results[best].valPredictions }
+      const trials = outcomes.map((o, i) => summarize(o, configs[i], f.validate.labels))
+      for (const [i, t] of trials.entries()) hooks.onTrial?.(i, t)
+      const failed = trials.filter((t) => t.status === 'failed').length
+      if (failed > 0) log(`${failed} of ${trials.length} trials failed; the best is chosen among the others`)
+      const best = pickBest(trials)
+      const chosen = outcomes[best] as Extract<TrialOutcome, { status: 'finished' }>
+      log(`best: trial ${best + 1} (${trials[best].config.family}) val AUC ${(trials[best] as { valAuc: number }).valAuc.toFixed(4)}`)
+      return { trials, best, net: chosen.result.net, valPredictions: chosen.result.valPredictions }
     },
   }
   const evaluate: Step<Evaluation> = {

@@ -83,7 +83,13 @@ export async function runTrials(
   return results
 }
 
-function runInWorker(job: TrialJob, onEpoch: (index: number, e: EpochRecord) => void): Promise<TrialResult> {
+/** The trial's own code threw (a bad config, a shape mismatch): running it again would throw again. */
+export class TrialFailedError extends Error {
+  override name = 'TrialFailedError'
+}
+
+/** Runs one trial on a fresh worker thread; an error thrown by the trial rejects with TrialFailedError. */
+export function runInWorker(job: TrialJob, onEpoch: (index: number, e: EpochRecord) => void): Promise<TrialResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./trial-worker.mjs', import.meta.url), { workerData: job })
     let settled = false
@@ -93,7 +99,7 @@ function runInWorker(job: TrialJob, onEpoch: (index: number, e: EpochRecord) => 
         settled = true
         void worker.terminate()
         if (m.type === 'done') resolve(m.result)
-        else reject(new Error(`trial ${job.index + 1}: ${m.message}`))
+        else reject(new TrialFailedError(`trial ${job.index + 1}: ${m.message}`))
       }
     })
     worker.on('error', (e) => {

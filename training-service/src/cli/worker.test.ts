@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeSampleCsv } from '../../test/flights-sample.ts'
+import { openHome } from '../home.ts'
+import { type RedisServer, startRedisServer } from '../testing/redis.ts'
+import { spawnWorker, type WorkerProcess } from '../testing/workers.ts'
+import { getRun, listRuns } from '../tracking/queries.ts'
+
+// `tarmac train --executor bullmq` end to end: a private redis-server, two `tarmac worker` processes sharing the
+// state folder's artifact directory, the real CLI in a child process.
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const BIN = 'training-service/bin/tarmac.mjs'
+type Result = { code: number; stdout: string; stderr: string; seconds: number }
+
+let dir: string
+let home: string
+let redis: RedisServer
+let workers: WorkerProcess[] = []
+
+function tarmac(...args: string[]): Promise<Result> {
+  const started = performance.now()
+  return new Promise((resolve) => {
+    execFile('node', [BIN, ...args], { cwd: ROOT, env: { ...process.env, TARMAC_HOME: home } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, seconds: (performance.now() - started) / 1000 }),
+    )
+  })
+}
+
+/** A loopback port nobody listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tarmac-worker-cli-'))
+  home = path.join(dir, 'home')
+  redis = await startRedisServer()
+  // no --artifacts: the workers and `tarmac train` share <home>/artifacts, as on one machine
+  workers = [0, 1].map(() => spawnWorker(['--redis', redis.url, '--home', home, '--concurrency', '1', '--lock-duration', '3000']))
+  await Promise.all(workers.map((w) => w.waitFor(/ready/)))
+}, 60_000)
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()))
+  await redis?.stop()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+describe('tarmac train --executor bullmq', () => {
+  it('trains on the workers, prints per-epoch progress and the trials table, records attempts per trial', async () => {
+    const data = path.join(dir, 'flights.csv')
+    const windows = path.join(dir, 'windows.json')
+    const sweep = path.join(dir, 'sweep.json')
+    await writeSampleCsv(data, [
+      [0, 30_000],
+      [1_000_000, 1_004_000],
+    ])
+    await writeFile(
+      windows,
+      JSON.stringify({
+        train: { from: '2001-01-01', to: '2001-01-06' },
+        validate: { from: '2001-03-01', to: '2001-04-01' },
+        replay: { from: '2001-04-01', to: '2001-07-01' },
+      }),
+    )
+    await writeFile(
+      sweep,
+      JSON.stringify({ base: { family: 'mlp', learningRate: 0.01, batchSize: 512, epochs: 2 }, grid: { hidden: [[8], [16]] } }),
+    )
+    const common = ['--data', data, '--windows', windows, '--sweep', sweep, '--rows', '5000']
+    const r = await tarmac('train', ...common, '--executor', 'bullmq', '--redis', redis.url, '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/trial 2\/2 mlp epoch 2: loss/)
+    expect(r.stderr).toMatch(/trial 1\/2 finished \(1 attempt\)/)
+    const summary = JSON.parse(r.stdout)
+    expect(summary.trials).toMatchObject([
+      { trial: 1, status: 'finished', attempts: 1 },
+      { trial: 2, status: 'finished', attempts: 1 },
+    ])
+    expect(workers.map((w) => w.output()).join('\n')).toMatch(/trial 1: finished/)
+    const h = openHome(home)
+    try {
+      const trialRuns = listRuns(h.db).filter((run) => run.parentRunId === summary.runId)
+      expect(trialRuns).toHaveLength(2)
+      for (const t of trialRuns) expect(getRun(h.db, t.id).metrics).toMatchObject({ attempts: 1 })
+    } finally {
+      h.close()
+    }
+  }, 120_000)
+
+  it('refuses bad input in one line with exit code 2, and an unreachable Redis within seconds', async () => {
+    const nobody = `redis://127.0.0.1:${await closedPort()}`
+    const cases: [string[], RegExp][] = [
+      [['worker'], /--redis is required/],
+      [['worker', '--redis', 'http://127.0.0.1:6379'], /must be redis:\/\/host:port/],
+      [['worker', '--redis', nobody], new RegExp(`cannot reach Redis at ${nobody}`)],
+      [['train', '--executor', 'bullmq'], /--executor bullmq needs --redis/],
+      [['train', '--executor', 'spark'], /--executor must be local or bullmq/],
+      [['train', '--redis', redis.url], /--redis is only used with --executor bullmq/],
+      [['train', '--executor', 'bullmq', '--redis', nobody], new RegExp(`cannot reach Redis at ${nobody}`)],
+    ]
+    const results = await Promise.all(cases.map(([args]) => tarmac(...args)))
+    results.forEach((r, i) => {
+      const [args, message] = cases[i]
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      expect(r.stderr).toMatch(message)
+      expect(r.seconds, args.join(' ')).toBeLessThan(15)
+    })
+  }, 60_000)
+})
