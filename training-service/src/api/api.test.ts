@@ -16,13 +16,13 @@ let db: TarmacDatabase
 let root: string
 let app: ReturnType<typeof createApi>
 
-beforeEach(() => {
-  db = openDatabase(':memory:')
+beforeEach(async () => {
+  db = await openDatabase(':memory:')
   root = mkdtempSync(join(tmpdir(), 'tarmac-api-'))
   app = createApi({ db, adminKey: ADMIN_KEY, artifactStore: new LocalArtifactStore(root) })
 })
-afterEach(() => {
-  db.$client.close()
+afterEach(async () => {
+  await db.close()
   rmSync(root, { recursive: true, force: true })
 })
 
@@ -40,11 +40,11 @@ type Versioned = { version: number }
 
 describe('tracking routes', () => {
   it('lists experiments and runs, and returns a run with its history', async () => {
-    const run = startRun(db, { experiment: 'delays', name: 'mlp' })
-    logParams(db, run.id, { lr: 0.01 })
-    logMetric(db, run.id, 'loss', 0.9, { step: 0 })
-    logMetric(db, run.id, 'loss', 0.4, { step: 1 })
-    logMetric(db, run.id, 'loss/train', 0.3, { step: 1 })
+    const run = await startRun(db, { experiment: 'delays', name: 'mlp' })
+    await logParams(db, run.id, { lr: 0.01 })
+    await logMetric(db, run.id, 'loss', 0.9, { step: 0 })
+    await logMetric(db, run.id, 'loss', 0.4, { step: 1 })
+    await logMetric(db, run.id, 'loss/train', 0.3, { step: 1 })
 
     expect((await get<Listing<'experiments', object>>('/api/v1/experiments')).body.experiments).toMatchObject([{ name: 'delays' }])
     expect(await get('/api/v1/runs?experiment=delays&parent=none')).toMatchObject({
@@ -62,9 +62,9 @@ describe('tracking routes', () => {
   })
 
   it('serves artifact bytes from the store', async () => {
-    const run = startRun(db, { experiment: 'delays' })
+    const run = await startRun(db, { experiment: 'delays' })
     const blob = await putBlob(new LocalArtifactStore(root), new TextEncoder().encode('onnx!'))
-    logArtifact(db, run.id, { path: 'model.onnx', ...blob })
+    await logArtifact(db, run.id, { path: 'model.onnx', ...blob })
     const res = await app.request(`/api/v1/runs/${run.id}/artifact?path=model.onnx`)
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('onnx!')
@@ -83,10 +83,10 @@ describe('tracking routes', () => {
 })
 
 describe('registry routes', () => {
-  beforeEach(() => {
-    seedVersion(db, 'delay', GOOD_METRICS)
-    seedVersion(db, 'delay', { ...GOOD_METRICS, val_auc: 0.9 })
-    seedVersion(db, 'delay', { ...GOOD_METRICS, val_auc: 0.9001 })
+  beforeEach(async () => {
+    await seedVersion(db, 'delay', GOOD_METRICS)
+    await seedVersion(db, 'delay', { ...GOOD_METRICS, val_auc: 0.9 })
+    await seedVersion(db, 'delay', { ...GOOD_METRICS, val_auc: 0.9001 })
   })
   const aliasPath = '/api/v1/models/delay/aliases/champion'
 
@@ -180,8 +180,8 @@ describe('documents and pages', () => {
   })
 
   it('renders the docs page, the runs view with an SVG chart, and health', async () => {
-    const run = startRun(db, { experiment: 'delays', name: '<script>x</script>' })
-    for (let step = 0; step < 5; step++) logMetric(db, run.id, 'loss', 1 / (step + 1), { step })
+    const run = await startRun(db, { experiment: 'delays', name: '<script>x</script>' })
+    for (let step = 0; step < 5; step++) await logMetric(db, run.id, 'loss', 1 / (step + 1), { step })
     const docs = await (await app.request('/docs')).text()
     expect(docs).toContain('/api/v1/models/{name}/aliases/{alias}/rollback')
     const view = await app.request('/?metric=loss')
@@ -193,7 +193,7 @@ describe('documents and pages', () => {
     expect(await get('/health')).toEqual({ status: 200, body: { ok: true } })
   })
 
-  it('refuses a weak admin key', () => {
+  it('refuses a weak admin key', async () => {
     expect(() => createApi({ db, adminKey: 'short', artifactStore: new LocalArtifactStore(root) })).toThrow('adminKey')
   })
 })

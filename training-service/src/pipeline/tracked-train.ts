@@ -38,7 +38,7 @@ export async function trainAndRegister(
   resumedFrom?: string,
 ): Promise<TrainSummary> {
   const { db } = home
-  const run = startRun(db, {
+  const run = await startRun(db, {
     experiment: names.experiment,
     name: `train-${names.model}`,
     gitCommit: gitCommit(),
@@ -46,8 +46,8 @@ export async function trainAndRegister(
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cores: String(availableParallelism()) },
   })
   log(`run ${run.id} in experiment "${names.experiment}"${resumedFrom ? `, resuming run ${resumedFrom}` : ''}`)
-  if (resumedFrom) setTag(db, run.id, 'resumed_from', resumedFrom)
-  logParams(db, run.id, {
+  if (resumedFrom) await setTag(db, run.id, 'resumed_from', resumedFrom)
+  await logParams(db, run.id, {
     model: names.model,
     data: settings.dataFile,
     train_rows: settings.trainRows ?? 'all',
@@ -84,23 +84,23 @@ export async function trainAndRegister(
   }
   const steps = [
     ...trainSteps(settings, {
-      onTrial: (index, trial) => {
-        const child = startRun(db, {
+      onTrial: async (index, trial) => {
+        const child = await startRun(db, {
           experiment: names.experiment,
           name: `trial-${index + 1}-${trial.config.family}`,
           parentRunId: run.id,
           seed: trial.config.seed,
         })
-        logParams(
+        await logParams(
           db,
           child.id,
           Object.fromEntries(Object.entries(trial.config).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])),
         )
         for (const e of trial.history)
-          logMetrics(db, child.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
-        logMetrics(db, child.id, { val_auc: trial.valAuc, seconds: trial.seconds, best_epoch: trial.bestEpoch })
-        setTag(db, child.id, 'tfjs_backend', trial.backend)
-        finishRun(db, child.id, 'finished')
+          await logMetrics(db, child.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
+        await logMetrics(db, child.id, { val_auc: trial.valAuc, seconds: trial.seconds, best_epoch: trial.bestEpoch })
+        await setTag(db, child.id, 'tfjs_backend', trial.backend)
+        await finishRun(db, child.id, 'finished')
       },
     }),
     register,
@@ -114,17 +114,17 @@ export async function trainAndRegister(
     const r = { ingest, baseline, train, evaluate, export: exported, verify } as TrainResults
     const { version } = registered as { version: number }
     const metrics = summaryMetrics(r)
-    logMetrics(db, run.id, metrics)
+    await logMetrics(db, run.id, metrics)
     for (const e of r.train.trials[r.train.best].history) {
-      logMetrics(db, run.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
+      await logMetrics(db, run.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
     }
-    setTag(db, run.id, 'data_version', r.ingest.dataVersion)
-    setTag(db, run.id, 'model_version', `${names.model}@${version}`)
-    for (const report of result.reports) setTag(db, run.id, `step.${report.name}`, report.status)
-    finishRun(db, run.id, result.reports.every((s) => s.status === 'cached') ? 'cached' : 'finished')
+    await setTag(db, run.id, 'data_version', r.ingest.dataVersion)
+    await setTag(db, run.id, 'model_version', `${names.model}@${version}`)
+    for (const report of result.reports) await setTag(db, run.id, `step.${report.name}`, report.status)
+    await finishRun(db, run.id, result.reports.every((s) => s.status === 'cached') ? 'cached' : 'finished')
     return { runId: run.id, model: names.model, version, dataVersion: r.ingest.dataVersion, metrics, steps: result.reports }
   } catch (error) {
-    finishRun(db, run.id, 'failed', (error as Error).message)
+    await finishRun(db, run.id, 'failed', (error as Error).message)
     throw error
   }
 }

@@ -53,7 +53,7 @@ export interface ExportOutput {
 
 export interface TrainHooks {
   /** a trial finished: the caller records it as a child run */
-  onTrial?: (index: number, trial: TrainOutput['trials'][number]) => void
+  onTrial?: (index: number, trial: TrainOutput['trials'][number]) => void | Promise<void>
 }
 
 /** The training DAG: ingest → (baseline ‖ featurize) → train → evaluate → export → verify. */
@@ -120,7 +120,8 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
           ),
         s.concurrency,
       )
-      const trials = results.map((r, i) => {
+      const trials: TrainOutput['trials'] = []
+      for (const [i, r] of results.entries()) {
         const trial = {
           config: r.config,
           history: r.history,
@@ -129,9 +130,9 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
           seconds: r.seconds,
           backend: r.backend,
         }
-        hooks.onTrial?.(i, trial)
-        return trial
-      })
+        await hooks.onTrial?.(i, trial)
+        trials.push(trial)
+      }
       const best = trials.reduce((b, t, i) => (t.valAuc > trials[b].valAuc ? i : b), 0)
       log(`best: trial ${best + 1} (${trials[best].config.family}) val AUC ${trials[best].valAuc.toFixed(4)}`)
       return { trials, best, net: results[best].net, valPredictions: results[best].valPredictions }
