@@ -95,7 +95,8 @@ function openSqlite(path: string, busyTimeoutMs: number): TarmacDatabase {
 
 async function openPostgres(target: { url: string }, busyTimeoutMs: number): Promise<TarmacDatabase> {
   const location = describeTarget({ dialect: 'postgres', url: target.url })
-  const pool = new pg.Pool({ connectionString: target.url, connectionTimeoutMillis: 5000, max: 10 })
+  // allowExitOnIdle: a command that forgets to close the pool still exits once its queries are done
+  const pool = new pg.Pool({ connectionString: target.url, connectionTimeoutMillis: 5000, max: 10, allowExitOnIdle: true })
   // an idle client's error (the server restarting) must not crash the process: the next query reports it
   pool.on('error', () => {})
   try {
