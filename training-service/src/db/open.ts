@@ -70,11 +70,16 @@ export async function openDatabase(target: string | DatabaseTarget, options: Ope
 }
 
 function openSqlite(path: string, busyTimeoutMs: number): TarmacDatabase {
-  const sqlite = new Database(path)
-  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`)
-  // WAL lets readers proceed while one writer commits; file-backed databases only
-  if (path !== ':memory:') switchToWal(sqlite, busyTimeoutMs)
-  sqlite.pragma('foreign_keys = ON')
+  let sqlite: Database.Database
+  try {
+    sqlite = new Database(path)
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    // WAL lets readers proceed while one writer commits; file-backed databases only
+    if (path !== ':memory:') switchToWal(sqlite, busyTimeoutMs)
+    sqlite.pragma('foreign_keys = ON')
+  } catch (error) {
+    throw unavailable(path, error)
+  }
   const orm = drizzleSqlite(sqlite) as unknown as Orm
   const info: DbInfo = {
     dialect: 'sqlite',
