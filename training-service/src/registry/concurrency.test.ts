@@ -5,7 +5,7 @@ import { asc } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/open.ts'
 import { writeTransaction } from '../db/transaction.ts'
-import { DIALECTS, freshTarget, removeTempFolders } from '../testing/dialects.ts'
+import { DIALECTS, freshDatabase, freshTarget, removeTempFolders } from '../testing/dialects.ts'
 import { getAlias } from './aliases.ts'
 import { promote } from './promote.ts'
 import { captureError, GOOD_METRICS, seedVersion } from './testing.ts'
@@ -61,6 +61,18 @@ describe.each(DIALECTS)('registry under concurrent writers on %s', (dialect) => 
     expect(holders[0].version).toBe(events.at(-1)?.toVersion)
     const turns = events.filter((event, i) => i > 0 && event.actor !== events[i - 1].actor).length
     expect(turns).toBeGreaterThan(2) // the two writers really did interleave
+    await db.close()
+  })
+
+  it('concurrent calls on one connection (or one pool) queue rather than collide', async () => {
+    const db = await freshDatabase(dialect)
+    // async transactions interleave in one process: SQLite's queue, Postgres's row lock keep them apart
+    const versions = await Promise.all(Array.from({ length: 8 }, () => seedVersion(db, 'race', GOOD_METRICS)))
+    expect(versions.map((v) => v.version).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    const promotions = await Promise.allSettled([3, 5].map((v) => promote(db, 'race', v, { actor: `p${v}`, reason: 'race' })))
+    // equal metrics: whichever is judged second gains nothing over the first champion and is refused
+    expect(promotions.filter((p) => p.status === 'fulfilled')).toHaveLength(1)
+    expect(await db.select().from(db.t.modelAliases)).toHaveLength(1)
     await db.close()
   })
 
