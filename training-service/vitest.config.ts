@@ -1,5 +1,12 @@
 import { defineProject } from 'vitest/config'
 
 export default defineProject({
-  test: { name: 'training-service', include: ['src/**/*.test.ts'], environment: 'node', testTimeout: 60000 },
+  test: {
+    name: 'training-service',
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60000,
+    // one throwaway Postgres server for the dialect tests (src/testing/postgres.ts)
+    globalSetup: ['src/testing/postgres-setup.ts'],
+  },
 })

@@ -40,10 +40,12 @@ export function createApi({ db, adminKey, artifactStore, gates }: ApiOptions): O
   app.doc('/openapi.json', OPENAPI_CONFIG)
   app.get('/docs', (c) => c.html(docsPage(app.getOpenAPIDocument(OPENAPI_CONFIG))))
   app.get('/health', (c) => c.json({ ok: true }))
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const metric = c.req.query('metric') || 'val_auc'
     const experiment = c.req.query('experiment') || undefined
-    const rows = listRuns(db, { experiment, limit: RUNS_PAGE_LIMIT }).map((run) => ({ run, history: metricHistory(db, run.id, metric) }))
+    const rows = []
+    for (const run of await listRuns(db, { experiment, limit: RUNS_PAGE_LIMIT }))
+      rows.push({ run, history: await metricHistory(db, run.id, metric) })
     return c.html(runsPage(rows, metric))
   })
   return app

@@ -7,7 +7,13 @@ import { TarmacError, type TarmacErrorCode } from '../registry/errors.ts'
 export type ErrorCode = TarmacErrorCode | 'unauthorized' | 'internal'
 export type ErrorBody = { error: { code: ErrorCode; message: string; field?: string; details?: unknown } }
 
-const STATUS: Record<TarmacErrorCode, ContentfulStatusCode> = { invalid_argument: 400, not_found: 404, gate_failed: 409, conflict: 409 }
+const STATUS: Record<TarmacErrorCode, ContentfulStatusCode> = {
+  invalid_argument: 400,
+  not_found: 404,
+  gate_failed: 409,
+  conflict: 409,
+  unavailable: 503,
+}
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, error: ErrorBody['error']) {
   return c.json({ error } satisfies ErrorBody, status)

@@ -40,8 +40,8 @@ export function registerRegistryRoutes(app: OpenAPIHono, { db, requireAdmin, gat
       summary: 'List registered models with their latest version and aliases',
       responses: { 200: json(z.object({ models: z.array(ModelSummarySchema) }), 'all models by name') },
     }),
-    (c) => {
-      const models = listModels(db).map((m) => ({ ...m, createdAt: m.createdAt.toISOString() }))
+    async (c) => {
+      const models = (await listModels(db)).map((m) => ({ ...m, createdAt: m.createdAt.toISOString() }))
       return c.json({ models }, 200)
     },
   )
@@ -54,8 +54,8 @@ export function registerRegistryRoutes(app: OpenAPIHono, { db, requireAdmin, gat
       request: { params: modelParams },
       responses: { 200: json(ModelDetailSchema, 'the model'), 404: json(ErrorSchema, 'unknown model') },
     }),
-    (c) => {
-      const model = getModel(db, c.req.valid('param').name)
+    async (c) => {
+      const model = await getModel(db, c.req.valid('param').name)
       return c.json({ ...model, createdAt: model.createdAt.toISOString(), versions: model.versions.map(versionJson) }, 200)
     },
   )
@@ -68,9 +68,9 @@ export function registerRegistryRoutes(app: OpenAPIHono, { db, requireAdmin, gat
       request: { params: aliasParams },
       responses: { 200: json(z.object({ events: z.array(AliasEventSchema) }), 'alias events'), 404: json(ErrorSchema, 'unknown model') },
     }),
-    (c) => {
+    async (c) => {
       const { name, alias } = c.req.valid('param')
-      return c.json({ events: aliasHistory(db, name, alias).map(aliasEventJson) }, 200)
+      return c.json({ events: (await aliasHistory(db, name, alias)).map(aliasEventJson) }, 200)
     },
   )
 
@@ -84,10 +84,10 @@ export function registerRegistryRoutes(app: OpenAPIHono, { db, requireAdmin, gat
       request: { params: aliasParams, body: { content: { 'application/json': { schema: SetAliasBodySchema } }, required: true } },
       responses: { 200: json(z.object({ event: AliasEventSchema, gates: z.array(GateResultSchema) }), 'the alias moved'), ...adminErrors },
     }),
-    (c) => {
+    async (c) => {
       const { name, alias } = c.req.valid('param')
       const { version, reason, force } = c.req.valid('json')
-      const promotion = promote(db, name, version, { alias, actor: API_ACTOR, reason, force, gates })
+      const promotion = await promote(db, name, version, { alias, actor: API_ACTOR, reason, force, gates })
       return c.json({ event: aliasEventJson(promotion.event), gates: promotion.gates }, 200)
     },
   )
@@ -102,9 +102,9 @@ export function registerRegistryRoutes(app: OpenAPIHono, { db, requireAdmin, gat
       request: { params: aliasParams, body: { content: { 'application/json': { schema: RollbackBodySchema } }, required: true } },
       responses: { 200: json(z.object({ event: AliasEventSchema }), 'the alias moved back'), ...adminErrors },
     }),
-    (c) => {
+    async (c) => {
       const { name, alias } = c.req.valid('param')
-      const event = rollback(db, name, alias, { actor: API_ACTOR, reason: c.req.valid('json').reason })
+      const event = await rollback(db, name, alias, { actor: API_ACTOR, reason: c.req.valid('json').reason })
       return c.json({ event: aliasEventJson(event) }, 200)
     },
   )

@@ -52,26 +52,26 @@ const artifactRoute = createRoute({
 })
 
 export function registerTrackingRoutes(app: OpenAPIHono, db: Db, artifactStore: ArtifactStore): void {
-  app.openapi(experimentsRoute, (c) => c.json({ experiments: listExperiments(db).map(experimentJson) }, 200))
+  app.openapi(experimentsRoute, async (c) => c.json({ experiments: (await listExperiments(db)).map(experimentJson) }, 200))
 
-  app.openapi(runsRoute, (c) => {
+  app.openapi(runsRoute, async (c) => {
     const { parent, ...filter } = c.req.valid('query')
-    const runs = listRuns(db, { ...filter, parent: parent === 'none' ? null : parent })
+    const runs = await listRuns(db, { ...filter, parent: parent === 'none' ? null : parent })
     return c.json({ runs: runs.map(runJson) }, 200)
   })
 
-  app.openapi(runRoute, (c) => c.json(runDetailJson(getRun(db, c.req.valid('param').id)), 200))
+  app.openapi(runRoute, async (c) => c.json(runDetailJson(await getRun(db, c.req.valid('param').id)), 200))
 
-  app.openapi(metricRoute, (c) => {
+  app.openapi(metricRoute, async (c) => {
     const { id, key } = c.req.valid('param')
-    const history = metricHistory(db, id, key).map((p) => ({ step: p.step, value: p.value, timestamp: p.timestamp.toISOString() }))
+    const history = (await metricHistory(db, id, key)).map((p) => ({ step: p.step, value: p.value, timestamp: p.timestamp.toISOString() }))
     return c.json({ runId: id, key, history }, 200)
   })
 
   app.openapi(artifactRoute, async (c) => {
     const { id } = c.req.valid('param')
     const { path } = c.req.valid('query')
-    const artifact = getRun(db, id).artifacts.find((a) => a.path === path)
+    const artifact = (await getRun(db, id)).artifacts.find((a) => a.path === path)
     if (!artifact) throw new TarmacError('not_found', `run ${id} has no artifact "${path}"`)
     const bytes = await artifactStore.get(blobKey(artifact.sha256))
     if (!bytes) throw new TarmacError('not_found', `artifact "${path}" of run ${id} is missing from the artifact store`)

@@ -11,8 +11,8 @@ afterEach(async () => {
 
 describe('startApiServer', () => {
   it('serves the API over HTTP on 127.0.0.1', async () => {
-    const db = openDatabase(':memory:')
-    seedVersion(db, 'delay', GOOD_METRICS)
+    const db = await openDatabase(':memory:')
+    await seedVersion(db, 'delay', GOOD_METRICS)
     const adminKey = 'http-admin-key-0123456789'
     const server = await startApiServer({ port: 0, db, adminKey, artifactStore: new LocalArtifactStore('/nonexistent') })
     servers.push(server)

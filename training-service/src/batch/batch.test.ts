@@ -33,7 +33,7 @@ const BAD_ROWS = ['2001-06-02 10:00,5,-3,JFK,LAX', '2001-06-02 11:00,5,300,jfk,L
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'tarmac-batch-'))
-  home = openHome(path.join(dir, 'home'))
+  home = await openHome(path.join(dir, 'home'))
   await registerTestModel(home)
   model = await resolveModel(home, parseModelRef('flight-delay@champion'))
   csv = path.join(dir, 'june.csv')

@@ -28,10 +28,10 @@ export async function resolveModel(home: Home, ref: ModelRef): Promise<ResolvedM
   const { name, selector } = ref
   const version =
     selector === null
-      ? (getModel(home.db, name).versions[0]?.version ?? 0)
+      ? ((await getModel(home.db, name)).versions[0]?.version ?? 0)
       : typeof selector === 'number'
-        ? getVersion(home.db, name, selector).version
-        : getAlias(home.db, name, selector).version
+        ? (await getVersion(home.db, name, selector)).version
+        : (await getAlias(home.db, name, selector)).version
   if (version === 0) throw new UserInputError(`"${name}" has no versions yet`)
   const manifest = await readManifest(home.store, name, version)
   const fp32 = await home.store.get(manifest.files.fp32.key)

@@ -20,7 +20,7 @@ import { finishRun, startRun } from '../tracking/runs.ts'
  * manifest, registry row) and made champion. Seconds to build, unlike a training run.
  */
 export async function registerTestModel(home: Home, name = 'flight-delay'): Promise<ModelManifest> {
-  const run = startRun(home.db, { experiment: 'tests', dataVersion: 'synthetic-1' })
+  const run = await startRun(home.db, { experiment: 'tests', dataVersion: 'synthetic-1' })
   const { flights, spec } = syntheticEncoder(3_000, 2)
   const models = exportOnnx(syntheticNetwork(spec.airports.length, 11, [16], 4), { name })
   const { rows, numeric, origin, destination } = encodeFlights(flights, spec)
@@ -38,8 +38,8 @@ export async function registerTestModel(home: Home, name = 'flight-delay'): Prom
     referenceProfile: profileFlights(flights, scores, fitReferenceProfileSpec(flights, scores)),
     embedded: true,
   })
-  finishRun(home.db, run.id, 'finished')
-  setAlias(home.db, name, 'champion', manifest.version, { actor: 'tests', reason: 'fixture' })
+  await finishRun(home.db, run.id, 'finished')
+  await setAlias(home.db, name, 'champion', manifest.version, { actor: 'tests', reason: 'fixture' })
   return manifest
 }
 
@@ -55,13 +55,13 @@ export interface PublishedTestModel {
 /** Test helper: a fresh folder and home with the test model registered and published as champion to a real `wrangler dev`. */
 export async function publishedTestModel(prefix: string): Promise<PublishedTestModel> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix))
-  const home = openHome(path.join(dir, 'home'))
+  const home = await openHome(path.join(dir, 'home'))
   const manifest = await registerTestModel(home)
   const worker = await startLocalWorker({ root: fileURLToPath(new URL('../../..', import.meta.url)), persistDir: path.join(dir, 'edge') })
   await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, manifest.name, manifest.version, 'champion')
   const close = async () => {
     await worker.stop()
-    home.close()
+    await home.close()
   }
   return { dir, home, manifest, worker, close }
 }

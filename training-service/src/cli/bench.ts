@@ -20,7 +20,7 @@ const SECTIONS = ['sweep', 'runtimes', 'drift', 'batch', 'edge', 'browser'] as c
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
   try {
-    const versions = getModel(home.db, name).versions
+    const versions = (await getModel(home.db, name)).versions
     return versions.length ? Math.max(...versions.map((v) => v.version)) : null
   } catch (e) {
     if (e instanceof TarmacError && e.code === 'not_found') return null
@@ -55,7 +55,7 @@ export function registerBenchCommand(program: Command): void {
       const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s))
       if (unknown.length) throw new UserInputError(`--only: unknown section ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})`)
       const smoke = Boolean(flags.smoke)
-      const home = openHome(flags.home)
+      const home = await openHome(flags.home)
       const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n\n`)
       try {
         const version = await latestVersion(home, flags.model)
@@ -86,7 +86,7 @@ export function registerBenchCommand(program: Command): void {
           if (r.status !== 0) process.stdout.write(`browser bench exited with ${r.status}\n`)
         }
       } finally {
-        home.close()
+        await home.close()
       }
     })
 }

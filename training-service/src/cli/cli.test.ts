@@ -51,33 +51,33 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 2))
 
 beforeAll(async () => {
   home = mkdtempSync(path.join(tmpdir(), 'tarmac-cli-'))
-  const db = openDatabase(path.join(home, 'tarmac.db'))
+  const db = await openDatabase(path.join(home, 'tarmac.db'))
   const metrics = { val_auc: 0.8, baseline_auc: 0.7, val_ece: 0.02, int8_size_bytes: 150_000, latency_us: 420.5 }
-  const a = startRun(db, { experiment: 'flight-delay', name: 'train-a', seed: 7 })
-  logParams(db, a.id, { learning_rate: 0.001, seed: 7 })
+  const a = await startRun(db, { experiment: 'flight-delay', name: 'train-a', seed: 7 })
+  await logParams(db, a.id, { learning_rate: 0.001, seed: 7 })
   for (const [i, auc] of [0.78, 0.8].entries()) {
     await tick()
-    const trial = startRun(db, { experiment: 'flight-delay', name: `trial-${i + 1}`, parentRunId: a.id })
-    logMetrics(db, trial.id, { val_auc: auc })
-    finishRun(db, trial.id, 'finished')
+    const trial = await startRun(db, { experiment: 'flight-delay', name: `trial-${i + 1}`, parentRunId: a.id })
+    await logMetrics(db, trial.id, { val_auc: auc })
+    await finishRun(db, trial.id, 'finished')
   }
-  logMetrics(db, a.id, metrics)
-  setTag(db, a.id, 'data_version', 'dv-00112233445566aa')
-  finishRun(db, a.id, 'finished')
+  await logMetrics(db, a.id, metrics)
+  await setTag(db, a.id, 'data_version', 'dv-00112233445566aa')
+  await finishRun(db, a.id, 'finished')
   await tick()
   // B beats A by less than the default minimum gain, so promoting it over A is refused
-  const b = startRun(db, { experiment: 'flight-delay', name: 'train-b', seed: 7, dataVersion: 'dv-bb' })
-  logParams(db, b.id, { learning_rate: 0.003, seed: 7 })
-  logMetrics(db, b.id, { ...metrics, val_auc: 0.801 })
-  finishRun(db, b.id, 'finished')
+  const b = await startRun(db, { experiment: 'flight-delay', name: 'train-b', seed: 7, dataVersion: 'dv-bb' })
+  await logParams(db, b.id, { learning_rate: 0.003, seed: 7 })
+  await logMetrics(db, b.id, { ...metrics, val_auc: 0.801 })
+  await finishRun(db, b.id, 'finished')
   await tick()
-  const other = startRun(db, { experiment: 'other', name: 'broken' })
-  finishRun(db, other.id, 'failed', 'out of memory')
+  const other = await startRun(db, { experiment: 'other', name: 'broken' })
+  await finishRun(db, other.id, 'failed', 'out of memory')
   for (const run of [a, b]) {
-    registerModelVersion(db, { name: 'delay', runId: run.id, artifactUri: `file:///m/${run.id}`, manifestSha256: 'a'.repeat(64) })
+    await registerModelVersion(db, { name: 'delay', runId: run.id, artifactUri: `file:///m/${run.id}`, manifestSha256: 'a'.repeat(64) })
   }
-  promote(db, 'delay', 1, { actor: 'seed', reason: 'first release' })
-  db.$client.close()
+  await promote(db, 'delay', 1, { actor: 'seed', reason: 'first release' })
+  await db.close()
   runA = a.id
   runB = b.id
 })

@@ -7,6 +7,7 @@ import { buildOnnxModel } from '@tarmac/sdk/onnx'
 import type { Command } from 'commander'
 import { parse as parseToml } from 'smol-toml'
 import { openHome } from '../home.ts'
+import { listExperiments } from '../tracking/experiments.ts'
 import { emit } from './output.ts'
 
 export interface Check {
@@ -131,17 +132,20 @@ function checkAdminKey(root: string): Check {
   return pass('admin key', `ADMIN_KEY_SHA256 set in ${source}`)
 }
 
-function checkTrackingDb(home: string | undefined): Check {
+async function checkTrackingDb(home: string | undefined): Promise<Check> {
   try {
-    const opened = openHome(home)
+    const opened = await openHome(home)
     try {
-      opened.db.$client.prepare('select count(*) from sqlite_master').get()
-      return pass('tracking db', path.join(opened.root, 'tarmac.db'))
+      await listExperiments(opened.db)
+      return pass('tracking db', `${opened.db.info.dialect} ${opened.db.info.location}`)
     } finally {
-      opened.close()
+      await opened.close()
     }
   } catch (error) {
-    return fail('tracking db', (error as Error).message, 'check that TARMAC_HOME (or --home) is a writable folder')
+    const fix = process.env.TARMAC_DATABASE_URL
+      ? 'check TARMAC_DATABASE_URL: the server must be reachable and the user allowed to create tables'
+      : 'check that TARMAC_HOME (or --home) is a writable folder'
+    return fail('tracking db', (error as Error).message, fix)
   }
 }
 
@@ -192,7 +196,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<Check[]> {
     checkWrangler(root),
     checkWranglerToml(root),
     checkAdminKey(root),
-    checkTrackingDb(flags.home),
+    await checkTrackingDb(flags.home),
     await checkOnnxRuntime(),
     checkChromium(),
   ]

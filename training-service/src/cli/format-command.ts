@@ -21,17 +21,17 @@ export function stateCommand(parent: Command, nameAndArgs: string, description: 
  * prints what it returns (JSON, or through `human`) and closes the database even when the body throws.
  */
 export function inHome<A extends unknown[], F extends CommonFlags, T>(
-  body: (home: Home, flags: F, ...args: A) => T,
+  body: (home: Home, flags: F, ...args: A) => Promise<T>,
   human: (value: T) => string,
-): (...params: unknown[]) => void {
-  return (...params) => {
+): (...params: unknown[]) => Promise<void> {
+  return async (...params) => {
     // commander calls an action with (...arguments, flags, command)
     const flags = params.at(-2) as F
-    const home = openHome(flags.home)
+    const home = await openHome(flags.home)
     try {
-      emit(Boolean(flags.json), body(home, flags, ...(params.slice(0, -2) as A)), human)
+      emit(Boolean(flags.json), await body(home, flags, ...(params.slice(0, -2) as A)), human)
     } finally {
-      home.close()
+      await home.close()
     }
   }
 }

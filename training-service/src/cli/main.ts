@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { registerBenchCommand } from './bench.ts'
 import { registerDashboardCommand } from './dashboard.ts'
 import { registerDataCommands } from './data.ts'
+import { registerDbCommands } from './db.ts'
 import { registerDoctorCommand } from './doctor.ts'
 import { registerModelsCommand } from './models.ts'
 import { registerPredictCommand } from './predict.ts'
@@ -32,6 +33,7 @@ registerModelsCommand(program)
 registerPredictCommand(program)
 registerServeCommand(program)
 registerDoctorCommand(program)
+registerDbCommands(program)
 
 /** Mistakes the user can fix print one line and exit 2; anything else is a bug and says so. */
 function exitOn(error: unknown): never {

@@ -22,7 +22,7 @@ type AliasFlags = CommonFlags & { alias: string; reason?: string; actor: string 
 type PromoteFlags = AliasFlags & { force?: boolean; minAucGain?: number; maxEce?: number }
 type HistoryFlags = CommonFlags & { alias?: string; at?: string }
 type AliasEventJson = ReturnType<typeof aliasEventJson>
-type ModelShow = ReturnType<typeof showModel>
+type ModelShow = Awaited<ReturnType<typeof showModel>>
 type Promoted = { event: AliasEventJson; gates: GateResult[] }
 type History = { name: string; events: AliasEventJson[] } | { name: string; alias: string; at: string; version: number | null }
 
@@ -45,14 +45,14 @@ export function registerModelsCommand(program: Command): void {
       .option('--min-auc-gain <x>', 'override the val_auc gain required over the current holder', nonNegative('--min-auc-gain'))
       .option('--max-ece <x>', 'override the highest val_ece allowed', nonNegative('--max-ece')),
   ).action(
-    inHome((home, flags: PromoteFlags, name: string, version: number) => {
+    inHome(async (home, flags: PromoteFlags, name: string, version: number) => {
       // an override must say why: the default reason would leave the audit trail without one
       if (flags.force && flags.reason === undefined)
         throw new UserInputError('--force needs --reason "…" saying why the gates are overridden')
       const gates: Partial<GateConfig> = {}
       if (flags.minAucGain !== undefined) gates.minAucGain = flags.minAucGain
       if (flags.maxEce !== undefined) gates.maxEce = flags.maxEce
-      const { event, gates: results } = promote(home.db, name, version, {
+      const { event, gates: results } = await promote(home.db, name, version, {
         alias: flags.alias,
         force: flags.force,
         actor: flags.actor,
@@ -65,9 +65,9 @@ export function registerModelsCommand(program: Command): void {
 
   aliasChange(stateCommand(models, 'rollback <name>', 'move an alias back to the version it held before')).action(
     inHome(
-      (home, flags: AliasFlags, name: string) =>
+      async (home, flags: AliasFlags, name: string) =>
         aliasEventJson(
-          rollback(home.db, name, flags.alias, { actor: flags.actor, reason: flags.reason ?? 'rolled back with the tarmac CLI' }),
+          await rollback(home.db, name, flags.alias, { actor: flags.actor, reason: flags.reason ?? 'rolled back with the tarmac CLI' }),
         ),
       (e) => `${e.alias} of ${e.name}: version ${e.fromVersion} → ${e.toVersion} (rolled back by ${e.actor})`,
     ),
@@ -87,24 +87,24 @@ function aliasChange(command: Command): Command {
     .addOption(new Option('--actor <name>', 'who, recorded in the alias history').default(process.env.USER || 'cli', '$USER or "cli"'))
 }
 
-function showModel(db: Db, name: string) {
-  const model = getModel(db, name)
+async function showModel(db: Db, name: string) {
+  const model = await getModel(db, name)
   return {
     name: model.name,
     description: model.description,
     createdAt: isoShort(model.createdAt),
     aliases: model.aliases,
     versions: model.versions.map(versionJson),
-    history: aliasHistory(db, name).map(aliasEventJson),
+    history: (await aliasHistory(db, name)).map(aliasEventJson),
   }
 }
 
-function history(db: Db, name: string, flags: HistoryFlags): History {
-  if (flags.at === undefined) return { name, events: aliasHistory(db, name, flags.alias).map(aliasEventJson) }
+async function history(db: Db, name: string, flags: HistoryFlags): Promise<History> {
+  if (flags.at === undefined) return { name, events: (await aliasHistory(db, name, flags.alias)).map(aliasEventJson) }
   const at = new Date(flags.at)
   if (Number.isNaN(at.getTime())) throw new UserInputError(`--at must be an ISO time such as 2026-03-01T12:00:00Z, got "${flags.at}"`)
   const alias = flags.alias ?? DEFAULT_ALIAS
-  return { name, alias, at: at.toISOString(), version: versionAt(db, name, alias, at) }
+  return { name, alias, at: at.toISOString(), version: await versionAt(db, name, alias, at) }
 }
 
 const aliasList = (aliases: Record<string, number>) =>

@@ -52,7 +52,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: PredictFlags) => {
       const ref = parseModelRef(flags.model)
-      const home = openHome(flags.home)
+      const home = await openHome(flags.home)
       let scorer: Scorer | null = null
       try {
         const log = createLogger({ home: home.root, level: flags.logLevel, bindings: { cmd: 'predict' } })
@@ -70,7 +70,7 @@ export function registerPredictCommand(program: Command): void {
         emit(Boolean(flags.json), summary, human)
       } finally {
         await scorer?.close()
-        home.close()
+        await home.close()
       }
     })
 }

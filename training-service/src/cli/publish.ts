@@ -6,7 +6,7 @@ import { loadDataset } from '../data/dataset.ts'
 import { defaultDataPath } from '../data/source.ts'
 import { UserInputError } from '../errors.ts'
 import { reproduceParity } from '../export/reproduce.ts'
-import { openHome } from '../home.ts'
+import { type Home, openHome } from '../home.ts'
 import { createProgress } from '../progress.ts'
 import { publishVersion, readManifest } from '../publish/edge-client.ts'
 import { getModel } from '../registry/versions.ts'
@@ -14,8 +14,8 @@ import { readWindowsOption } from './options.ts'
 import { emit } from './output.ts'
 
 /** `7` or nothing (the latest version) for a registered model. */
-function resolveVersion(home: ReturnType<typeof openHome>, name: string, version: string | undefined): number {
-  const model = getModel(home.db, name)
+async function resolveVersion(home: Home, name: string, version: string | undefined): Promise<number> {
+  const model = await getModel(home.db, name)
   if (version === undefined) {
     const latest = model.versions.reduce((m, v) => Math.max(m, v.version), 0)
     if (latest === 0) throw new UserInputError(`"${name}" has no versions yet`)
@@ -59,9 +59,9 @@ export function registerPublishCommands(program: Command): void {
         versionArg: string | undefined,
         flags: { out?: string; data?: string; windows?: string; skipReproduce?: boolean; home?: string; json?: boolean },
       ) => {
-        const home = openHome(flags.home)
+        const home = await openHome(flags.home)
         try {
-          const version = resolveVersion(home, name, versionArg)
+          const version = await resolveVersion(home, name, versionArg)
           const manifest = await readManifest(home.store, name, version)
           const out = path.resolve(flags.out ?? path.join('export', `${name}-${version}`))
           await mkdir(out, { recursive: true })
@@ -105,7 +105,7 @@ export function registerPublishCommands(program: Command): void {
             ].join('\n'),
           )
         } finally {
-          home.close()
+          await home.close()
         }
       },
     )
@@ -122,9 +122,9 @@ export function registerPublishCommands(program: Command): void {
     .action(
       async (name: string, versionArg: string | undefined, flags: { alias: string; endpoint: string; home?: string; json?: boolean }) => {
         const adminKey = adminKeyFromEnv()
-        const home = openHome(flags.home)
+        const home = await openHome(flags.home)
         try {
-          const version = resolveVersion(home, name, versionArg)
+          const version = await resolveVersion(home, name, versionArg)
           const manifest = await publishVersion(home.store, { endpoint: flags.endpoint, adminKey }, name, version, flags.alias)
           emit(
             Boolean(flags.json),
@@ -132,7 +132,7 @@ export function registerPublishCommands(program: Command): void {
             (v) => `${v.model}@${v.version} is now "${v.alias}" at ${v.endpoint}`,
           )
         } finally {
-          home.close()
+          await home.close()
         }
       },
     )

@@ -33,10 +33,10 @@ export function registerReportCommand(program: Command): void {
     .action(async (flags: ReportFlags) => {
       if (flags.format !== 'md' && flags.format !== 'html') throw new UserInputError(`--format must be md or html, got "${flags.format}"`)
       const out = path.resolve(flags.out ?? `${flags.experiment}-report.${flags.format}`)
-      const home = openHome(flags.home)
+      const home = await openHome(flags.home)
       try {
         const log = createLogger({ home: home.root, level: flags.logLevel, bindings: { cmd: 'runs report', experiment: flags.experiment } })
-        const blocks = reportBlocks(collectReport(home.db, flags.experiment))
+        const blocks = reportBlocks(await collectReport(home.db, flags.experiment))
         await mkdir(path.dirname(out), { recursive: true })
         const files = [out]
         if (flags.format === 'html') await writeFile(out, toHtml(blocks, `Experiment report: ${flags.experiment}`))
@@ -53,7 +53,7 @@ export function registerReportCommand(program: Command): void {
         log.info({ out, files: files.length }, 'report written')
         emit(Boolean(flags.json), { experiment: flags.experiment, format: flags.format, files }, (v) => `wrote ${v.files.join(', ')}`)
       } finally {
-        home.close()
+        await home.close()
       }
     })
 }

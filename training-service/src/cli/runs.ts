@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander'
 import { like } from 'drizzle-orm'
 import { runDetailJson, runJson } from '../api/to-json.ts'
 import type { Db } from '../db/open.ts'
-import { RUN_STATUSES, type RunStatus, runs } from '../db/schema.ts'
+import { RUN_STATUSES, type RunStatus } from '../db/schema.ts'
 import { UserInputError } from '../errors.ts'
 import { compareRuns, getRun, listRuns, type RunComparison, type RunDetail, type RunSummary } from '../tracking/index.ts'
 import { type CommonFlags, inHome, positiveInt, stateCommand } from './format-command.ts'
@@ -12,8 +12,8 @@ const KEY_METRICS = ['val_auc', 'baseline_auc']
 const MIN_PREFIX = 6
 
 type ListFlags = CommonFlags & { experiment?: string; status?: RunStatus; all?: boolean; limit: number }
-type RunRow = ReturnType<typeof runRow>
-type RunShow = ReturnType<typeof showRun>
+type RunRow = Awaited<ReturnType<typeof runRow>>
+type RunShow = Awaited<ReturnType<typeof showRun>>
 
 export function registerRunsCommand(program: Command): void {
   const runsCommand = program.command('runs').description('tracked training runs: list, inspect, compare')
@@ -25,13 +25,17 @@ export function registerRunsCommand(program: Command): void {
     .option('--limit <n>', 'show at most n runs', positiveInt('--limit'), 50)
     .action(
       inHome(
-        (home, flags: ListFlags) =>
-          listRuns(home.db, {
+        async (home, flags: ListFlags) => {
+          const runs = await listRuns(home.db, {
             experiment: flags.experiment,
             status: flags.status,
             parent: flags.all ? undefined : null,
             limit: flags.limit,
-          }).map((run) => runRow(home.db, run)),
+          })
+          const rows: RunRow[] = []
+          for (const run of runs) rows.push(await runRow(home.db, run))
+          return rows
+        },
         (rows) => (rows.length === 0 ? 'no runs' : runsTable(rows)),
       ),
     )
@@ -40,31 +44,30 @@ export function registerRunsCommand(program: Command): void {
     runsCommand,
     'show <id>',
     `a run's params, final metrics, tags, artifacts and trials (id or a unique prefix of ≥ ${MIN_PREFIX})`,
-  ).action(inHome((home, _flags: CommonFlags, id: string) => showRun(home.db, resolveRunId(home.db, id)), formatRun))
+  ).action(inHome(async (home, _flags: CommonFlags, id: string) => showRun(home.db, await resolveRunId(home.db, id)), formatRun))
 
   stateCommand(runsCommand, 'compare <ids...>', 'params and final metrics of runs side by side; differing params marked *').action(
-    inHome((home, _flags: CommonFlags, ids: string[]) => {
+    inHome(async (home, _flags: CommonFlags, ids: string[]) => {
       if (ids.length < 2) throw new UserInputError('compare needs at least two run ids')
-      return compareRuns(
-        home.db,
-        ids.map((id) => resolveRunId(home.db, id)),
-      )
+      const resolved: string[] = []
+      for (const id of ids) resolved.push(await resolveRunId(home.db, id))
+      return compareRuns(home.db, resolved)
     }, formatComparison),
   )
 }
 
 /** Accepts a full id or, like git's short hashes, a unique prefix of at least six characters. */
-export function resolveRunId(db: Db, prefix: string): string {
+export async function resolveRunId(db: Db, prefix: string): Promise<string> {
+  const { runs } = db.t
   const wanted = prefix.toLowerCase()
   // only hex and dashes reach LIKE, so the prefix cannot smuggle in wildcards
   const matches =
     wanted.length >= MIN_PREFIX && /^[0-9a-f-]+$/.test(wanted)
-      ? db
+      ? await db
           .select({ id: runs.id })
           .from(runs)
           .where(like(runs.id, `${wanted}%`))
           .limit(2)
-          .all()
       : []
   if (matches.length === 1) return matches[0].id
   if (matches.length > 1) throw new UserInputError(`run id prefix "${prefix}" matches several runs: give more characters`)
@@ -75,14 +78,15 @@ export function resolveRunId(db: Db, prefix: string): string {
 // `tarmac train` learns the data version only after ingest, so it records it as a tag rather than on the run.
 const dataVersionOf = (run: RunDetail) => run.dataVersion ?? run.tags.data_version ?? null
 
-function runRow(db: Db, run: RunSummary) {
-  const detail = getRun(db, run.id)
+async function runRow(db: Db, run: RunSummary) {
+  const detail = await getRun(db, run.id)
   return { ...runJson(detail), dataVersion: dataVersionOf(detail), metrics: detail.metrics }
 }
 
-function showRun(db: Db, id: string) {
-  const run = getRun(db, id)
-  const trials = listRuns(db, { parent: id }).map((trial) => runRow(db, trial))
+async function showRun(db: Db, id: string) {
+  const run = await getRun(db, id)
+  const trials: RunRow[] = []
+  for (const trial of await listRuns(db, { parent: id })) trials.push(await runRow(db, trial))
   return { ...runDetailJson(run), dataVersion: dataVersionOf(run), trials }
 }
 

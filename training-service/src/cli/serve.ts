@@ -27,12 +27,12 @@ export function registerServeCommand(program: Command): void {
           `serve needs an admin key of at least ${MIN_KEY_LENGTH} characters in TARMAC_ADMIN_KEY, e.g. export TARMAC_ADMIN_KEY=$(openssl rand -hex 24)`,
         )
       }
-      const home = openHome(flags.home)
+      const home = await openHome(flags.home)
       let server: ApiServer
       try {
         server = await startApiServer({ port: flags.port, host: flags.host, db: home.db, adminKey, artifactStore: home.store })
       } catch (error) {
-        home.close()
+        await home.close()
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
           throw new UserInputError(`port ${flags.port} on ${flags.host} is in use: pick another with --port`)
         }
@@ -50,7 +50,7 @@ export function registerServeCommand(program: Command): void {
         process.on('SIGTERM', stop)
       })
       await server.close()
-      home.close()
+      await home.close()
       process.stderr.write(`tarmac: stopped on ${signal}\n`)
     })
 }

@@ -74,7 +74,7 @@ export function registerStartCommand(program: Command): void {
       }) => {
         const dataFile = flags.data ?? defaultDataPath()
         await describeSource(dataFile)
-        const home = openHome(flags.home)
+        const home = await openHome(flags.home)
         const started = performance.now()
         try {
           const summary = await runClosedLoop(home, {
@@ -96,7 +96,7 @@ export function registerStartCommand(program: Command): void {
             (s) => `${formatSummary(s)}\nfinished in ${(s.seconds / 60).toFixed(1)} min`,
           )
         } finally {
-          home.close()
+          await home.close()
         }
       },
     )

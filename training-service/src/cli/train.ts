@@ -89,7 +89,7 @@ async function train(
 ): Promise<void> {
   const executor = await executorOf(flags)
   await describeSource(settings.dataFile)
-  const home = openHome(flags.home)
+  const home = await openHome(flags.home)
   try {
     const summary = await trainAndRegister(home, { ...settings, executor }, names, (line) => process.stderr.write(`${line}\n`), resumedFrom)
     emit(Boolean(flags.json), summary, (v) =>
@@ -102,19 +102,19 @@ async function train(
       ].join('\n'),
     )
   } finally {
-    home.close()
+    await home.close()
   }
 }
 
 /** The settings a failed run recorded as params: resuming re-runs exactly that pipeline. */
 async function resume(flags: TrainFlags): Promise<void> {
-  const home = openHome(flags.home)
+  const home = await openHome(flags.home)
   let settings: TrainSettings
   let names: { model: string; experiment: string }
   let runId: string
   try {
-    runId = resolveRunId(home.db, flags.resume!)
-    const run = getRun(home.db, runId)
+    runId = await resolveRunId(home.db, flags.resume!)
+    const run = await getRun(home.db, runId)
     if (run.status !== 'failed') throw new UserInputError(`run ${runId} is ${run.status}: only a failed run can be resumed`)
     const p = run.params
     if (!p.data || !p.windows || !p.sweep)
@@ -131,7 +131,7 @@ async function resume(flags: TrainFlags): Promise<void> {
     }
     names = { model: p.model, experiment: run.experiment }
   } finally {
-    home.close()
+    await home.close()
   }
   await train(flags, settings, names, runId)
 }

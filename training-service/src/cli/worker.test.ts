@@ -89,13 +89,13 @@ describe('tarmac train --executor bullmq', () => {
       { trial: 2, status: 'finished', attempts: 1 },
     ])
     expect(workers.map((w) => w.output()).join('\n')).toMatch(/trial 1: finished/)
-    const h = openHome(home)
+    const h = await openHome(home)
     try {
-      const trialRuns = listRuns(h.db).filter((run) => run.parentRunId === summary.runId)
+      const trialRuns = (await listRuns(h.db)).filter((run) => run.parentRunId === summary.runId)
       expect(trialRuns).toHaveLength(2)
-      for (const t of trialRuns) expect(getRun(h.db, t.id).metrics).toMatchObject({ attempts: 1 })
+      for (const t of trialRuns) expect((await getRun(h.db, t.id)).metrics).toMatchObject({ attempts: 1 })
     } finally {
-      h.close()
+      await h.close()
     }
   }, 120_000)
 

@@ -107,11 +107,12 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   }
   log('── train the champion on January–February')
   const first = await trainAndRegister(home, base, { model: o.model, experiment: o.experiment }, log)
-  if (currentVersion(home.db, o.model, 'champion') !== first.version) {
-    promote(home.db, o.model, first.version, {
+  const holder = await currentVersion(home.db, o.model, 'champion')
+  if (holder !== first.version) {
+    await promote(home.db, o.model, first.version, {
       actor: 'tarmac start',
       reason: `initial champion: val AUC ${first.metrics.val_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
-      force: currentVersion(home.db, o.model, 'champion') !== null,
+      force: holder !== null,
     })
   }
   log('── read the replay window')
@@ -187,7 +188,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     const june = sliceByTime(replay, juneFrom, juneTo)
     for (const v of [first.version, ...(summary.retrain ? [summary.retrain.version] : [])])
       summary.june[`v${v}`] = await versionAuc(home.store, o.model, v, june)
-    summary.aliasHistory = aliasHistory(home.db, o.model).map((e) => ({
+    summary.aliasHistory = (await aliasHistory(home.db, o.model)).map((e) => ({
       alias: e.alias,
       from: e.fromVersion,
       to: e.toVersion,

@@ -32,7 +32,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
   const port = (receiver.address() as { port: number }).port
   const dir = await mkdtemp(path.join(tmpdir(), 'tarmac-loop-'))
-  home = openHome(path.join(dir, 'home'))
+  home = await openHome(path.join(dir, 'home'))
   const manifest = await registerTestModel(home)
   worker = await startLocalWorker({
     root: fileURLToPath(new URL('../../..', import.meta.url)),
@@ -60,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop()
-  home?.close()
+  await home?.close()
   receiver.close()
 })
 

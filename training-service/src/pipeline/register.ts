@@ -15,12 +15,14 @@ export async function registerExport(db: Db, store: ArtifactStore, input: Omit<M
   await putBlob(store, input.models.fp32)
   await putBlob(store, input.models.int8)
   for (let attempt = 0; attempt < 3; attempt++) {
-    const latest = modelExists(db, input.name) ? getModel(db, input.name).versions.reduce((m, v) => Math.max(m, v.version), 0) : 0
+    const latest = (await modelExists(db, input.name))
+      ? (await getModel(db, input.name)).versions.reduce((m, v) => Math.max(m, v.version), 0)
+      : 0
     const manifest = await buildManifest({ ...input, version: latest + 1 })
     const bytes = new TextEncoder().encode(JSON.stringify(manifest))
     const stored = await store.put(manifestKey(input.name, manifest.version), bytes)
     try {
-      registerModelVersion(db, {
+      await registerModelVersion(db, {
         name: input.name,
         runId: input.runId,
         artifactUri: stored.uri,
@@ -38,9 +40,9 @@ export async function registerExport(db: Db, store: ArtifactStore, input: Omit<M
   throw new TarmacError('conflict', `could not register a version of "${input.name}": concurrent registrations kept taking the number`)
 }
 
-function modelExists(db: Db, name: string): boolean {
+async function modelExists(db: Db, name: string): Promise<boolean> {
   try {
-    getModel(db, name)
+    await getModel(db, name)
     return true
   } catch (e) {
     if (e instanceof TarmacError && e.code === 'not_found') return false

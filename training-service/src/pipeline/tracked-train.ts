@@ -42,7 +42,7 @@ export async function trainAndRegister(
   resumedFrom?: string,
 ): Promise<TrainSummary> {
   const { db } = home
-  const run = startRun(db, {
+  const run = await startRun(db, {
     experiment: names.experiment,
     name: `train-${names.model}`,
     gitCommit: gitCommit(),
@@ -50,8 +50,8 @@ export async function trainAndRegister(
     environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cores: String(availableParallelism()) },
   })
   log(`run ${run.id} in experiment "${names.experiment}"${resumedFrom ? `, resuming run ${resumedFrom}` : ''}`)
-  if (resumedFrom) setTag(db, run.id, 'resumed_from', resumedFrom)
-  logParams(db, run.id, {
+  if (resumedFrom) await setTag(db, run.id, 'resumed_from', resumedFrom)
+  await logParams(db, run.id, {
     model: names.model,
     data: settings.dataFile,
     train_rows: settings.trainRows ?? 'all',
@@ -88,29 +88,29 @@ export async function trainAndRegister(
   }
   const steps = [
     ...trainSteps(settings, {
-      onTrial: (index, trial) => {
-        const child = startRun(db, {
+      onTrial: async (index, trial) => {
+        const child = await startRun(db, {
           experiment: names.experiment,
           name: `trial-${index + 1}-${trial.config.family}`,
           parentRunId: run.id,
           seed: trial.config.seed,
         })
-        logParams(
+        await logParams(
           db,
           child.id,
           Object.fromEntries(Object.entries(trial.config).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])),
         )
         // how often the trial was started: above 1 when a worker was lost and another one took it over
-        logMetrics(db, child.id, { attempts: trial.attempts })
+        await logMetrics(db, child.id, { attempts: trial.attempts })
         if (trial.status === 'failed') {
-          finishRun(db, child.id, 'failed', trial.error)
+          await finishRun(db, child.id, 'failed', trial.error)
           return
         }
         for (const e of trial.history)
-          logMetrics(db, child.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
-        logMetrics(db, child.id, { val_auc: trial.valAuc, seconds: trial.seconds, best_epoch: trial.bestEpoch })
-        setTag(db, child.id, 'tfjs_backend', trial.backend)
-        finishRun(db, child.id, 'finished')
+          await logMetrics(db, child.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
+        await logMetrics(db, child.id, { val_auc: trial.valAuc, seconds: trial.seconds, best_epoch: trial.bestEpoch })
+        await setTag(db, child.id, 'tfjs_backend', trial.backend)
+        await finishRun(db, child.id, 'finished')
       },
     }),
     register,
@@ -124,15 +124,15 @@ export async function trainAndRegister(
     const r = { ingest, baseline, train, evaluate, export: exported, verify } as TrainResults
     const { version } = registered as { version: number }
     const metrics = summaryMetrics(r)
-    logMetrics(db, run.id, metrics)
+    await logMetrics(db, run.id, metrics)
     const best = r.train.trials[r.train.best]
     for (const e of best.status === 'finished' ? best.history : []) {
-      logMetrics(db, run.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
+      await logMetrics(db, run.id, { train_loss: e.trainLoss, val_loss: e.valLoss, val_auc_epoch: e.valAuc }, { step: e.epoch })
     }
-    setTag(db, run.id, 'data_version', r.ingest.dataVersion)
-    setTag(db, run.id, 'model_version', `${names.model}@${version}`)
-    for (const report of result.reports) setTag(db, run.id, `step.${report.name}`, report.status)
-    finishRun(db, run.id, result.reports.every((s) => s.status === 'cached') ? 'cached' : 'finished')
+    await setTag(db, run.id, 'data_version', r.ingest.dataVersion)
+    await setTag(db, run.id, 'model_version', `${names.model}@${version}`)
+    for (const report of result.reports) await setTag(db, run.id, `step.${report.name}`, report.status)
+    await finishRun(db, run.id, result.reports.every((s) => s.status === 'cached') ? 'cached' : 'finished')
     const trials = r.train.trials.map((t, i) => ({
       trial: i + 1,
       family: t.config.family,
@@ -151,7 +151,7 @@ export async function trainAndRegister(
       bestTrial: r.train.best + 1,
     }
   } catch (error) {
-    finishRun(db, run.id, 'failed', (error as Error).message)
+    await finishRun(db, run.id, 'failed', (error as Error).message)
     throw error
   }
 }

@@ -71,7 +71,7 @@ export interface ExportOutput {
 
 export interface TrainHooks {
   /** a trial finished: the caller records it as a child run */
-  onTrial?: (index: number, trial: TrialSummary) => void
+  onTrial?: (index: number, trial: TrialSummary) => void | Promise<void>
 }
 
 /** The finished trial with the best validation AUC; failed trials are skipped, and if every trial failed, so does the sweep. */
@@ -173,7 +173,7 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
         log,
       )
       const trials = outcomes.map((o, i) => summarize(o, configs[i], f.validate.labels))
-      for (const [i, t] of trials.entries()) hooks.onTrial?.(i, t)
+      for (const [i, t] of trials.entries()) await hooks.onTrial?.(i, t)
       const failed = trials.filter((t) => t.status === 'failed').length
       if (failed > 0) log(`${failed} of ${trials.length} trials failed; the best is chosen among the others`)
       const best = pickBest(trials)

@@ -1,5 +1,6 @@
 /** Error codes the CLI maps to exit codes and the HTTP API maps to statuses. */
-export type TarmacErrorCode = 'not_found' | 'invalid_argument' | 'gate_failed' | 'conflict'
+/** `unavailable`: the metadata store cannot be reached (bad URL target, server down). */
+export type TarmacErrorCode = 'not_found' | 'invalid_argument' | 'gate_failed' | 'conflict' | 'unavailable'
 
 export class TarmacError extends Error {
   override readonly name = 'TarmacError'

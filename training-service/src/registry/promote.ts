@@ -1,6 +1,6 @@
 import type { Db } from '../db/open.ts'
 import type { AliasEvent } from '../db/schema.ts'
-import { writeTransaction } from '../db/transaction.ts'
+import { lockModel, writeTransaction } from '../db/transaction.ts'
 import { currentVersion, moveAlias } from './aliases.ts'
 import { TarmacError } from './errors.ts'
 import { DEFAULT_GATE_CONFIG, evaluateGates, type GateConfig, type GateResult } from './gates.ts'
@@ -25,19 +25,22 @@ export type Promotion = { event: AliasEvent; gates: GateResult[] }
 
 /**
  * Gives `alias` (default champion) to a version if it passes the promotion gates against the
- * version holding it now. Reading the champion, judging and moving happen in one IMMEDIATE
- * transaction, so two concurrent promotions are serialised and the second is judged against the first.
+ * version holding it now. Reading the champion, judging and moving happen in one write transaction
+ * that holds the model: SQLite's IMMEDIATE transaction locks the file, Postgres locks the model's row
+ * (SELECT … FOR UPDATE). Two concurrent promotions, from one process or two services, are serialised
+ * and the second is judged against the first; the (model, alias) primary key admits one champion.
  */
-export function promote(db: Db, name: string, version: number, options: PromoteOptions): Promotion {
+export async function promote(db: Db, name: string, version: number, options: PromoteOptions): Promise<Promotion> {
   const alias = checkAlias(options.alias ?? 'champion')
   checkVersion(version)
   checkAttribution(options.actor, options.reason)
   const config = { ...DEFAULT_GATE_CONFIG, ...options.gates }
-  return writeTransaction(db, (tx) => {
-    const candidate = getVersion(tx, name, version)
-    const holder = currentVersion(tx, name, alias)
+  return writeTransaction(db, async (tx) => {
+    await lockModel(tx, name)
+    const candidate = await getVersion(tx, name, version)
+    const holder = await currentVersion(tx, name, alias)
     if (holder === version) throw new TarmacError('conflict', `version ${version} of "${name}" already holds alias "${alias}"`)
-    const champion = holder === null ? null : getVersion(tx, name, holder)
+    const champion = holder === null ? null : await getVersion(tx, name, holder)
     const gates = evaluateGates(candidate.metrics, champion ? { ...champion.metrics, ...options.championMetrics } : null, config)
     const failed = gates.filter((g) => !g.passed)
     if (failed.length > 0 && !options.force) {
@@ -45,7 +48,7 @@ export function promote(db: Db, name: string, version: number, options: PromoteO
       throw new TarmacError('gate_failed', `version ${version} of "${name}" failed gate(s) ${summary}`, undefined, { gates })
     }
     // "forced" marks an actual override, so an audit query for forced promotions finds only those
-    const event = moveAlias(tx, {
+    const event = await moveAlias(tx, {
       name,
       alias,
       action: 'set',

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, max } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
-import { type ModelVersion, modelAliases, modelVersions, type RegisteredModel, registeredModels } from '../db/schema.ts'
-import { writeTransaction } from '../db/transaction.ts'
+import type { ModelVersion, RegisteredModel } from '../db/schema.ts'
+import { lockModel, writeTransaction } from '../db/transaction.ts'
 import { finalMetrics } from '../tracking/queries.ts'
 import { requireRun } from '../tracking/runs.ts'
 import { checkFinite } from '../tracking/validate.ts'
@@ -26,29 +26,33 @@ export type RegisterVersionInput = {
 export type ModelSummary = RegisteredModel & { latestVersion: number | null; aliases: Record<string, number> }
 export type ModelDetail = RegisteredModel & { versions: ModelVersion[]; aliases: Record<string, number> }
 
-/** Registers the next version of a model (creating the model on first use). The number is taken under the write lock, so concurrent registrations never collide. */
-export function registerModelVersion(db: Db, input: RegisterVersionInput): ModelVersion {
+/**
+ * Registers the next version of a model (creating the model on first use). The number is taken while
+ * holding the model (SQLite's write lock, Postgres's row lock), so concurrent registrations never collide.
+ */
+export async function registerModelVersion(db: Db, input: RegisterVersionInput): Promise<ModelVersion> {
   const name = checkModelName(input.name)
   if (!/^[0-9a-f]{64}$/.test(input.manifestSha256)) throw invalidArgument('manifestSha256', 'must be a lower-case hex sha256')
   if (input.artifactUri.trim() === '') throw invalidArgument('artifactUri', 'must not be empty')
   for (const [key, value] of Object.entries(input.metrics ?? {})) checkFinite(`metric "${key}"`, value)
-  return writeTransaction(db, (tx) => {
-    const run = requireRun(tx, input.runId)
+  return writeTransaction(db, async (tx) => {
+    const { registeredModels, modelVersions } = tx.t
+    const run = await requireRun(tx, input.runId)
     const now = new Date()
-    tx.insert(registeredModels)
+    await tx
+      .insert(registeredModels)
       .values({ name, description: input.description ?? '', createdAt: now })
       .onConflictDoNothing()
-      .run()
-    const latest = tx
+    await lockModel(tx, name)
+    const [latest] = await tx
       .select({ version: max(modelVersions.version) })
       .from(modelVersions)
       .where(eq(modelVersions.modelName, name))
-      .get()
     const version = (latest?.version ?? 0) + 1
     if (input.expectedVersion !== undefined && input.expectedVersion !== version) {
       throw new TarmacError('conflict', `version ${input.expectedVersion} of "${name}" is taken: the next version is ${version}`)
     }
-    return tx
+    const [registered] = await tx
       .insert(modelVersions)
       .values({
         modelName: name,
@@ -57,23 +61,23 @@ export function registerModelVersion(db: Db, input: RegisterVersionInput): Model
         dataVersion: input.dataVersion ?? run.dataVersion,
         artifactUri: input.artifactUri,
         manifestSha256: input.manifestSha256,
-        metrics: input.metrics ?? finalMetrics(tx, [run.id]).get(run.id) ?? {},
+        metrics: input.metrics ?? (await finalMetrics(tx, [run.id])).get(run.id) ?? {},
         createdAt: now,
       })
       .returning()
-      .get()
+    return registered
   })
 }
 
-export function listModels(db: Db): ModelSummary[] {
-  const models = db.select().from(registeredModels).orderBy(asc(registeredModels.name)).all()
-  const latest = db
+export async function listModels(db: Db): Promise<ModelSummary[]> {
+  const { registeredModels, modelVersions, modelAliases } = db.t
+  const models = await db.select().from(registeredModels).orderBy(asc(registeredModels.name))
+  const latest = await db
     .select({ name: modelVersions.modelName, version: max(modelVersions.version) })
     .from(modelVersions)
     .groupBy(modelVersions.modelName)
-    .all()
   const latestByName = new Map(latest.map((row) => [row.name, row.version]))
-  const aliases = db.select().from(modelAliases).all()
+  const aliases = await db.select().from(modelAliases).orderBy(asc(modelAliases.alias))
   return models.map((model) => ({
     ...model,
     latestVersion: latestByName.get(model.name) ?? null,
@@ -81,34 +85,38 @@ export function listModels(db: Db): ModelSummary[] {
   }))
 }
 
-export function getModel(db: Db, name: string): ModelDetail {
-  const model = requireModel(db, name)
+export async function getModel(db: Db, name: string): Promise<ModelDetail> {
+  const { modelVersions } = db.t
+  const model = await requireModel(db, name)
   return {
     ...model,
-    versions: db.select().from(modelVersions).where(eq(modelVersions.modelName, name)).orderBy(desc(modelVersions.version)).all(),
-    aliases: aliasesOf(db, name),
+    versions: await db.select().from(modelVersions).where(eq(modelVersions.modelName, name)).orderBy(desc(modelVersions.version)),
+    aliases: await aliasesOf(db, name),
   }
 }
 
-export function getVersion(db: Db, name: string, version: number): ModelVersion {
+export async function getVersion(db: Db, name: string, version: number): Promise<ModelVersion> {
+  const { modelVersions } = db.t
   checkVersion(version)
-  requireModel(db, name)
-  const row = db
+  await requireModel(db, name)
+  const [row] = await db
     .select()
     .from(modelVersions)
     .where(and(eq(modelVersions.modelName, name), eq(modelVersions.version, version)))
-    .get()
+    .limit(1)
   if (!row) throw new TarmacError('not_found', `version ${version} of "${name}" does not exist`)
   return row
 }
 
-export function requireModel(db: Db, name: string): RegisteredModel {
-  const model = db.select().from(registeredModels).where(eq(registeredModels.name, name)).get()
+export async function requireModel(db: Db, name: string): Promise<RegisteredModel> {
+  const { registeredModels } = db.t
+  const [model] = await db.select().from(registeredModels).where(eq(registeredModels.name, name)).limit(1)
   if (!model) throw new TarmacError('not_found', `unknown model "${name}"`)
   return model
 }
 
-function aliasesOf(db: Db, name: string): Record<string, number> {
-  const rows = db.select().from(modelAliases).where(eq(modelAliases.modelName, name)).orderBy(asc(modelAliases.alias)).all()
+async function aliasesOf(db: Db, name: string): Promise<Record<string, number>> {
+  const { modelAliases } = db.t
+  const rows = await db.select().from(modelAliases).where(eq(modelAliases.modelName, name)).orderBy(asc(modelAliases.alias))
   return Object.fromEntries(rows.map((row) => [row.alias, row.version]))
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/open.ts'
 import type { AliasEvent, ModelVersion } from '../db/schema.ts'
 import { aliasHistory } from '../registry/aliases.ts'
-import { getModel, listModels } from '../registry/versions.ts'
+import { getModel, listModels, type ModelDetail } from '../registry/versions.ts'
 import { getExperiment } from '../tracking/experiments.ts'
 import { getRun, listRuns, type MetricPoint, metricHistory, type RunDetail, type RunSummary } from '../tracking/queries.ts'
 
@@ -29,23 +29,27 @@ export interface ExperimentReport {
   registry: { model: string; versions: ModelVersion[]; events: AliasEvent[] }[]
 }
 
-function trialsOf(db: Db, runId: string): Trial[] {
-  return listRuns(db, { parent: runId })
-    .reverse()
-    .map((t) => ({ run: getRun(db, t.id), curves: Object.fromEntries(CURVES.map((k) => [k, metricHistory(db, t.id, k)])) }))
+async function trialsOf(db: Db, runId: string): Promise<Trial[]> {
+  const trials: Trial[] = []
+  for (const t of (await listRuns(db, { parent: runId })).reverse()) {
+    const curves: Trial['curves'] = {}
+    for (const k of CURVES) curves[k] = await metricHistory(db, t.id, k)
+    trials.push({ run: await getRun(db, t.id), curves })
+  }
+  return trials
 }
 
 /**
  * The trials behind a run: its own, or — when its train step came from the cache — those of the latest
  * earlier run of the experiment with the same params (the cache key includes them) that has trials.
  */
-function sweepOf(db: Db, run: RunDetail, earlier: RunSummary[]): { trials: Trial[]; runId: string | null } {
-  const own = trialsOf(db, run.id)
+async function sweepOf(db: Db, run: RunDetail, earlier: RunSummary[]): Promise<{ trials: Trial[]; runId: string | null }> {
+  const own = await trialsOf(db, run.id)
   if (own.length > 0) return { trials: own, runId: run.id }
   const same = JSON.stringify(run.params)
   for (const r of earlier) {
-    if (r.startedAt > run.startedAt || JSON.stringify(getRun(db, r.id).params) !== same) continue
-    const trials = trialsOf(db, r.id)
+    if (r.startedAt > run.startedAt || JSON.stringify((await getRun(db, r.id)).params) !== same) continue
+    const trials = await trialsOf(db, r.id)
     if (trials.length > 0) return { trials, runId: r.id }
   }
   return { trials: [], runId: null }
@@ -63,23 +67,27 @@ function choose(trials: Trial[]): VersionSection['chosen'] {
 }
 
 /** Everything the report shows about an experiment, read from the tracking and registry tables. */
-export function collectReport(db: Db, experiment: string): ExperimentReport {
-  getExperiment(db, experiment)
-  const top = listRuns(db, { experiment, parent: null })
+export async function collectReport(db: Db, experiment: string): Promise<ExperimentReport> {
+  await getExperiment(db, experiment)
+  const top = await listRuns(db, { experiment, parent: null })
   const ids = new Set(top.map((r) => r.id))
-  const details = new Map(top.map((r) => [r.id, getRun(db, r.id)]))
-  const models = listModels(db).map((m) => getModel(db, m.name))
-  const sections = models
+  const details = new Map<string, RunDetail>()
+  for (const r of top) details.set(r.id, await getRun(db, r.id))
+  const models: ModelDetail[] = []
+  for (const m of await listModels(db)) models.push(await getModel(db, m.name))
+  const versions = models
     .flatMap((m) => m.versions.filter((v) => ids.has(v.runId)))
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
-    .map((version) => {
-      const run = details.get(version.runId) as RunDetail
-      const { trials, runId } = sweepOf(db, run, top)
-      return { version, run, trials, trialsRunId: runId, chosen: choose(trials) }
-    })
-  const registry = models
-    .filter((m) => m.versions.some((v) => ids.has(v.runId)))
-    .map((m) => ({ model: m.name, versions: [...m.versions].reverse(), events: aliasHistory(db, m.name).reverse() }))
+  const sections: VersionSection[] = []
+  for (const version of versions) {
+    const run = details.get(version.runId) as RunDetail
+    const { trials, runId } = await sweepOf(db, run, top)
+    sections.push({ version, run, trials, trialsRunId: runId, chosen: choose(trials) })
+  }
+  const registry: ExperimentReport['registry'] = []
+  for (const m of models.filter((m) => m.versions.some((v) => ids.has(v.runId)))) {
+    registry.push({ model: m.name, versions: [...m.versions].reverse(), events: (await aliasHistory(db, m.name)).reverse() })
+  }
   return {
     experiment,
     runs: top.reverse().map((r) => {

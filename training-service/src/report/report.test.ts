@@ -15,33 +15,33 @@ let home: string
 const PARAMS = { model: 'delay', seed: 7, sweep: '{"trials":2}' }
 const METRICS = { val_auc: 0.81, baseline_auc: 0.7, val_ece: 0.02, int8_size_bytes: 12_000, latency_us: 15 }
 
-beforeAll(() => {
+beforeAll(async () => {
   home = mkdtempSync(path.join(tmpdir(), 'tarmac-report-'))
-  const db = openDatabase(path.join(home, 'tarmac.db'))
-  const a = startRun(db, { experiment: 'exp', name: 'train-a' })
-  logParams(db, a.id, PARAMS)
+  const db = await openDatabase(path.join(home, 'tarmac.db'))
+  const a = await startRun(db, { experiment: 'exp', name: 'train-a' })
+  await logParams(db, a.id, PARAMS)
   for (const [i, aucs] of [
     [0.7, 0.75, 0.78],
     [0.72, 0.79, 0.81],
   ].entries()) {
-    const trial = startRun(db, { experiment: 'exp', name: `trial-${i + 1}`, parentRunId: a.id })
-    logParams(db, trial.id, { family: 'mlp', hidden: i === 0 ? '[16]' : '[32,16]', epochs: 3 })
-    aucs.forEach((auc, epoch) => {
-      logMetrics(db, trial.id, { val_auc_epoch: auc, train_loss: 0.5 - epoch / 10 }, { step: epoch + 1 })
-    })
-    logMetrics(db, trial.id, { val_auc: aucs[2], best_epoch: 3 })
-    finishRun(db, trial.id, 'finished')
+    const trial = await startRun(db, { experiment: 'exp', name: `trial-${i + 1}`, parentRunId: a.id })
+    await logParams(db, trial.id, { family: 'mlp', hidden: i === 0 ? '[16]' : '[32,16]', epochs: 3 })
+    for (const [epoch, auc] of aucs.entries()) {
+      await logMetrics(db, trial.id, { val_auc_epoch: auc, train_loss: 0.5 - epoch / 10 }, { step: epoch + 1 })
+    }
+    await logMetrics(db, trial.id, { val_auc: aucs[2], best_epoch: 3 })
+    await finishRun(db, trial.id, 'finished')
   }
-  logMetrics(db, a.id, METRICS)
-  setTag(db, a.id, 'model_version', 'delay@1')
-  finishRun(db, a.id, 'finished')
+  await logMetrics(db, a.id, METRICS)
+  await setTag(db, a.id, 'model_version', 'delay@1')
+  await finishRun(db, a.id, 'finished')
   // B reuses A's cached train step: no trials of its own, same params
-  const b = startRun(db, { experiment: 'exp', name: 'train-b' })
-  logParams(db, b.id, PARAMS)
-  setTag(db, b.id, 'model_version', 'delay@2')
-  finishRun(db, b.id, 'finished')
+  const b = await startRun(db, { experiment: 'exp', name: 'train-b' })
+  await logParams(db, b.id, PARAMS)
+  await setTag(db, b.id, 'model_version', 'delay@2')
+  await finishRun(db, b.id, 'finished')
   for (const run of [a, b]) {
-    registerModelVersion(db, {
+    await registerModelVersion(db, {
       name: 'delay',
       runId: run.id,
       artifactUri: `file:///m/${run.id}`,
@@ -49,16 +49,16 @@ beforeAll(() => {
       metrics: METRICS,
     })
   }
-  promote(db, 'delay', 1, { actor: 'seed', reason: 'first release' })
-  setAlias(db, 'delay', 'champion', 2, { actor: 'seed', reason: 'newer data' })
-  db.$client.close()
+  await promote(db, 'delay', 1, { actor: 'seed', reason: 'first release' })
+  await setAlias(db, 'delay', 'champion', 2, { actor: 'seed', reason: 'newer data' })
+  await db.close()
 })
 
 describe('tarmac runs report', () => {
-  it('names the chosen trial and why, finds the trials of a cached run, and lists versions, gates and alias moves', () => {
-    const db = openDatabase(path.join(home, 'tarmac.db'))
+  it('names the chosen trial and why, finds the trials of a cached run, and lists versions, gates and alias moves', async () => {
+    const db = await openDatabase(path.join(home, 'tarmac.db'))
     try {
-      const report = collectReport(db, 'exp')
+      const report = await collectReport(db, 'exp')
       expect(report.sections.map((s) => [s.version.version, s.trials.length, s.chosen?.trial.run.name])).toEqual([
         [1, 2, 'trial-2'],
         [2, 2, 'trial-2'],
@@ -73,11 +73,11 @@ describe('tarmac runs report', () => {
       expect(html.match(/<svg /g)).toHaveLength(4)
       expect(html).toContain('<strong>Chosen: trial-2</strong>')
     } finally {
-      db.$client.close()
+      await db.close()
     }
   })
 
-  it('writes Markdown with SVG files beside it, or one HTML page, and refuses an unknown format (exit 2)', () => {
+  it('writes Markdown with SVG files beside it, or one HTML page, and refuses an unknown format (exit 2)', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'tarmac-report-out-'))
     const tarmac = (...args: string[]) =>
       spawnSync(

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, inArray, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
-import { type Artifact, artifacts, experiments, metrics, params, type Run, type RunStatus, runs, tags } from '../db/schema.ts'
+import type { Artifact, Run, RunStatus } from '../db/schema.ts'
 import { TarmacError } from '../registry/errors.ts'
 import { requireRun } from './runs.ts'
 
@@ -26,70 +26,72 @@ export type RunComparison = {
   metrics: { key: string; values: (number | null)[] }[]
 }
 
-const runWithExperiment = { ...getTableColumns(runs), experiment: experiments.name }
+const runWithExperiment = (db: Db) => ({ ...getTableColumns(db.t.runs), experiment: db.t.experiments.name })
 
-export function getRun(db: Db, runId: string): RunDetail {
-  const run = db
-    .select(runWithExperiment)
+export async function getRun(db: Db, runId: string): Promise<RunDetail> {
+  const { runs, experiments, params, tags, artifacts } = db.t
+  const [run] = await db
+    .select(runWithExperiment(db))
     .from(runs)
     .innerJoin(experiments, eq(runs.experimentId, experiments.id))
     .where(eq(runs.id, runId))
-    .get()
+    .limit(1)
   if (!run) throw new TarmacError('not_found', `unknown run "${runId}"`)
   const keyValues = (rows: { key: string; value: string }[]) => Object.fromEntries(rows.map((r) => [r.key, r.value]))
   return {
     ...run,
-    params: keyValues(db.select().from(params).where(eq(params.runId, runId)).orderBy(asc(params.key)).all()),
-    metrics: finalMetrics(db, [runId]).get(runId) ?? {},
-    tags: keyValues(db.select().from(tags).where(eq(tags.runId, runId)).orderBy(asc(tags.key)).all()),
-    artifacts: db.select().from(artifacts).where(eq(artifacts.runId, runId)).orderBy(asc(artifacts.path)).all(),
+    params: keyValues(await db.select().from(params).where(eq(params.runId, runId)).orderBy(asc(params.key))),
+    metrics: (await finalMetrics(db, [runId])).get(runId) ?? {},
+    tags: keyValues(await db.select().from(tags).where(eq(tags.runId, runId)).orderBy(asc(tags.key))),
+    artifacts: await db.select().from(artifacts).where(eq(artifacts.runId, runId)).orderBy(asc(artifacts.path)),
   }
 }
 
 /** Newest first. */
-export function listRuns(db: Db, filter: RunFilter = {}): RunSummary[] {
+export async function listRuns(db: Db, filter: RunFilter = {}): Promise<RunSummary[]> {
+  const { runs, experiments } = db.t
   const conditions: SQL[] = []
   if (filter.experiment !== undefined) conditions.push(eq(experiments.name, filter.experiment))
   if (filter.status !== undefined) conditions.push(eq(runs.status, filter.status))
   if (filter.parent === null) conditions.push(isNull(runs.parentRunId))
   else if (filter.parent !== undefined) conditions.push(eq(runs.parentRunId, filter.parent))
   return db
-    .select(runWithExperiment)
+    .select(runWithExperiment(db))
     .from(runs)
     .innerJoin(experiments, eq(runs.experimentId, experiments.id))
     .where(and(...conditions))
     .orderBy(desc(runs.startedAt), desc(runs.id))
     .limit(filter.limit ?? 1000)
-    .all()
 }
 
 /** Final metric values per run id. Reduced in code rather than with a dialect-specific "last row per group" query. */
-export function finalMetrics(db: Db, runIds: string[]): Map<string, Record<string, number>> {
+export async function finalMetrics(db: Db, runIds: string[]): Promise<Map<string, Record<string, number>>> {
+  const { metrics } = db.t
   const result = new Map<string, Record<string, number>>(runIds.map((id) => [id, {}]))
   if (runIds.length === 0) return result
-  const points = db
+  const points = await db
     .select({ runId: metrics.runId, key: metrics.key, value: metrics.value })
     .from(metrics)
     .where(inArray(metrics.runId, runIds))
     .orderBy(asc(metrics.step), asc(metrics.timestamp), asc(metrics.id))
-    .all()
   for (const point of points) result.get(point.runId)![point.key] = point.value
   return result
 }
 
-export function metricHistory(db: Db, runId: string, key: string): MetricPoint[] {
-  requireRun(db, runId)
+export async function metricHistory(db: Db, runId: string, key: string): Promise<MetricPoint[]> {
+  const { metrics } = db.t
+  await requireRun(db, runId)
   return db
     .select({ step: metrics.step, value: metrics.value, timestamp: metrics.timestamp })
     .from(metrics)
     .where(and(eq(metrics.runId, runId), eq(metrics.key, key)))
     .orderBy(asc(metrics.step), asc(metrics.timestamp), asc(metrics.id))
-    .all()
 }
 
 /** Params and final metrics of several runs side by side, one row per key, one column per run. */
-export function compareRuns(db: Db, runIds: string[]): RunComparison {
-  const details = runIds.map((id) => getRun(db, id))
+export async function compareRuns(db: Db, runIds: string[]): Promise<RunComparison> {
+  const details: RunDetail[] = []
+  for (const id of runIds) details.push(await getRun(db, id))
   const keysOf = (pick: (d: RunDetail) => Record<string, unknown>) => [...new Set(details.flatMap((d) => Object.keys(pick(d))))].sort()
   return {
     runIds,

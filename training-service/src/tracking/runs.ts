@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
-import { type Run, type RunStatus, runs } from '../db/schema.ts'
-import { writeTransaction } from '../db/transaction.ts'
+import type { Run, RunStatus } from '../db/schema.ts'
+import { lockRun, writeTransaction } from '../db/transaction.ts'
 import { invalidArgument, TarmacError } from '../registry/errors.ts'
 import { getOrCreateExperiment } from './experiments.ts'
 import { checkName } from './validate.ts'
@@ -20,15 +20,15 @@ export type StartRunInput = {
 
 export type FinalStatus = Exclude<RunStatus, 'running'>
 
-export function startRun(db: Db, input: StartRunInput): Run {
+export async function startRun(db: Db, input: StartRunInput): Promise<Run> {
   if (input.seed !== undefined && !Number.isSafeInteger(input.seed)) throw invalidArgument('seed', `must be an integer, got ${input.seed}`)
   const id = randomUUID()
   const name = input.name === undefined ? `run-${id.slice(0, 8)}` : checkName('name', input.name)
-  return writeTransaction(db, (tx) => {
-    const experiment = getOrCreateExperiment(tx, input.experiment)
-    if (input.parentRunId !== undefined) requireRun(tx, input.parentRunId)
-    return tx
-      .insert(runs)
+  return writeTransaction(db, async (tx) => {
+    const experiment = await getOrCreateExperiment(tx, input.experiment)
+    if (input.parentRunId !== undefined) await requireRun(tx, input.parentRunId)
+    const [run] = await tx
+      .insert(tx.t.runs)
       .values({
         id,
         experimentId: experiment.id,
@@ -42,29 +42,32 @@ export function startRun(db: Db, input: StartRunInput): Run {
         environment: input.environment ?? null,
       })
       .returning()
-      .get()
+    return run
   })
 }
 
 /** Ends a running run; a run ends once, so finishing it again is a conflict. */
-export function finishRun(db: Db, runId: string, status: FinalStatus, error?: string): Run {
+export async function finishRun(db: Db, runId: string, status: FinalStatus, error?: string): Promise<Run> {
   if (!['finished', 'failed', 'cached'].includes(status)) {
     throw invalidArgument('status', `must be finished, failed or cached, got "${status}"`)
   }
-  return writeTransaction(db, (tx) => {
-    const run = requireRun(tx, runId)
+  return writeTransaction(db, async (tx) => {
+    const { runs } = tx.t
+    await lockRun(tx, runId)
+    const run = await requireRun(tx, runId)
     if (run.status !== 'running') throw new TarmacError('conflict', `run ${runId} already ended as ${run.status}`)
-    return tx
+    const [ended] = await tx
       .update(runs)
       .set({ status, endedAt: new Date(), error: error ?? null })
       .where(eq(runs.id, runId))
       .returning()
-      .get()
+    return ended
   })
 }
 
-export function requireRun(db: Db, runId: string): Run {
-  const run = db.select().from(runs).where(eq(runs.id, runId)).get()
+export async function requireRun(db: Db, runId: string): Promise<Run> {
+  const { runs } = db.t
+  const [run] = await db.select().from(runs).where(eq(runs.id, runId)).limit(1)
   if (!run) throw new TarmacError('not_found', `unknown run "${runId}"`)
   return run
 }
