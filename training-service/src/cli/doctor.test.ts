@@ -39,10 +39,23 @@ describe('tarmac doctor', () => {
       'tracking db',
       'onnxruntime-node',
       'chromium',
+      'redis-server',
+      'postgres',
     ])
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([])
     expect(report.ok).toBe(true)
     expect(status).toBe(0)
+  })
+
+  it('warns, without failing, when a test server is not installed, and says how to install it', () => {
+    const { status, byName } = doctor([], {
+      ADMIN_KEY_SHA256: 'a'.repeat(64),
+      TARMAC_REDIS_SERVER: '/nonexistent/redis-server',
+      TARMAC_POSTGRES_BIN: '/nonexistent/pg',
+    })
+    expect(status).toBe(0)
+    expect(byName['redis-server']).toMatchObject({ status: 'warn', detail: '/nonexistent/redis-server not found' })
+    expect(byName.postgres).toMatchObject({ status: 'warn', fix: expect.stringContaining('apt-get install -y postgresql') })
   })
 
   it('fails with what to do when the checkout is broken', () => {

@@ -7,6 +7,8 @@ import { buildOnnxModel } from '@tarmac/sdk/onnx'
 import type { Command } from 'commander'
 import { parse as parseToml } from 'smol-toml'
 import { openHome } from '../home.ts'
+import { POSTGRES_BIN } from '../testing/postgres.ts'
+import { REDIS_SERVER } from '../testing/redis.ts'
 import { listExperiments } from '../tracking/experiments.ts'
 import { emit } from './output.ts'
 
@@ -189,6 +191,17 @@ function checkChromium(): Check {
   return { name: 'chromium', status: 'warn', detail: 'not found', fix: 'apt-get install -y chromium (only the browser tests need it)' }
 }
 
+/** Servers only the tests and bench start (each its own, on loopback); a missing one fails those tests. */
+function checkTestServers(): Check[] {
+  const servers = [
+    { name: 'redis-server', bin: REDIS_SERVER, fix: 'apt-get install -y redis-server (distributed sweep tests and bench)' },
+    { name: 'postgres', bin: path.join(POSTGRES_BIN, 'postgres'), fix: 'apt-get install -y postgresql (metadata-store tests)' },
+  ]
+  return servers.map(({ name, bin, fix }) =>
+    existsSync(bin) ? pass(name, bin) : { name, status: 'warn', detail: `${bin} not found`, fix },
+  )
+}
+
 export async function runDoctor(flags: DoctorFlags): Promise<Check[]> {
   const root = path.resolve(flags.root)
   return [
@@ -199,6 +212,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<Check[]> {
     await checkTrackingDb(flags.home),
     await checkOnnxRuntime(),
     checkChromium(),
+    ...checkTestServers(),
   ]
 }
 
@@ -207,7 +221,9 @@ const MARK = { pass: '✓', fail: '✗', warn: '!' }
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('check this machine can develop and run Tarmac: Node, wrangler, wrangler.toml, keys, tracking DB, ONNX Runtime, Chromium')
+    .description(
+      'check this machine can develop and run Tarmac: Node, wrangler, wrangler.toml, keys, tracking DB, ONNX Runtime, Chromium, test servers',
+    )
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
     .option('--root <dir>', 'Tarmac checkout to check', REPO_ROOT)
     .option('--json', 'print machine-readable JSON')
