@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Command } from 'commander'
 import { UserInputError } from '../errors.ts'
+import { freePort } from '../free-port.ts'
 import { homeDir } from '../home.ts'
-import { freePort, startLocalWorker } from '../loop/local-worker.ts'
+import { startLocalWorker } from '../loop/local-worker.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 

@@ -1,11 +1,10 @@
+import { TYPED, type Typed, type TypedName, typedName } from '../typed-arrays.ts'
+
 /**
  * One self-contained blob for a value holding typed arrays (an encoded split, a trial result): a JSON
  * document followed by the arrays' raw bytes, each 8-byte aligned. It is what goes into the shared
  * artifact directory; Redis only ever sees the blob's key.
  */
-const TYPED = { Float32Array, Float64Array, Int32Array, Uint8Array, Uint32Array } as const
-type TypedName = keyof typeof TYPED
-type Typed = InstanceType<(typeof TYPED)[TypedName]>
 interface TypedRef {
   $typed: TypedName
   offset: number
@@ -14,11 +13,6 @@ interface TypedRef {
 
 const MAGIC = 0x4b504d54 // "TMPK", little-endian
 const align = (n: number) => (n + 7) & ~7
-
-function typedName(v: unknown): TypedName | null {
-  for (const name of Object.keys(TYPED) as TypedName[]) if (v instanceof TYPED[name]) return name
-  return null
-}
 
 export function packValue(value: unknown): Uint8Array {
   const arrays: Typed[] = []

@@ -1,22 +1,15 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { TYPED, type Typed, type TypedName, typedName } from '../typed-arrays.ts'
 
 /**
  * Step outputs on disk: one JSON document, with every typed array moved to its own binary file so
  * millions of encoded rows load at disk speed instead of through JSON.
  */
-const TYPED = { Float32Array, Float64Array, Int32Array, Uint8Array, Uint32Array } as const
-type TypedName = keyof typeof TYPED
-type Typed = InstanceType<(typeof TYPED)[TypedName]>
 
 interface TypedRef {
   $typed: TypedName
   file: string
-}
-
-function typedName(v: unknown): TypedName | null {
-  for (const name of Object.keys(TYPED) as TypedName[]) if (v instanceof TYPED[name]) return name
-  return null
 }
 
 /** Writes `value` into `dir` atomically: a half-written bag is never seen under its final name. */

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from '../free-port.ts'
 
 /** A private redis-server for tests and benches: loopback only, its own port and folder, killed by its own handle. */
 export interface RedisServer {
@@ -20,17 +21,6 @@ export interface RedisServer {
 }
 
 export const REDIS_SERVER = process.env.TARMAC_REDIS_SERVER ?? '/usr/bin/redis-server'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** PING over a raw socket until +PONG, so the helper needs no client library. */
 async function waitForPong(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {

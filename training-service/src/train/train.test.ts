@@ -1,26 +1,12 @@
-import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
-import { seededRandom } from '@tarmac/sdk/random'
 import { describe, expect, it } from 'vitest'
 import type { FlightColumns } from '../data/dataset.ts'
+import { SYNTHETIC_SHAPE, syntheticSplit } from '../testing/splits.ts'
 import { originHourBaseline } from './baseline.ts'
 import { type TrialConfig, trialConfigSchema } from './family.ts'
 import { expandSweep, runTrials, sweepSchema } from './sweep.ts'
-import { type EncodedSplit, trainTrial } from './trainer.ts'
+import { trainTrial } from './trainer.ts'
 
-const width = NUMERIC_FEATURES.length
-const shape = { numericWidth: width, vocab: 12 }
-
-/** Encoded rows whose label depends on two features and the origin index, so a network has something to learn. */
-function syntheticSplit(rows: number, seed: number): EncodedSplit {
-  const rand = seededRandom(seed)
-  const numeric = Float32Array.from({ length: rows * width }, () => rand() * 2 - 1)
-  const origin = Int32Array.from({ length: rows }, () => Math.floor(rand() * 12))
-  const destination = Int32Array.from({ length: rows }, () => Math.floor(rand() * 12))
-  const labels = Uint8Array.from({ length: rows }, (_, r) =>
-    numeric[r * width] + numeric[r * width + 3] + (origin[r] > 8 ? 1 : 0) + rand() - 0.5 > 0.6 ? 1 : 0,
-  )
-  return { rows, width, numeric, origin, destination, labels }
-}
+const shape = SYNTHETIC_SHAPE
 
 const config = (over: Partial<TrialConfig>): TrialConfig =>
   trialConfigSchema.parse({ family: 'mlp', hidden: [8], epochs: 2, batchSize: 256, learningRate: 0.02, ...over })
@@ -51,7 +37,7 @@ describe('training', () => {
   it('exports logistic regression as a single sigmoid layer over the numeric input', async () => {
     const r = await trainTrial(config({ family: 'logreg', learningRate: 0.05 }), shape, train, validate)
     expect(r.net.embeddings).toEqual([])
-    expect(r.net.layers.map((l) => [l.inputs, l.units, l.activation])).toEqual([[width, 1, 'sigmoid']])
+    expect(r.net.layers.map((l) => [l.inputs, l.units, l.activation])).toEqual([[shape.numericWidth, 1, 'sigmoid']])
   })
 })
 
