@@ -192,6 +192,29 @@ describe('alerts', () => {
     expect((await list('firing')).map((a) => a.rule)).not.toContain('realized_auc')
   })
 
+  it('dates the alerts of a past window by that window, not by when the pass ran', async () => {
+    await publish(await makeModel('mon-past', 1, 605))
+    const replayed = { ...KEY_A, 'X-Tarmac-Admin-Key': 'test-admin-key', 'X-Tarmac-Event-Time': '2026-05-01T10:20:00Z' }
+    const res = await post('/v1/models/mon-past/predict', { instances: instances(50, 25) }, replayed)
+    expect(res.status).toBe(200)
+    for (const until = Date.now() + 30_000; ; ) {
+      const [{ n }] = await db.select({ n: sql<number>`count(*)` }).from(predictions).where(eq(predictions.model, 'mon-past'))
+      if (n >= 50) break
+      if (Date.now() > until) throw new Error(`only ${n} of 50 predictions of mon-past were consumed`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const past = await post('/admin/monitoring/run', { from: '2026-05-01T00:00:00Z', to: '2026-05-02T00:00:00Z' }, ADMIN, {
+      ALERT_P99_LATENCY_MS: '0',
+    })
+    expect(past.status).toBe(200)
+    const { changes } = await past.json<MonitoringRun>()
+    const fired = changes.find((c) => c.alert.model === 'mon-past' && c.alert.rule === 'latency_p99')
+    expect(fired).toMatchObject({
+      kind: 'fired',
+      alert: { firstFired: '2026-05-02T00:00:00.000Z', lastSeen: '2026-05-02T00:00:00.000Z' },
+    })
+  })
+
   it('records a failed delivery after a bounded retry and keeps going', async () => {
     hook.status = 503
     const before = hook.received.length

@@ -108,7 +108,10 @@ async function evaluateVersion(
   await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
 
   const signals = { drift, labels: labelled.labels, realizedAuc: labelled.auc, baselineAuc, latencyP99, errorRate: null }
-  const changes = await applyOutcomes(db, key, evaluateRules(signals, config.thresholds, config.rules), now)
+  // an alert is dated by the data it judged: a replay or backfill of a past window files its alerts at that
+  // window's end, not at the wall-clock time of the pass (the cron's window ends now, so it is unchanged)
+  const observedAt = Math.min(now, w.end)
+  const changes = await applyOutcomes(db, key, evaluateRules(signals, config.thresholds, config.rules), observedAt)
   return {
     evaluation: { model, version, drift: driftRow && driftRecord(driftRow), performance: performanceRecord(perf) },
     changes,
