@@ -2,9 +2,10 @@ import type { PgTable } from 'drizzle-orm/pg-core'
 import { getTableConfig as pgConfig } from 'drizzle-orm/pg-core'
 import { type SQLiteTable, getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core'
 import { describe, expect, it } from 'vitest'
+import { redactUrl } from '../redact-url.ts'
 import { sqliteTables } from './schema.ts'
 import { pgTables } from './schema-pg.ts'
-import { parseDatabaseTarget, redactUrl } from './url.ts'
+import { parseDatabaseTarget } from './url.ts'
 
 /** What must match across dialects: table names, and per column its name, nullability, key, default and kind. */
 function shape(config: ReturnType<typeof sqliteConfig> | ReturnType<typeof pgConfig>) {

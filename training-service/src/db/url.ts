@@ -1,3 +1,4 @@
+import { redactUrl } from '../redact-url.ts'
 import { invalidArgument } from '../registry/errors.ts'
 
 /** Where a metadata store lives: a SQLite file (or `:memory:`) or a Postgres server. */
@@ -33,19 +34,6 @@ export function parseDatabaseTarget(value: string, field = 'TARMAC_DATABASE_URL'
     throw invalidArgument(field, `unsupported scheme "${scheme}:": use postgres://… for Postgres or a file path / sqlite:… for SQLite`)
   }
   return { dialect: 'sqlite', path: trimmed }
-}
-
-/** The URL with its password replaced by `***`, safe for messages and logs. */
-export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value)
-    if (url.password !== '') url.password = '***'
-    if (url.searchParams.has('password')) url.searchParams.set('password', '***')
-    return url.toString()
-  } catch {
-    // unparseable: drop anything between "//" and "@", where a password would sit
-    return value.replace(/\/\/[^@/]*@/, '//***@')
-  }
 }
 
 /** Where a target points, for humans: the file path or the redacted URL. */

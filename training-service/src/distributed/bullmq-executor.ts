@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FlowProducer, Job, type JobsOptions, Queue, QueueEvents } from 'bullmq'
+import { redactUrl } from '../redact-url.ts'
 import { type ArtifactStore, putBlob } from '../tracking/artifact-store.ts'
 import type { TrialExecutor, TrialOutcome } from '../train/executor.ts'
 import type { TrialJob } from '../train/sweep.ts'
@@ -15,7 +16,7 @@ import {
   trialReturnSchema,
 } from './contract.ts'
 import { packValue, unpackValue } from './pack.ts'
-import { connectRedis, probeRedis, redactUrl } from './redis.ts'
+import { connectRedis, probeRedis } from './redis.ts'
 
 export interface BullmqExecutorOptions {
   redisUrl: string

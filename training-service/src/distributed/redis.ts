@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { UserInputError } from '../errors.ts'
+import { redactUrl } from '../redact-url.ts'
 
 /** A Redis URL as the user gave it, checked: redis:// or rediss://, with a host. */
 export function checkRedisUrl(url: string | undefined, flag = '--redis'): string {
@@ -13,17 +14,6 @@ export function checkRedisUrl(url: string | undefined, flag = '--redis'): string
   if (!['redis:', 'rediss:'].includes(parsed.protocol) || !parsed.hostname)
     throw new UserInputError(`${flag}: "${url}" must be redis://host:port or rediss://host:port`)
   return url
-}
-
-/** The URL without its password: what logs and error messages show. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return url
-  }
 }
 
 /**

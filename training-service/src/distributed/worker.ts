@@ -1,12 +1,13 @@
 import { hostname } from 'node:os'
 import { type Job, UnrecoverableError, Worker } from 'bullmq'
+import { redactUrl } from '../redact-url.ts'
 import { type ArtifactStore, putBlob } from '../tracking/artifact-store.ts'
 import { trialConfigSchema } from '../train/family.ts'
 import { runInWorker, TrialFailedError } from '../train/sweep.ts'
 import type { EncodedSplit } from '../train/trainer.ts'
 import { QUEUE_PREFIX, TRIAL_QUEUE, type TrialReturn, trialJobDataSchema } from './contract.ts'
 import { packValue, unpackValue } from './pack.ts'
-import { connectRedis, probeRedis, redactUrl } from './redis.ts'
+import { connectRedis, probeRedis } from './redis.ts'
 
 export interface TrialWorkerOptions {
   redisUrl: string
