@@ -1,21 +1,17 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/open.ts'
 import { promote, registerModelVersion } from '../registry/index.ts'
+import { type CliResult, REPO_ROOT, runTarmac, TARMAC_BIN } from '../testing/cli.ts'
 import { finishRun, logMetrics, logParams, setTag, startRun } from '../tracking/index.ts'
 
 // The real CLI in a child process: what users run, including commander parsing, exit codes and stderr.
 // Each spawn costs about a second of tsx start-up, so independent commands run concurrently.
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const BIN = 'training-service/bin/tarmac.mjs'
 const ADMIN_KEY = 'cli-test-admin-key-0123456789'
-
-type Result = { code: number; stdout: string; stderr: string }
 
 let home: string
 let runA: string
@@ -26,21 +22,15 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...rest, TARMAC_HOME: home, ...extra }
 }
 
-function tarmac(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile('node', [BIN, ...args], { cwd: ROOT, env: env() }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
-    })
-  })
-}
+const tarmac = (...args: string[]) => runTarmac(args, env())
 
-const json = <T>(result: Result): T => {
+const json = <T>(result: CliResult): T => {
   expect(result, result.stderr).toMatchObject({ code: 0 })
   return JSON.parse(result.stdout) as T
 }
 
 /** A user mistake: exit 2 and exactly one line on stderr, never a stack trace. */
-function expectOneLine(result: Result, pattern: RegExp): void {
+function expectOneLine(result: CliResult, pattern: RegExp): void {
   expect(result.code).toBe(2)
   expect(result.stderr).toMatch(/^tarmac: [^\n]+\n$/)
   expect(result.stderr).toMatch(pattern)
@@ -180,7 +170,10 @@ describe('tarmac serve', () => {
   })
 
   it('serves the API until SIGTERM', async () => {
-    const server = spawn('node', [BIN, 'serve', '--port', '0'], { cwd: ROOT, env: env({ TARMAC_ADMIN_KEY: ADMIN_KEY }) })
+    const server = spawn(process.execPath, [TARMAC_BIN, 'serve', '--port', '0'], {
+      cwd: REPO_ROOT,
+      env: env({ TARMAC_ADMIN_KEY: ADMIN_KEY }),
+    })
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = ''

@@ -1,37 +1,23 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/open.ts'
 import { seedVersion } from '../registry/testing.ts'
+import { runTarmac } from '../testing/cli.ts'
 import { DIALECTS, freshTarget, removeTempFolders } from '../testing/dialects.ts'
 
 // `tarmac db migrate` and TARMAC_DATABASE_URL through the real CLI, against each dialect.
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const BIN = 'training-service/bin/tarmac.mjs'
 const home = mkdtempSync(path.join(tmpdir(), 'tarmac-db-cli-'))
 afterAll(() => {
   rmSync(home, { recursive: true, force: true })
   removeTempFolders()
 })
 
-type Result = { code: number; stdout: string; stderr: string }
-
-function tarmac(url: string, ...args: string[]): Promise<Result> {
+function tarmac(url: string, ...args: string[]) {
   const { TARMAC_DEBUG: _debug, ...rest } = process.env
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      [BIN, ...args],
-      { cwd: ROOT, env: { ...rest, TARMAC_HOME: home, TARMAC_DATABASE_URL: url } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })
-      },
-    )
-  })
+  return runTarmac(args, { ...rest, TARMAC_HOME: home, TARMAC_DATABASE_URL: url })
 }
 
 describe.each(DIALECTS)('tarmac db migrate on %s', (dialect) => {

@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeSampleCsv } from '../../test/flights-sample.ts'
+import { freePort } from '../free-port.ts'
 import { openHome } from '../home.ts'
+import { runTarmac } from '../testing/cli.ts'
 import { type RedisServer, startRedisServer } from '../testing/redis.ts'
 import { spawnWorker, type WorkerProcess } from '../testing/workers.ts'
 import { getRun, listRuns } from '../tracking/queries.ts'
@@ -14,33 +13,12 @@ import { getRun, listRuns } from '../tracking/queries.ts'
 // `tarmac train --executor bullmq` end to end: a private redis-server, two `tarmac worker` processes sharing the
 // state folder's artifact directory, the real CLI in a child process.
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const BIN = 'training-service/bin/tarmac.mjs'
-type Result = { code: number; stdout: string; stderr: string; seconds: number }
-
 let dir: string
 let home: string
 let redis: RedisServer
 let workers: WorkerProcess[] = []
 
-function tarmac(...args: string[]): Promise<Result> {
-  const started = performance.now()
-  return new Promise((resolve) => {
-    execFile('node', [BIN, ...args], { cwd: ROOT, env: { ...process.env, TARMAC_HOME: home } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, seconds: (performance.now() - started) / 1000 }),
-    )
-  })
-}
-
-/** A loopback port nobody listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+const tarmac = (...args: string[]) => runTarmac(args, { ...process.env, TARMAC_HOME: home })
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'tarmac-worker-cli-'))
@@ -100,7 +78,7 @@ describe('tarmac train --executor bullmq', () => {
   }, 120_000)
 
   it('refuses bad input in one line with exit code 2, and an unreachable Redis within seconds', async () => {
-    const nobody = `redis://127.0.0.1:${await closedPort()}`
+    const nobody = `redis://127.0.0.1:${await freePort()}`
     const cases: [string[], RegExp][] = [
       [['worker'], /--redis is required/],
       [['worker', '--redis', 'http://127.0.0.1:6379'], /must be redis:\/\/host:port/],

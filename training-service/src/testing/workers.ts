@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-
-const TARMAC = fileURLToPath(new URL('../../bin/tarmac.mjs', import.meta.url))
+import { TARMAC_BIN } from './cli.ts'
 
 /** One `tarmac worker` process started by a test or bench, with what it printed so far. */
 export interface WorkerProcess {
@@ -14,7 +12,7 @@ export interface WorkerProcess {
 }
 
 export function spawnWorker(args: string[]): WorkerProcess {
-  const child = spawn(process.execPath, [TARMAC, 'worker', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [TARMAC_BIN, 'worker', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
   const waiters = new Set<() => void>()
   const append = (d: Buffer) => {

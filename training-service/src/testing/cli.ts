@@ -1,0 +1,21 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** The repository root: where the CLI runs from in tests, as a user's checkout. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+export const TARMAC_BIN = fileURLToPath(new URL('../../bin/tarmac.mjs', import.meta.url))
+
+export type CliResult = { code: number; stdout: string; stderr: string; seconds: number }
+
+/**
+ * The real `tarmac` CLI in a child process, as users run it (commander parsing, exit codes, stderr), with
+ * exactly `env`: callers drop variables such as TARMAC_DEBUG that would change what it prints.
+ */
+export function runTarmac(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  const started = performance.now()
+  return new Promise((resolve) => {
+    execFile(process.execPath, [TARMAC_BIN, ...args], { cwd: REPO_ROOT, env }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, seconds: (performance.now() - started) / 1000 }),
+    )
+  })
+}
