@@ -1,6 +1,6 @@
 /** Read side of the monitoring API: hourly series, stored reports and alerts. */
 import { auc } from '@tarmac/sdk/metrics'
-import { and, avg, desc, eq, gt, gte, inArray, lt, type SQL } from 'drizzle-orm'
+import { and, asc, avg, desc, eq, gt, gte, inArray, lt, type SQL } from 'drizzle-orm'
 import type { database } from '../db/client.ts'
 import { alerts, driftReports, performance, predictions, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
@@ -142,7 +142,7 @@ export async function listAlerts(db: Db, filter: { status?: 'firing' | 'resolved
         filter.model ? eq(alerts.model, filter.model) : undefined,
       ),
     )
-    .orderBy(desc(alerts.lastSeen))
+    .orderBy(desc(alerts.lastSeen), asc(alerts.id))
     .limit(LIST_LIMIT)
   return rows.map(alertRecord)
 }

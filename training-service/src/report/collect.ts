@@ -77,7 +77,7 @@ export async function collectReport(db: Db, experiment: string): Promise<Experim
   for (const m of await listModels(db)) models.push(await getModel(db, m.name))
   const versions = models
     .flatMap((m) => m.versions.filter((v) => ids.has(v.runId)))
-    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.version - b.version)
   const sections: VersionSection[] = []
   for (const version of versions) {
     const run = details.get(version.runId) as RunDetail

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { openDatabase } from '../db/open.ts'
 import { promote, registerModelVersion, setAlias } from '../registry/index.ts'
 import { finishRun, logMetrics, logParams, setTag, startRun } from '../tracking/index.ts'
@@ -17,6 +17,8 @@ const METRICS = { val_auc: 0.81, baseline_auc: 0.7, val_ece: 0.02, int8_size_byt
 
 beforeAll(async () => {
   home = mkdtempSync(path.join(tmpdir(), 'tarmac-report-'))
+  // every run and version in one millisecond: the report must still list them in the order they were made
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2001, 2, 1) })
   const db = await openDatabase(path.join(home, 'tarmac.db'))
   const a = await startRun(db, { experiment: 'exp', name: 'train-a' })
   await logParams(db, a.id, PARAMS)
@@ -52,6 +54,7 @@ beforeAll(async () => {
   await promote(db, 'delay', 1, { actor: 'seed', reason: 'first release' })
   await setAlias(db, 'delay', 'champion', 2, { actor: 'seed', reason: 'newer data' })
   await db.close()
+  vi.useRealTimers()
 })
 
 describe('tarmac runs report', () => {

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import type { Run, RunStatus } from '../db/schema.ts'
 import { lockRun, writeTransaction } from '../db/transaction.ts'
 import { invalidArgument, TarmacError } from '../registry/errors.ts'
 import { getOrCreateExperiment } from './experiments.ts'
+import { newRunId } from './run-id.ts'
 import { checkName } from './validate.ts'
 
 export type StartRunInput = {
@@ -22,8 +22,9 @@ export type FinalStatus = Exclude<RunStatus, 'running'>
 
 export async function startRun(db: Db, input: StartRunInput): Promise<Run> {
   if (input.seed !== undefined && !Number.isSafeInteger(input.seed)) throw invalidArgument('seed', `must be an integer, got ${input.seed}`)
-  const id = randomUUID()
-  const name = input.name === undefined ? `run-${id.slice(0, 8)}` : checkName('name', input.name)
+  const startedAt = new Date()
+  const id = newRunId(startedAt.getTime())
+  const name = input.name === undefined ? `run-${id.slice(-8)}` : checkName('name', input.name)
   return writeTransaction(db, async (tx) => {
     const experiment = await getOrCreateExperiment(tx, input.experiment)
     if (input.parentRunId !== undefined) await requireRun(tx, input.parentRunId)
@@ -35,7 +36,7 @@ export async function startRun(db: Db, input: StartRunInput): Promise<Run> {
         name,
         parentRunId: input.parentRunId ?? null,
         status: 'running',
-        startedAt: new Date(),
+        startedAt,
         gitCommit: input.gitCommit ?? null,
         dataVersion: input.dataVersion ?? null,
         seed: input.seed ?? null,
