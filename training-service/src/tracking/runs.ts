@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import type { Run, RunStatus } from '../db/schema.ts'
 import { lockRun, writeTransaction } from '../db/transaction.ts'
 import { invalidArgument, TarmacError } from '../registry/errors.ts'
 import { getOrCreateExperiment } from './experiments.ts'
-import { newRunId } from './run-id.ts'
 import { checkName } from './validate.ts'
 
 export type StartRunInput = {
@@ -20,11 +20,22 @@ export type StartRunInput = {
 
 export type FinalStatus = Exclude<RunStatus, 'running'>
 
+let lastStart = 0
+
+/**
+ * Now, or 1 ms after the previous run this process started if that is later: runs list newest first by start
+ * time, and two runs started in the same millisecond would otherwise fall back to the order of their random ids.
+ */
+function nextStartTime(): Date {
+  lastStart = Math.max(Date.now(), lastStart + 1)
+  return new Date(lastStart)
+}
+
 export async function startRun(db: Db, input: StartRunInput): Promise<Run> {
   if (input.seed !== undefined && !Number.isSafeInteger(input.seed)) throw invalidArgument('seed', `must be an integer, got ${input.seed}`)
-  const startedAt = new Date()
-  const id = newRunId(startedAt.getTime())
-  const name = input.name === undefined ? `run-${id.slice(-8)}` : checkName('name', input.name)
+  const id = randomUUID()
+  const name = input.name === undefined ? `run-${id.slice(0, 8)}` : checkName('name', input.name)
+  const startedAt = nextStartTime()
   return writeTransaction(db, async (tx) => {
     const experiment = await getOrCreateExperiment(tx, input.experiment)
     if (input.parentRunId !== undefined) await requireRun(tx, input.parentRunId)

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { Dialect } from '../db/open.ts'
 import { openDatabase } from '../db/open.ts'
 import { TarmacError } from '../registry/errors.ts'
@@ -82,6 +82,18 @@ describe.each(DIALECTS)('tracking on %s', (dialect) => {
     expect((await listRuns(db, { parent: null })).map((r) => r.experiment).sort()).toEqual(['other', 'sweep'])
     expect(await listRuns(db, { status: 'failed' })).toMatchObject([{ id: trialA.id, error: 'diverged' }])
     expect((await listExperiments(db)).map((e) => e.name)).toEqual(['other', 'sweep'])
+  })
+
+  it('lists runs started within one millisecond newest first, in the order they started', async () => {
+    const db = await freshDatabase(dialect)
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2001, 3, 1) })
+    try {
+      const started = []
+      for (let i = 0; i < 20; i++) started.push((await startRun(db, { experiment: 'burst', name: `r${i}` })).name)
+      expect((await listRuns(db, { experiment: 'burst' })).map((r) => r.name)).toEqual(started.reverse())
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('compares runs side by side', async () => {
