@@ -1,11 +1,13 @@
 import { encodeFlights, type Flight } from '@tarmac/sdk/features'
+import type { ModelManifest } from '@tarmac/sdk/manifest'
+import { NoEngineError } from '../../sdk/src/engine/index.ts'
 import { configOf } from './config.ts'
 import { ApiError } from './errors.ts'
 import { routesToChallenger } from './models/canary.ts'
 import { CHALLENGER, CHAMPION } from './models/keys.ts'
-import { loadModel, type ServingModel } from './models/loader.ts'
+import { loadModel, ModelUnavailableError, type ServingModel } from './models/loader.ts'
 import { writeDataPoints } from './telemetry/analytics.ts'
-import { enqueue, type PredictionEvent, rawFeatures } from './telemetry/events.ts'
+import { enqueue, type FailureEvent, hourBucket, type PredictionEvent, rawFeatures } from './telemetry/events.ts'
 
 export interface PredictRequest {
   name: string
@@ -29,19 +31,31 @@ export interface PredictResult {
 /**
  * Champion/challenger routing, inference and telemetry shared by every predict route. In canary mode the
  * challenger answers its sticky share; in shadow mode that share is also computed by the challenger
- * after the response, and only recorded.
+ * after the response, and only recorded. A version that cannot load or run has its rows recorded as
+ * failures, the numerator of its error rate.
  */
 export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'waitUntil'>, req: PredictRequest): Promise<PredictResult> {
   const config = configOf(env)
-  const champion = await loadModel(env, req.name, CHAMPION)
+  const champion = await loadModel(env, req.name, CHAMPION).catch((error) => {
+    if (error instanceof ModelUnavailableError) ctx.waitUntil(recordFailure(env, req, unavailable(error), 'served', error.code))
+    throw error
+  })
   if (!champion) throw new ApiError(404, 'model_not_found', `no model '${req.name}' is published`, 'name')
+  const role = config.canaryMode === 'canary' ? 'served' : 'shadow'
   const challenger =
     config.canaryMode !== 'off' && routesToChallenger(req.requestKey, config.canaryPercent)
-      ? await loadModel(env, req.name, CHALLENGER).catch(() => null) // a broken challenger never breaks the champion
+      ? await loadModel(env, req.name, CHALLENGER).catch((error) => {
+          // a broken challenger never breaks the champion, but the rows it failed count against it
+          if (error instanceof ModelUnavailableError) ctx.waitUntil(recordFailure(env, req, unavailable(error), role, error.code))
+          return null
+        })
       : null
   const answering = config.canaryMode === 'canary' && challenger ? challenger : champion
   const alias = answering === champion ? CHAMPION : CHALLENGER
-  const { probabilities, engine } = await run(answering, req.flights)
+  const { probabilities, engine } = await run(answering, req.flights).catch((error) => {
+    ctx.waitUntil(recordFailure(env, req, answering.manifest, 'served', error instanceof ApiError ? error.code : 'internal'))
+    throw error
+  })
   const ids = req.flights.map(() => crypto.randomUUID())
   const served = events(req, answering, ids, probabilities, engine, 'served')
   ctx.waitUntil(record(env, served))
@@ -50,8 +64,14 @@ export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'wait
   return { model: { name, version, alias }, engine, threshold, ids, probabilities }
 }
 
-function run(model: ServingModel, flights: Flight[]) {
-  return model.engines.run(encodeFlights(flights, model.manifest.encoder))
+async function run(model: ServingModel, flights: Flight[]) {
+  try {
+    return await model.engines.run(encodeFlights(flights, model.manifest.encoder))
+  } catch (error) {
+    if (!(error instanceof NoEngineError)) throw error
+    const { name, version } = model.manifest
+    throw new ApiError(503, 'inference_failed', `no engine could run ${name} version ${version}`)
+  }
 }
 
 async function shadow(env: Env, req: PredictRequest, challenger: ServingModel, ids: string[]): Promise<void> {
@@ -63,7 +83,37 @@ async function shadow(env: Env, req: PredictRequest, challenger: ServingModel, i
     console.error(
       JSON.stringify({ event: 'shadow_failed', model: name, version, message: error instanceof Error ? error.message : String(error) }),
     )
+    await recordFailure(env, req, challenger.manifest, 'shadow', error instanceof ApiError ? error.code : 'internal')
   }
+}
+
+const unavailable = (error: ModelUnavailableError) => ({ name: error.model, version: error.version })
+
+/** When a flight's telemetry is dated: the replayed clock, its departure, or now. */
+function eventTime(req: PredictRequest, f: Flight, now: number): number {
+  return req.eventTime === 'departure' ? f.departureMs : (req.eventTime ?? now)
+}
+
+/** One failure event per hour bucket the request's rows are dated in. */
+function recordFailure(
+  env: Env,
+  req: PredictRequest,
+  model: Pick<ModelManifest, 'name' | 'version'>,
+  role: FailureEvent['role'],
+  code: string,
+): Promise<void> {
+  const now = Date.now()
+  const rows = new Map<string, { at: number; rows: number }>()
+  for (const f of req.flights) {
+    const at = eventTime(req, f, now)
+    const bucket = rows.get(hourBucket(at)) ?? { at, rows: 0 }
+    bucket.rows++
+    rows.set(hourBucket(at), bucket)
+  }
+  const failures = [...rows.values()].map(
+    (b): FailureEvent => ({ kind: 'failure', eventId: crypto.randomUUID(), role, model: model.name, version: model.version, code, ...b }),
+  )
+  return enqueue(env.TELEMETRY, failures)
 }
 
 function events(
@@ -75,7 +125,6 @@ function events(
   role: PredictionEvent['role'],
 ): PredictionEvent[] {
   const now = Date.now()
-  const at = (f: Flight) => (req.eventTime === 'departure' ? f.departureMs : (req.eventTime ?? now))
   const latencyMs = now - req.startedAt
   return req.flights.map((f, i) => ({
     eventId: role === 'served' ? ids[i] : `${ids[i]}:shadow`,
@@ -85,7 +134,7 @@ function events(
     engine,
     model: model.manifest.name,
     version: model.manifest.version,
-    at: at(f),
+    at: eventTime(req, f, now),
     latencyMs,
     probability: probabilities[i],
     features: rawFeatures(f),

@@ -4,12 +4,17 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { sha256Hex } from '../src/auth/hash.ts'
 import { predictFlights } from '../src/inference.ts'
 import { routesToChallenger } from '../src/models/canary.ts'
-import type { PredictionEvent } from '../src/telemetry/events.ts'
+import type { PredictionEvent, TelemetryMessage } from '../src/telemetry/events.ts'
 import { instances, KEY_B, makeModel, postJson, publish } from './fixtures.ts'
 
 beforeAll(async () => {
   await publish(await makeModel('canary-model', 1, 301), 'champion')
   await publish(await makeModel('canary-model', 2, 302), 'challenger')
+  await publish(await makeModel('canary-broken', 1, 303), 'champion')
+  const broken = await makeModel('canary-broken', 2, 304)
+  await publish(broken, 'challenger')
+  // corrupted behind the publish check: the challenger can never load
+  await env.MODELS.put(broken.manifest.files.fp32.key, broken.fp32.slice().reverse())
 })
 
 describe('canary routing', () => {
@@ -58,5 +63,25 @@ describe('canary routing', () => {
     expect(shadow.map((e) => e.version)).toEqual([2, 2, 2])
     expect(shadow.map((e) => e.predictionId)).toEqual(result.ids)
     expect(shadow.map((e) => e.probability)).not.toEqual(served.map((e) => e.probability))
+  })
+
+  it.each([
+    ['canary', 'served'],
+    ['shadow', 'shadow'],
+  ])('in %s mode a challenger that cannot load leaves the champion answering and records its rows as failed', async (mode, role) => {
+    const sent: TelemetryMessage[] = []
+    const queue = { sendBatch: async (msgs: { body: TelemetryMessage }[]) => void sent.push(...msgs.map((m) => m.body)) }
+    const brokenEnv = { ...env, CANARY_MODE: mode, CANARY_PERCENT: '100', TELEMETRY: queue as unknown as Queue }
+    const ctx = createExecutionContext()
+    const result = await predictFlights(brokenEnv, ctx, {
+      name: 'canary-broken',
+      flights: instances(3, 7).map(fromInstance),
+      requestKey: 'k',
+      startedAt: Date.now(),
+    })
+    await waitOnExecutionContext(ctx)
+    expect(result.model).toEqual({ name: 'canary-broken', version: 1, alias: 'champion' })
+    expect(sent.filter((m) => 'kind' in m)).toMatchObject([{ kind: 'failure', role, version: 2, rows: 3, code: 'model_unavailable' }])
+    expect(sent.filter((m) => !('kind' in m)).map((m) => m.version)).toEqual([1, 1, 1])
   })
 })

@@ -3,9 +3,9 @@ import type { FlightInstance } from '@tarmac/sdk/features'
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { database } from '../src/db/client.ts'
-import { alerts, driftReports, predictions } from '../src/db/schema.ts'
+import { alerts, driftReports, failures, predictions } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
-import type { AlertRecord, MonitoringRun } from '../src/monitoring/api.ts'
+import type { AlertRecord, MonitoringRun, Timeseries } from '../src/monitoring/api.ts'
 import type { AlertMessage } from '../src/monitoring/webhook.ts'
 import { ADMIN, instances, KEY_A, makeModel, publish } from './fixtures.ts'
 
@@ -109,7 +109,7 @@ describe('monitoring pass', () => {
     expect(drifted(r, 'mon-airport')).toEqual(['destination', 'origin'])
     const steady = r.evaluations.find((e) => e.model === 'mon-steady')
     expect(steady?.drift?.report.currentCount).toBe(1500)
-    expect(steady?.performance).toMatchObject({ count: 1500, realized: { labels: 0, auc: null }, errorRate: null })
+    expect(steady?.performance).toMatchObject({ count: 1500, realized: { labels: 0, auc: null }, errorRate: 0 })
     expect(steady?.performance.estimated.auc).toBeGreaterThan(0.5)
     expect(steady?.performance.latencyMs.p50).not.toBeNull()
   })
@@ -213,6 +213,38 @@ describe('alerts', () => {
       kind: 'fired',
       alert: { firstFired: '2026-05-02T00:00:00.000Z', lastSeen: '2026-05-02T00:00:00.000Z' },
     })
+  })
+
+  it('fires the error-rate alert for a version that cannot serve, from its failed rows', async () => {
+    const broken = await makeModel('mon-broken', 1, 606)
+    await publish(broken)
+    // corrupted behind the publish check, before any isolate loaded it: every request fails to load the model
+    await env.MODELS.put(broken.manifest.files.fp32.key, broken.fp32.slice().reverse())
+    for (const rows of [instances(30, 26), instances(10, 27)]) {
+      const res = await post('/v1/models/mon-broken/predict', { instances: rows })
+      expect(res.status).toBe(503)
+      expect(await res.json()).toMatchObject({ error: { code: 'model_unavailable' } })
+    }
+    for (const until = Date.now() + 30_000; ; ) {
+      const [{ n }] = await db.select({ n: sql<number>`coalesce(sum(rows), 0)` }).from(failures).where(eq(failures.model, 'mon-broken'))
+      if (n === 40) break
+      if (Date.now() > until) throw new Error(`only ${n} of 40 failed rows were consumed`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const result = await run()
+    expect(result.evaluations.find((e) => e.model === 'mon-broken')?.performance).toMatchObject({ count: 0, errorRate: 1 })
+    expect(result.changes.filter((c) => c.alert.model === 'mon-broken').map((c) => [c.kind, c.alert.rule])).toEqual([
+      ['fired', 'error_rate'],
+    ])
+    expect(result.changes.filter((c) => c.alert.rule === 'error_rate' && c.alert.model !== 'mon-broken')).toEqual([])
+    expect(hooksFor('mon-broken', 'error_rate').map((m) => m.text)).toEqual([
+      '[FIRING] error_rate on mon-broken v1: error rate 1 (bound 0.01)',
+    ])
+    const { from, to } = window()
+    const series = await (
+      await call(`/v1/monitoring/models/mon-broken/timeseries?from=${from}&to=${to}`, { headers: KEY_A })
+    ).json<Timeseries>()
+    expect(series.versions.map((v) => v.hours.map((h) => [h.count, h.errors]))).toEqual([[[0, 40]]])
   })
 
   it('records a failed delivery after a bounded retry and keeps going', async () => {

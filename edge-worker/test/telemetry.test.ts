@@ -4,10 +4,10 @@ import { fromInstance } from '@tarmac/sdk/features'
 import { and, eq, sql } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../src/db/client.ts'
-import { heartbeats, predictions, profileCounts } from '../src/db/schema.ts'
+import { failures, heartbeats, predictions, profileCounts } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { predictionDataPoint } from '../src/telemetry/analytics.ts'
-import { enqueue, type PredictionEvent, rawFeatures } from '../src/telemetry/events.ts'
+import { enqueue, type FailureEvent, type PredictionEvent, rawFeatures, type TelemetryMessage } from '../src/telemetry/events.ts'
 import { edgeProfileSpec, LATENCY_FEATURE } from '../src/telemetry/profile.ts'
 import { instances, type ModelFixture, makeModel, postJson, publish, reference } from './fixtures.ts'
 
@@ -39,8 +39,8 @@ function eventsFor(rows = instances(150, 11)): PredictionEvent[] {
   }))
 }
 
-async function deliver(events: PredictionEvent[]) {
-  const batch = createMessageBatch<PredictionEvent>(
+async function deliver(events: TelemetryMessage[]) {
+  const batch = createMessageBatch<TelemetryMessage>(
     'tarmac-telemetry',
     events.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })),
   )
@@ -100,6 +100,36 @@ describe('telemetry consumer', () => {
     ])
     for (const [feature, h] of Object.entries(expected.features)) expect(stored(feature, h.counts.length), feature).toEqual(h.counts)
     expect(stored('prediction', expected.prediction.counts.length)).toEqual(expected.prediction.counts)
+  })
+
+  it('counts the rows of each failure event once, under errors, beside the rows scored', async () => {
+    const at = Date.UTC(2026, 4, 2, 9, 5)
+    const failure = (eventId: string, rows: number): FailureEvent => ({
+      kind: 'failure',
+      eventId,
+      role: 'served',
+      model: 'telemetry-model',
+      version: 1,
+      at,
+      rows,
+      code: 'inference_failed',
+    })
+    const scored = eventsFor(instances(5, 12)).map((e, i) => ({ ...e, eventId: `mixed-${i}`, at }))
+    await deliver([failure('fail-1', 7), ...scored, failure('fail-2', 3)])
+    await deliver([failure('fail-1', 7)])
+    const counts = await db
+      .select({ feature: profileCounts.feature, count: profileCounts.count })
+      .from(profileCounts)
+      .where(and(eq(profileCounts.model, 'telemetry-model'), eq(profileCounts.hour, '2026-05-02T09'), eq(profileCounts.bin, 0)))
+    expect(Object.fromEntries(counts.filter((c) => ['rows', 'errors'].includes(c.feature)).map((c) => [c.feature, c.count]))).toEqual({
+      rows: 5,
+      errors: 10,
+    })
+    const stored = await db.select().from(failures).where(eq(failures.hour, '2026-05-02T09'))
+    expect(stored.map((f) => [f.eventId, f.rows, f.code]).sort()).toEqual([
+      ['fail-1', 7, 'inference_failed'],
+      ['fail-2', 3, 'inference_failed'],
+    ])
   })
 
   it('drops malformed messages instead of retrying them forever', async () => {

@@ -11,6 +11,7 @@ const T0 = Date.UTC(2001, 3, 1)
 const hour = (at: number, count: number, predictionCounts: number[]) => ({
   hour: new Date(at).toISOString(),
   count,
+  errors: 0,
   latencyP50: 3,
   latencyP99: 9,
   meanProbability: 0.2,

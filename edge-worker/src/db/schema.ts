@@ -25,6 +25,26 @@ export const predictions = sqliteTable(
   (t) => [index('predictions_prediction_id_idx').on(t.predictionId), index('predictions_model_hour_idx').on(t.model, t.version, t.hour)],
 )
 
+/**
+ * One failure event: rows a model version was asked to score and could not. Like predictions, the event id
+ * primary key makes the consumer count a redelivered event once; the counts themselves go to profile_counts.
+ */
+export const failures = sqliteTable(
+  'failures',
+  {
+    eventId: text('event_id').primaryKey(),
+    role: text('role', { enum: ['served', 'shadow'] }).notNull(),
+    model: text('model').notNull(),
+    version: integer('version').notNull(),
+    rows: integer('rows').notNull(),
+    code: text('code').notNull(),
+    /** hour bucket, ISO 'YYYY-MM-DDTHH' */
+    hour: text('hour').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('failures_model_hour_idx').on(t.model, t.version, t.hour)],
+)
+
 /** Outcome reported after the flight; joined to predictions by prediction id. */
 export const feedback = sqliteTable('feedback', {
   predictionId: text('prediction_id').primaryKey(),
@@ -36,7 +56,8 @@ export const feedback = sqliteTable('feedback', {
 
 /**
  * Mergeable profile counts per (model, version, hour) on the manifest reference profile's bins:
- * feature is a reference feature name, 'prediction', 'latency_ms' or 'rows' (bin 0 = row count).
+ * feature is a reference feature name, 'prediction', 'latency_ms', 'rows' (bin 0 = rows scored) or 'errors'
+ * (bin 0 = rows that failed).
  */
 export const profileCounts = sqliteTable(
   'profile_counts',

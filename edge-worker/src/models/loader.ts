@@ -6,6 +6,17 @@ import { ApiError } from '../errors.ts'
 import { engineRegistry } from './engines.ts'
 import { aliasKey, manifestKey } from './keys.ts'
 
+/** The alias points at a version this isolate cannot serve (and has no earlier one to keep serving). */
+export class ModelUnavailableError extends ApiError {
+  constructor(
+    readonly model: string,
+    readonly alias: string,
+    readonly version: number,
+  ) {
+    super(503, 'model_unavailable', `${model}@${alias} (version ${version}) could not be loaded`)
+  }
+}
+
 export interface ServingModel {
   manifest: ModelManifest
   engines: EngineRegistry
@@ -67,7 +78,7 @@ async function refresh(env: Env, name: string, alias: string, cached: AliasEntry
       cached.checkedAt = now
       return cached.model
     }
-    throw new ApiError(503, 'model_unavailable', `${name}@${alias} (version ${version}) could not be loaded`)
+    throw new ModelUnavailableError(name, alias, version)
   }
 }
 

@@ -54,6 +54,8 @@ export const alertSchema = z
 export const hourPointSchema = z.object({
   hour: isoTime,
   count: z.number().int(),
+  /** rows the version was asked to score and failed (the error rate is errors / (count + errors)) */
+  errors: z.number().int(),
   latencyP50: z.number().nullable(),
   latencyP99: z.number().nullable(),
   meanProbability: z.number().nullable(),

@@ -58,13 +58,16 @@ async function evaluateVersion(
   const { model, version } = key
   const manifest = await readManifest(env, model, version)
   const reference = edgeReference(manifest)
-  const { profile, latency } = windowProfile(reference, await loadCounts(db, model, version, w))
+  const { profile, latency, errors } = windowProfile(reference, await loadCounts(db, model, version, w))
   const scored = histogramTotal(profile.prediction)
   const drift = scored >= config.minRows ? detectDrift(reference, profile) : null
   const labelled = realized(await loadLabelled(db, model, w, version))
   const estimated = scored > 0 ? estimatedPerformance(profile.prediction, manifest.threshold) : null
   const baselineAuc = manifest.metrics.val_auc ?? null
   const latencyP99 = histogramQuantile(latency, 0.99)
+  // rows asked of this version: those it scored (served or shadow) and those it failed
+  const attempted = profile.count + errors
+  const errorRate = attempted > 0 ? errors / attempted : null
   const keys = { model, version, windowStart: w.start, windowEnd: w.end }
 
   const measured = {
@@ -77,8 +80,7 @@ async function evaluateVersion(
     estimatedAccuracy: estimated && finiteOrNull(estimated.accuracy),
     latencyP50: histogramQuantile(latency, 0.5),
     latencyP99,
-    // failed predictions never reach telemetry yet, so there is nothing to divide
-    errorRate: null,
+    errorRate,
     baselineAuc,
     calibration: labelled.calibration,
     createdAt: now,
@@ -107,7 +109,7 @@ async function evaluateVersion(
   }
   await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
 
-  const signals = { drift, labels: labelled.labels, realizedAuc: labelled.auc, baselineAuc, latencyP99, errorRate: null }
+  const signals = { drift, labels: labelled.labels, realizedAuc: labelled.auc, baselineAuc, latencyP99, errorRate }
   // an alert is dated by the data it judged: a replay or backfill of a past window files its alerts at that
   // window's end, not at the wall-clock time of the pass (the cron's window ends now, so it is unchanged)
   const observedAt = Math.min(now, w.end)

@@ -4,7 +4,14 @@ import type { ModelManifest } from '@tarmac/sdk/manifest'
 import { and, eq, gte, lt } from 'drizzle-orm'
 import type { database } from '../db/client.ts'
 import { profileCounts } from '../db/schema.ts'
-import { edgeProfileSpec, LATENCY_EDGES_MS, LATENCY_FEATURE, PREDICTION_FEATURE, ROWS_FEATURE } from '../telemetry/profile.ts'
+import {
+  ERRORS_FEATURE,
+  edgeProfileSpec,
+  LATENCY_EDGES_MS,
+  LATENCY_FEATURE,
+  PREDICTION_FEATURE,
+  ROWS_FEATURE,
+} from '../telemetry/profile.ts'
 import { bucketRange, type Window } from './window.ts'
 
 type Db = ReturnType<typeof database>
@@ -20,6 +27,8 @@ export interface WindowProfile {
   /** on the reference's flight features: what detectDrift compares */
   profile: Profile
   latency: NumericHistogram
+  /** rows the version failed to score */
+  errors: number
 }
 
 export function loadCounts(db: Db, model: string, version: number, w: Window): Promise<CountRow[]> {
@@ -58,6 +67,7 @@ export function windowProfile(reference: Profile, rows: readonly CountRow[]): Wi
       prediction: emptyLike(reference.prediction),
     },
     latency: { kind: 'numeric', edges: LATENCY_EDGES_MS, counts: new Array<number>(LATENCY_EDGES_MS.length + 1).fill(0) },
+    errors: 0,
   })
   const hours = new Map<string, WindowProfile>()
   for (const r of rows) {
@@ -66,12 +76,14 @@ export function windowProfile(reference: Profile, rows: readonly CountRow[]): Wi
     if (r.feature === ROWS_FEATURE) hour.profile.count += r.count
     else if (r.feature === PREDICTION_FEATURE) add(hour.profile.prediction, r.bin, r.count)
     else if (r.feature === LATENCY_FEATURE) add(hour.latency, r.bin, r.count)
+    else if (r.feature === ERRORS_FEATURE) hour.errors += r.count
     else if (hour.profile.features[r.feature]) add(hour.profile.features[r.feature], r.bin, r.count)
   }
   return [...hours.values()].reduce(
     (a, b) => ({
       profile: mergeProfiles(a.profile, b.profile),
       latency: { ...a.latency, counts: a.latency.counts.map((c, i) => c + b.latency.counts[i]) },
+      errors: a.errors + b.errors,
     }),
     blank(),
   )

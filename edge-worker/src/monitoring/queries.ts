@@ -4,7 +4,7 @@ import { and, asc, avg, desc, eq, gt, gte, inArray, lt, type SQL } from 'drizzle
 import type { database } from '../db/client.ts'
 import { alerts, driftReports, performance, predictions, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
-import { LATENCY_EDGES_MS, LATENCY_FEATURE, PREDICTION_FEATURE, ROWS_FEATURE } from '../telemetry/profile.ts'
+import { ERRORS_FEATURE, LATENCY_EDGES_MS, LATENCY_FEATURE, PREDICTION_FEATURE, ROWS_FEATURE } from '../telemetry/profile.ts'
 import type { AlertRecord, DriftRecord, HourPoint, PerformanceRecord, Timeseries } from './api.ts'
 import { finiteOrNull, type Labelled, loadLabelled } from './labels.ts'
 import { histogramQuantile } from './profiles.ts'
@@ -16,6 +16,7 @@ const LIST_LIMIT = 200
 
 interface HourAcc {
   count: number
+  errors: number
   latency: number[]
   prediction: number[]
   mean: number | null
@@ -33,7 +34,7 @@ export async function timeseries(env: Env, db: Db, model: string, w: Window): Pr
           eq(profileCounts.model, model),
           gte(profileCounts.hour, first),
           lt(profileCounts.hour, last),
-          inArray(profileCounts.feature, [ROWS_FEATURE, LATENCY_FEATURE, PREDICTION_FEATURE]),
+          inArray(profileCounts.feature, [ROWS_FEATURE, ERRORS_FEATURE, LATENCY_FEATURE, PREDICTION_FEATURE]),
         ),
       ),
     db
@@ -49,6 +50,7 @@ export async function timeseries(env: Env, db: Db, model: string, w: Window): Pr
     versions.set(version, v)
     const h = v.hours.get(hour) ?? {
       count: 0,
+      errors: 0,
       latency: new Array(LATENCY_EDGES_MS.length + 1).fill(0),
       prediction: [],
       mean: null,
@@ -60,6 +62,7 @@ export async function timeseries(env: Env, db: Db, model: string, w: Window): Pr
   for (const r of counts) {
     const h = hourOf(r.version, r.hour)
     if (r.feature === ROWS_FEATURE) h.count += r.count
+    else if (r.feature === ERRORS_FEATURE) h.errors += r.count
     else if (r.feature === LATENCY_FEATURE) h.latency[r.bin] = (h.latency[r.bin] ?? 0) + r.count
     else h.prediction[r.bin] = (h.prediction[r.bin] ?? 0) + r.count
   }
@@ -86,6 +89,7 @@ function hourPoint(hour: string, h: HourAcc, edges: number[]): HourPoint {
   return {
     hour: new Date(bucketStart(hour)).toISOString(),
     count: h.count,
+    errors: h.errors,
     latencyP50: histogramQuantile(latency, 0.5),
     latencyP99: histogramQuantile(latency, 0.99),
     meanProbability: h.mean,

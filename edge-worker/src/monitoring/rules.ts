@@ -59,7 +59,7 @@ export function evaluateRule(rule: Rule, s: WindowSignals, t: Thresholds): RuleO
       if (s.latencyP99 === null) return { rule, state: 'unknown', detail: { reason: 'no latencies' } }
       return { rule, state: judge(s.latencyP99 > t.p99LatencyMs), detail: { p99Ms: s.latencyP99, budgetMs: t.p99LatencyMs } }
     case 'error_rate':
-      if (s.errorRate === null) return { rule, state: 'unknown', detail: { reason: 'errors are not recorded' } }
+      if (s.errorRate === null) return { rule, state: 'unknown', detail: { reason: 'no rows were asked of this version' } }
       return { rule, state: judge(s.errorRate > t.maxErrorRate), detail: { errorRate: s.errorRate, bound: t.maxErrorRate } }
   }
 }

@@ -1,10 +1,11 @@
 import { inArray, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { database } from '../db/client.ts'
-import { predictions, profileCounts } from '../db/schema.ts'
+import { failures, predictions, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
-import { hourBucket, type PredictionEvent, predictionEventSchema } from './events.ts'
-import { type BinCount, countEvents, edgeProfileSpec, ROWS_FEATURE } from './profile.ts'
+import { type FailureEvent, hourBucket, type PredictionEvent, telemetryMessageSchema } from './events.ts'
+import { type BinCount, countEvents, ERRORS_FEATURE, edgeProfileSpec, ROWS_FEATURE } from './profile.ts'
 
 /** D1 binds at most 100 parameters per statement. */
 const MAX_PARAMS = 100
@@ -16,26 +17,26 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Merges a batch of prediction events into D1 exactly once. Events already stored are skipped; the rest
- * are inserted together with their profile counts in ONE D1 batch (a transaction). The predictions
- * primary key is the event id, so if a concurrent delivery stored an event in the meantime the insert
- * fails, the transaction rolls back, and the retried batch skips it: no event is ever counted twice.
+ * Merges a batch of telemetry into D1 exactly once. Events already stored are skipped; the rest are
+ * inserted together with their profile counts in ONE D1 batch (a transaction). The predictions and
+ * failures primary keys are the event ids, so if a concurrent delivery stored an event in the meantime
+ * the insert fails, the transaction rolls back, and the retried batch skips it: nothing is counted twice.
  */
 export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const fresh = new Map<string, PredictionEvent>()
+  const failed = new Map<string, FailureEvent>()
   for (const message of batch.messages) {
-    const parsed = predictionEventSchema.safeParse(message.body)
-    if (parsed.success) fresh.set(parsed.data.eventId, parsed.data)
-    // a malformed event would fail on every retry: drop it loudly instead
-    else console.error(JSON.stringify({ event: 'telemetry_rejected', messageId: message.id, issues: parsed.error.issues.slice(0, 3) }))
+    const parsed = telemetryMessageSchema.safeParse(message.body)
+    if (!parsed.success) {
+      // a malformed event would fail on every retry: drop it loudly instead
+      console.error(JSON.stringify({ event: 'telemetry_rejected', messageId: message.id, issues: parsed.error.issues.slice(0, 3) }))
+    } else if ('kind' in parsed.data) failed.set(parsed.data.eventId, parsed.data)
+    else fresh.set(parsed.data.eventId, parsed.data)
   }
-  if (fresh.size === 0) return
   const db = database(env.DB)
-  for (const ids of chunks([...fresh.keys()], MAX_PARAMS)) {
-    const seen = await db.select({ id: predictions.eventId }).from(predictions).where(inArray(predictions.eventId, ids))
-    for (const { id } of seen) fresh.delete(id)
-  }
-  if (fresh.size === 0) return
+  await dropStored(db, fresh, predictions.eventId)
+  await dropStored(db, failed, failures.eventId)
+  if (fresh.size === 0 && failed.size === 0) return
 
   const events = [...fresh.values()]
   const statements: BatchItem<'sqlite'>[] = []
@@ -52,8 +53,12 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
     createdAt: e.at,
   }))
   for (const rows of chunks(predictionRows, Math.floor(MAX_PARAMS / 10))) statements.push(db.insert(predictions).values(rows))
+  const failureRows = [...failed.values()].map(({ kind: _, at, ...f }) => ({ ...f, hour: hourBucket(at), createdAt: at }))
+  for (const rows of chunks(failureRows, Math.floor(MAX_PARAMS / 8))) statements.push(db.insert(failures).values(rows))
 
   const countRows = (await Promise.all([...groupByProfile(events)].map(([, group]) => profileRows(env, group)))).flat()
+  for (const f of failureRows)
+    countRows.push({ model: f.model, version: f.version, hour: f.hour, feature: ERRORS_FEATURE, bin: 0, count: f.rows })
   for (const rows of chunks(countRows, Math.floor(MAX_PARAMS / 6))) {
     statements.push(
       db
@@ -66,6 +71,14 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
     )
   }
   await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+}
+
+/** Removes from `events` those whose id is already in the table (a redelivery). */
+async function dropStored(db: ReturnType<typeof database>, events: Map<string, unknown>, idColumn: SQLiteColumn): Promise<void> {
+  for (const ids of chunks([...events.keys()], MAX_PARAMS)) {
+    const seen = await db.select({ id: idColumn }).from(idColumn.table).where(inArray(idColumn, ids))
+    for (const { id } of seen) events.delete(id as string)
+  }
 }
 
 function groupByProfile(events: readonly PredictionEvent[]): Map<string, PredictionEvent[]> {

@@ -27,6 +27,27 @@ export const predictionEventSchema = z.object({
   keyHash: z.string().max(64),
 })
 export type PredictionEvent = z.infer<typeof predictionEventSchema>
+
+/**
+ * Rows a model version was asked to score and could not (its blob would not load, no engine ran it, a
+ * shadow run threw): the numerator of the version's error rate. Client mistakes (4xx) are not its failures.
+ */
+export const failureEventSchema = z.object({
+  kind: z.literal('failure'),
+  eventId: z.string().min(1).max(128),
+  role: z.enum(['served', 'shadow']),
+  model: z.string().min(1).max(63),
+  version: z.number().int().positive(),
+  at: z.number().int().nonnegative(),
+  rows: z.number().int().positive(),
+  /** the error code the caller saw (or would have, for a shadow run) */
+  code: z.string().min(1).max(64),
+})
+export type FailureEvent = z.infer<typeof failureEventSchema>
+
+/** Everything the telemetry queue carries. */
+export const telemetryMessageSchema = z.union([failureEventSchema, predictionEventSchema])
+export type TelemetryMessage = z.infer<typeof telemetryMessageSchema>
 export type RawFeatures = PredictionEvent['features']
 
 export function rawFeatures(f: Flight): RawFeatures {
@@ -49,7 +70,7 @@ const QUEUE_BATCH = 100
 export const TELEMETRY_FLUSH_MS = 50
 
 interface PendingSend {
-  events: PredictionEvent[]
+  events: TelemetryMessage[]
   sent: Promise<void>
 }
 
@@ -61,7 +82,7 @@ const pending = new WeakMap<Queue, PendingSend>()
  * isolate stays alive until the events are handed to the Queue. Telemetry is best effort, so a failed
  * send is logged once and never rejects (a full queue must not turn into failed predictions).
  */
-export function enqueue(queue: Queue, events: readonly PredictionEvent[]): Promise<void> {
+export function enqueue(queue: Queue, events: readonly TelemetryMessage[]): Promise<void> {
   let next = pending.get(queue)
   if (!next) {
     const fresh: PendingSend = { events: [], sent: Promise.resolve() }
@@ -76,7 +97,7 @@ export function enqueue(queue: Queue, events: readonly PredictionEvent[]): Promi
   return next.sent
 }
 
-async function send(queue: Queue, events: readonly PredictionEvent[]): Promise<void> {
+async function send(queue: Queue, events: readonly TelemetryMessage[]): Promise<void> {
   const sends: Promise<unknown>[] = []
   for (let i = 0; i < events.length; i += QUEUE_BATCH) {
     sends.push(queue.sendBatch(events.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' as const }))))

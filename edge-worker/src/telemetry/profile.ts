@@ -7,6 +7,8 @@ export const LATENCY_FEATURE = 'latency_ms'
 export const PREDICTION_FEATURE = 'prediction'
 /** bin 0 holds the number of predictions */
 export const ROWS_FEATURE = 'rows'
+/** bin 0 holds the number of rows that failed */
+export const ERRORS_FEATURE = 'errors'
 
 export interface BinCount {
   feature: string

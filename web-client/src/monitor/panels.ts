@@ -33,16 +33,21 @@ function hourly(data: DashboardData, version: number): Chart[] {
     return []
   }
   const total = v.hours.reduce((a, h) => a + h.count, 0)
+  const errors = v.hours.reduce((a, h) => a + h.errors, 0)
+  const failed = errors > 0 ? `, ${errors} failed (${((100 * errors) / (total + errors)).toFixed(1)} %)` : ''
   const reference = data.references.get(version) ?? null
   const distribution = distributionSeries(v, reference)
   return [
     renderChart(volumeHost, {
-      caption: `Predictions per hour (UTC), ${total} in all`,
-      summary: `Bar chart: predictions of v${version} per hour, ${total} over ${v.hours.length} hours.`,
-      yLabel: 'predictions',
-      styles: [{ label: 'predictions', color: COLORS.blue, kind: 'bars' }],
+      caption: `Predictions per hour (UTC), ${total} in all${failed}`,
+      summary: `Bar chart over ${v.hours.length} hours: predictions of v${version} per hour (${total} in all) next to rows that failed (${errors}).`,
+      yLabel: 'rows',
+      styles: [
+        { label: 'predictions', color: COLORS.blue, kind: 'bars', align: -1 },
+        { label: 'failed', color: COLORS.red, kind: 'bars', align: 1 },
+      ],
       series: volumeSeries(v),
-      head: ['hour (UTC)', 'predictions'],
+      head: ['hour (UTC)', 'predictions', 'failed'],
       height: MAIN_HEIGHT,
     }),
     renderChart(latencyHost, {

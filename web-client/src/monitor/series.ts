@@ -20,10 +20,11 @@ const byTime =
   (a: T, b: T) =>
     Date.parse(key(a)) - Date.parse(key(b))
 
+/** Rows scored and rows failed per hour. */
 export function volumeSeries(v: VersionSeries): Series {
   return {
-    columns: [v.hours.map((h) => seconds(h.hour)), v.hours.map((h) => h.count)],
-    rows: v.hours.map((h) => [formatInstant(Date.parse(h.hour)), String(h.count)]),
+    columns: [v.hours.map((h) => seconds(h.hour)), v.hours.map((h) => h.count), v.hours.map((h) => h.errors)],
+    rows: v.hours.map((h) => [formatInstant(Date.parse(h.hour)), String(h.count), String(h.errors)]),
   }
 }
 
