@@ -62,7 +62,7 @@ export async function benchSweep(rows: number): Promise<string[]> {
   try {
     await Promise.all(workers.map((w) => w.waitFor(/ready/)))
     const t = performance.now()
-    const outcomes = await bullmqExecutor({ redisUrl: redis.url, store: new LocalArtifactStore(artifacts) }).run(jobs, () => {})
+    const outcomes = await bullmqExecutor({ redisUrl: redis.url, store: new LocalArtifactStore(artifacts) }).run(jobs)
     remote = (performance.now() - t) / 1000
     same = outcomes.every(
       (o, i) => o.status === 'finished' && o.result.history.every((e, j) => e.valLoss === local.results[i].history[j].valLoss),

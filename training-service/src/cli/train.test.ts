@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -25,18 +25,18 @@ function tarmac(...args: string[]) {
 }
 
 let sweepFile: string
-const small = () => [
+const small = (sweep = sweepFile, concurrency = 2) => [
   'train',
   '--data',
   dataFile,
   '--windows',
   windowsFile,
   '--sweep',
-  sweepFile,
+  sweep,
   '--rows',
   '20000',
   '--concurrency',
-  '2',
+  String(concurrency),
   '--json',
 ]
 
@@ -123,6 +123,36 @@ describe('tarmac train', () => {
         .digest('hex'),
     ).toBe(manifest.files.int8.sha256)
   }, 600_000)
+
+  it('keeps the trials that finished when the process dies mid-sweep: the next run trains only the rest', async () => {
+    const sweep = path.join(path.dirname(sweepFile), 'sweep-killed.json')
+    const base = { family: 'mlp', learningRate: 0.01, batchSize: 512, epochs: 1 }
+    // the last trial trains long enough to be killed in the middle of it
+    await writeFile(sweep, JSON.stringify({ base, trials: [{ hidden: [8] }, { hidden: [12] }, { hidden: [16], epochs: 8 }] }))
+    // one trial at a time, so trials 1 and 2 are done when trial 3 starts
+    const args = small(sweep, 1)
+    const child = spawn(process.execPath, [path.join(root, 'training-service/bin/tarmac.mjs'), ...args], {
+      cwd: root,
+      env: { ...process.env, TARMAC_HOME: home },
+    })
+    let stderr = ''
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk
+        if (/trial 3\/3 mlp epoch 1:/.test(stderr)) resolve()
+      })
+      child.on('exit', () => reject(new Error(`exited before trial 3 trained:\n${stderr}`)))
+    })
+    child.kill('SIGKILL')
+    expect(stderr).toMatch(/trial 2\/3 checkpointed/)
+
+    const rerun = tarmac(...args)
+    expect(rerun.status, rerun.stderr).toBe(0)
+    expect(rerun.stderr).toMatch(/2 of 3 trials finished in an earlier attempt: taken from its checkpoints/)
+    expect(rerun.stderr).not.toMatch(/trial [12]\/3 mlp epoch/)
+    expect(rerun.stderr).toMatch(/trial 3\/3 mlp epoch 1:[\s\S]*trial 3\/3 checkpointed/)
+    expect(rerun.json().trials.map((t: { status: string }) => t.status)).toEqual(['finished', 'finished', 'finished'])
+  }, 240_000)
 
   it('refuses bad input with one line and exit code 2', () => {
     const cases: [string[], RegExp][] = [

@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { FlowProducer, Job, type JobsOptions, Queue, QueueEvents } from 'bullmq'
 import { redactUrl } from '../redact-url.ts'
 import { type ArtifactStore, putBlob } from '../tracking/artifact-store.ts'
-import type { TrialExecutor, TrialOutcome } from '../train/executor.ts'
+import type { SweepHooks, TrialExecutor, TrialOutcome } from '../train/executor.ts'
 import type { TrialJob } from '../train/sweep.ts'
-import type { EncodedSplit, EpochRecord, TrialResult } from '../train/trainer.ts'
+import type { EncodedSplit, TrialResult } from '../train/trainer.ts'
 import {
   epochProgressSchema,
   QUEUE_PREFIX,
@@ -30,8 +30,6 @@ export interface BullmqExecutorOptions {
   pollMs?: number
   /** how long Redis may stay unreachable before the sweep gives up (default 60 s) */
   redisTimeoutMs?: number
-  /** each trial's outcome as soon as it is known (before the whole sweep ends) */
-  onOutcome?: (outcome: TrialOutcome) => void
 }
 
 /**
@@ -41,15 +39,11 @@ export interface BullmqExecutorOptions {
  * finished runs again) and prints per-epoch progress from the queue's events.
  */
 export function bullmqExecutor(o: BullmqExecutorOptions): TrialExecutor {
-  return { name: 'bullmq', run: (jobs, onEpoch, log) => runOnBullmq(o, jobs, onEpoch, log ?? (() => {})) }
+  return { name: 'bullmq', run: (jobs, hooks = {}) => runOnBullmq(o, jobs, hooks) }
 }
 
-async function runOnBullmq(
-  o: BullmqExecutorOptions,
-  jobs: TrialJob[],
-  onEpoch: (index: number, e: EpochRecord) => void,
-  log: (line: string) => void,
-): Promise<TrialOutcome[]> {
+async function runOnBullmq(o: BullmqExecutorOptions, jobs: TrialJob[], hooks: SweepHooks): Promise<TrialOutcome[]> {
+  const log = hooks.log ?? (() => {})
   await probeRedis(o.redisUrl)
   const where = o.store.root ?? 'the artifact store'
   const sweep = randomUUID()
@@ -105,19 +99,19 @@ async function runOnBullmq(
   events.on('progress', ({ jobId, data }) => {
     const i = position.get(jobId)
     const epoch = epochProgressSchema.safeParse(data)
-    if (i !== undefined && epoch.success) onEpoch(jobs[i].index, epoch.data)
+    if (i !== undefined && epoch.success) hooks.onEpoch?.(jobs[i].index, epoch.data)
   })
 
   const outcomes: (TrialOutcome | undefined)[] = new Array(jobs.length)
   const missing = new Array<number>(jobs.length).fill(0)
   let settled = 0
-  const settle = (i: number, outcome: TrialOutcome) => {
+  const settle = async (i: number, outcome: TrialOutcome) => {
     outcomes[i] = outcome
     settled++
     const n = `trial ${outcome.index + 1}/${jobs.length}`
     const tries = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`
     log(outcome.status === 'finished' ? `${n} finished (${tries})` : `${n} failed after ${tries}: ${outcome.error}`)
-    o.onOutcome?.(outcome)
+    await hooks.onOutcome?.(outcome)
   }
 
   /** One pass over the unsettled trials: a finished one is read from the shared directory and kept. */
@@ -146,9 +140,9 @@ async function runOnBullmq(
           throw new Error(
             `the result of trial ${p.index + 1} (${value.result}, from worker ${value.worker}) is not in ${where}: workers and this process must share the artifact directory`,
           )
-        settle(i, { index: p.index, status: 'finished', result: unpackValue<TrialResult>(bytes), attempts })
+        await settle(i, { index: p.index, status: 'finished', result: unpackValue<TrialResult>(bytes), attempts })
       } else if (state === 'failed') {
-        settle(i, { index: p.index, status: 'failed', error: job.failedReason || 'failed', attempts })
+        await settle(i, { index: p.index, status: 'failed', error: job.failedReason || 'failed', attempts })
       }
     }
   }

@@ -71,7 +71,7 @@ beforeAll(async () => {
   redis = await startRedisServer({ appendonly: true })
   artifacts = await mkdtemp(path.join(tmpdir(), 'tarmac-shared-artifacts-'))
   const ready = Promise.all([startWorker(), startWorker()].map((w) => w.waitFor(/ready/)))
-  ;[local] = await Promise.all([localExecutor(2).run(jobs, () => {}), ready])
+  ;[local] = await Promise.all([localExecutor(2).run(jobs), ready])
 }, 60_000)
 
 afterAll(async () => {
@@ -90,16 +90,14 @@ describe('BullMQ executor with tarmac worker processes', () => {
     let remote: TrialOutcome[]
     let data: Record<string, unknown>
     try {
-      remote = await executor({
+      remote = await executor().run(jobs, {
         onOutcome: () => {
           const sweep = /as sweep (\S+);/.exec(lines.join('\n'))![1]
           payload ??= client.hget(`tarmac:trials:${sweep}-t7`, 'data')
         },
-      }).run(
-        jobs,
-        (i, e) => epochs.push([i, e]),
-        (l) => lines.push(l),
-      )
+        onEpoch: (i, e) => epochs.push([i, e]),
+        log: (l) => lines.push(l),
+      })
       data = JSON.parse((await payload) ?? 'null')
     } finally {
       client.disconnect()
@@ -124,7 +122,7 @@ describe('BullMQ executor with tarmac worker processes', () => {
   it('fails a trial that throws inside training once, for good, and finishes the others', async () => {
     const bad = { ...jobs[1], index: 1, shape: { ...SYNTHETIC_SHAPE, numericWidth: SYNTHETIC_SHAPE.numericWidth + 1 } }
     const invalid = { ...jobs[2], index: 2, config: { ...jobs[2].config, learningRate: -1 } }
-    const outcomes = await executor().run([jobs[0], bad, invalid], () => {})
+    const outcomes = await executor().run([jobs[0], bad, invalid])
     expect(outcomes.map((o) => [o.status, o.attempts])).toEqual([
       ['finished', 1],
       ['failed', 1],
@@ -139,17 +137,14 @@ describe('BullMQ executor with tarmac worker processes', () => {
     const lines: string[] = []
     let restarted: Promise<void> | undefined
     const before: number[] = []
-    const remote = await executor({
+    const remote = await executor().run(jobs, {
       onOutcome: (o) => {
         if (restarted) return
         before.push(o.index)
         if (before.length === 3) restarted = redis.restart()
       },
-    }).run(
-      jobs,
-      () => {},
-      (l) => lines.push(l),
-    )
+      log: (l) => lines.push(l),
+    })
     await restarted
     expect(before).toHaveLength(3)
     expect(table(remote)).toEqual(table(local))
@@ -167,18 +162,15 @@ describe('BullMQ executor with tarmac worker processes', () => {
     let flushed: Promise<unknown> | undefined
     const client = new Redis(redis.url)
     try {
-      const remote = await executor({
+      const remote = await executor().run(jobs, {
         onOutcome: (o) => {
           if (flushed) return
           before.push(o.index)
           // what a restart without the append-only file leaves: nothing
           if (before.length === 2) flushed = client.flushall()
         },
-      }).run(
-        jobs,
-        () => {},
-        (l) => lines.push(l),
-      )
+        log: (l) => lines.push(l),
+      })
       await flushed
       expect(table(remote)).toEqual(table(local))
       expect(lines.join('\n')).toMatch(/vanished from Redis, enqueueing it again/)
@@ -191,11 +183,7 @@ describe('BullMQ executor with tarmac worker processes', () => {
   it('completes all 8 trials when a worker is SIGKILLed mid-trial: its trial is retried on the other worker', async () => {
     const [victim] = workers.filter((w) => w.child.exitCode === null)
     const lines: string[] = []
-    const run = executor().run(
-      jobs,
-      () => {},
-      (l) => lines.push(l),
-    )
+    const run = executor().run(jobs, { log: (l) => lines.push(l) })
     const mark = victim.output().length
     await victim.waitFor(new RegExp(`[^]{${mark}}[^]*started`), 20_000)
     victim.child.kill('SIGKILL')
@@ -210,12 +198,11 @@ describe('BullMQ executor with tarmac worker processes', () => {
 
   it('gives up with the URL named when Redis stays down longer than the timeout', async () => {
     let down: Promise<void> | undefined
-    const run = executor({
-      redisTimeoutMs: 2000,
+    const run = executor({ redisTimeoutMs: 2000 }).run(jobs, {
       onOutcome: () => {
         down ??= redis.shutdown()
       },
-    }).run(jobs, () => {})
+    })
     await expect(run).rejects.toThrow(new RegExp(`lost Redis at ${redis.url}/? for 2s with \\d of 8 trials done`))
     await down
     await redis.start()

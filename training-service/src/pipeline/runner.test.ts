@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -75,6 +75,35 @@ describe('pipeline runner', () => {
     const resumed = await runPipeline(diamond({ b: 2, c: 1 }, calls), cache, silent)
     expect(statuses(resumed)).toEqual({ a: 'cached', b: 'cached', c: 'cached', d: 'ran' })
     expect(calls).toEqual(['start:d', 'end:d'])
+  })
+
+  it('gives a step a checkpoint folder of its key that outlives a failed attempt and goes once it succeeds', async () => {
+    const cache = await mkdtemp(path.join(tmpdir(), 'tarmac-runner-'))
+    const seen: string[][] = []
+    const folders: string[] = []
+    const step = (fail: boolean, params = 1): Step => ({
+      name: 'long',
+      version: 1,
+      needs: [],
+      params,
+      cache: true,
+      async run(_inputs, _log, checkpoints) {
+        folders.push(checkpoints)
+        await mkdir(checkpoints, { recursive: true })
+        seen.push((await readdir(checkpoints)).sort())
+        await writeFile(path.join(checkpoints, `piece-${seen.length}`), 'done')
+        if (fail) throw new Error('killed')
+        return { pieces: seen.at(-1)?.length }
+      },
+    })
+    await expect(runPipeline([step(true)], cache, silent)).rejects.toThrow('killed')
+    await runPipeline([step(true, 2)], cache, silent).catch(() => {})
+    const done = await runPipeline([step(false)], cache, silent)
+    // the third attempt has the first one's piece (same key), not the second one's (other params)
+    expect(seen).toEqual([[], [], ['piece-1']])
+    expect(await done.output('long')).toEqual({ pieces: 1 })
+    expect(folders[0]).toBe(folders[2])
+    await expect(access(folders[0])).rejects.toThrow()
   })
 
   it('refuses a step that needs a step not listed before it', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { access } from 'node:fs/promises'
+import { access, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { loadBag, saveBag } from './bag.ts'
 
@@ -15,7 +15,11 @@ export interface Step<O = unknown> {
   cache: boolean
   /** a digest of outside inputs known before running, e.g. the source file's sha256 */
   fingerprint?: () => Promise<string>
-  run(inputs: Record<string, unknown>, log: (line: string) => void): Promise<O>
+  /**
+   * `checkpoints` is a folder of this step's key that outlives a failed or killed attempt: a long step keeps
+   * finished pieces of work there, and the next attempt with the same key picks them up. Removed on success.
+   */
+  run(inputs: Record<string, unknown>, log: (line: string) => void, checkpoints: string): Promise<O>
 }
 
 export type StepStatus = 'ran' | 'cached' | 'failed' | 'skipped'
@@ -100,8 +104,10 @@ export async function runPipeline(steps: readonly Step[], cacheDir: string, log:
     const key = keys.get(step.name)!
     log(`▶ ${step.name}`)
     try {
-      const result = await step.run(inputs, (line) => log(`  ${step.name}: ${line}`))
+      const checkpoints = `${dirOf(step.name)}.checkpoints`
+      const result = await step.run(inputs, (line) => log(`  ${step.name}: ${line}`), checkpoints)
       if (step.cache) await saveBag(dirOf(step.name), result)
+      await rm(checkpoints, { recursive: true, force: true })
       const seconds = (performance.now() - started) / 1000
       reports.set(step.name, { name: step.name, key, status: 'ran', seconds })
       log(`✓ ${step.name} (${seconds.toFixed(1)}s)`)

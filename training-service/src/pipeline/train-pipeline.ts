@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { fitReferenceProfileSpec, type Profile, profileFlights } from '@tarmac/sdk/drift'
 import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
 import { auc } from '@tarmac/sdk/metrics'
@@ -6,10 +7,6 @@ import { type LoadedDataset, loadDataset, sha256File } from '../data/dataset.ts'
 import type { Windows } from '../data/windows.ts'
 import { exportOnnx } from '../export/bundle.ts'
 import { checkParity, type ParityReport } from '../export/parity.ts'
-
-/** Rows every runtime is compared on; int8 vs fp32 quality is measured on the whole validation window. */
-const PARITY_SAMPLE_ROWS = 20_000
-
 import { createProgress } from '../progress.ts'
 import { originHourBaseline } from '../train/baseline.ts'
 import { type Evaluation, evaluatePredictions } from '../train/evaluate.ts'
@@ -17,7 +14,11 @@ import { localExecutor, type TrialExecutor, type TrialOutcome } from '../train/e
 import { type Featurized, featurize, flightsOf, labelledIndex } from '../train/features.ts'
 import { expandSweep, type SweepFile } from '../train/sweep.ts'
 import type { EpochRecord, TrialResult } from '../train/trainer.ts'
+import { loadBag, saveBag } from './bag.ts'
 import type { Step } from './runner.ts'
+
+/** Rows every runtime is compared on; int8 vs fp32 quality is measured on the whole validation window. */
+const PARITY_SAMPLE_ROWS = 20_000
 
 export interface TrainSettings {
   dataFile: string
@@ -104,6 +105,17 @@ function summarize(outcome: TrialOutcome, config: TrialResult['config'], labels:
   }
 }
 
+/** Finished trials an earlier attempt of this very step (same key, so same sweep and inputs) checkpointed. */
+async function loadCheckpoints(configs: TrialResult['config'][], dirOf: (index: number) => string): Promise<Map<number, TrialOutcome>> {
+  const found = new Map<number, TrialOutcome>()
+  for (const [index, config] of configs.entries()) {
+    // a missing or unreadable checkpoint only means the trial runs again
+    const outcome = await loadBag<TrialOutcome>(dirOf(index)).catch(() => null)
+    if (outcome?.status === 'finished' && JSON.stringify(outcome.result.config) === JSON.stringify(config)) found.set(index, outcome)
+  }
+  return found
+}
+
 /** The training DAG: ingest → (baseline ‖ featurize) → train → evaluate → export → verify. */
 export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
   const ingest: Step<Ingested> = {
@@ -154,24 +166,40 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
     // 2: trials carry their status and attempts
     version: 2,
     needs: ['featurize'],
-    params: { sweep: expandSweep(s.sweep), concurrency: s.concurrency ?? null },
+    // how many trials run at once and where does not change a trial's weights (seeded): not in the key
+    params: { sweep: expandSweep(s.sweep) },
     cache: true,
-    async run(inputs, log) {
+    async run(inputs, log, checkpoints) {
       const f = inputs.featurize as Featurized
       const configs = expandSweep(s.sweep)
       const shape = { numericWidth: NUMERIC_FEATURES.length, vocab: f.spec.airports.length }
       const executor = s.executor ?? localExecutor(s.concurrency)
+      const trialDir = (index: number) => path.join(checkpoints, `trial-${index + 1}`)
+      const earlier = await loadCheckpoints(configs, trialDir)
+      const jobs = configs
+        .map((config, index) => ({ index, config, shape, train: f.train, validate: f.validate }))
+        .filter((job) => !earlier.has(job.index))
+      if (earlier.size > 0) log(`${earlier.size} of ${configs.length} trials finished in an earlier attempt: taken from its checkpoints`)
       log(
-        `${configs.length} trials ${executor.name === 'local' ? `on up to ${s.concurrency ?? 'all'} cores` : `on ${executor.name} workers`}`,
+        `${jobs.length} trial${jobs.length === 1 ? '' : 's'} ${executor.name === 'local' ? `on up to ${s.concurrency ?? 'all'} cores` : `on ${executor.name} workers`}`,
       )
-      const outcomes = await executor.run(
-        configs.map((config, index) => ({ index, config, shape, train: f.train, validate: f.validate })),
-        (i, e) =>
-          log(
-            `trial ${i + 1}/${configs.length} ${configs[i].family} epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val AUC ${e.valAuc.toFixed(4)} (${e.seconds.toFixed(1)}s)`,
-          ),
-        log,
-      )
+      const fresh =
+        jobs.length === 0
+          ? []
+          : await executor.run(jobs, {
+              onEpoch: (i, e) =>
+                log(
+                  `trial ${i + 1}/${configs.length} ${configs[i].family} epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val AUC ${e.valAuc.toFixed(4)} (${e.seconds.toFixed(1)}s)`,
+                ),
+              // a finished trial is kept at once: if this process dies, the next attempt starts after it
+              onOutcome: async (o) => {
+                if (o.status !== 'finished') return
+                await saveBag(trialDir(o.index), o)
+                log(`trial ${o.index + 1}/${configs.length} checkpointed`)
+              },
+              log,
+            })
+      const outcomes: TrialOutcome[] = configs.map((_, i) => earlier.get(i) ?? (fresh.find((o) => o.index === i) as TrialOutcome))
       const trials = outcomes.map((o, i) => summarize(o, configs[i], f.validate.labels))
       for (const [i, t] of trials.entries()) await hooks.onTrial?.(i, t)
       const failed = trials.filter((t) => t.status === 'failed').length

@@ -65,18 +65,24 @@ export type WorkerMessage =
   | { type: 'done'; result: TrialResult }
   | { type: 'error'; message: string }
 
-/** Runs trials on worker threads, at most `concurrency` at once (one per core by default). */
+/**
+ * Runs trials on worker threads, at most `concurrency` at once (one per core by default); results in job order.
+ * `onResult` hears of each trial as it finishes and is awaited before that lane takes the next one.
+ */
 export async function runTrials(
   jobs: TrialJob[],
   onEpoch: (index: number, e: EpochRecord) => void,
   concurrency = Math.min(jobs.length, availableParallelism()),
+  onResult?: (job: TrialJob, result: TrialResult) => void | Promise<void>,
 ): Promise<TrialResult[]> {
   const results: TrialResult[] = new Array(jobs.length)
   let next = 0
   const lane = async () => {
     while (next < jobs.length) {
-      const job = jobs[next++]
-      results[job.index] = await runInWorker(job, onEpoch)
+      const position = next++
+      const job = jobs[position]
+      results[position] = await runInWorker(job, onEpoch)
+      await onResult?.(job, results[position])
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane))
