@@ -92,6 +92,31 @@ describe('admin publish path', () => {
     expect((await loadModel(env, 'verify-model', 'champion', t0 + 31_000))?.manifest.version).toBe(1)
   })
 
+  it('answers a model that cannot load with 503 at once until the TTL has passed, then loads it once it is repaired', async () => {
+    const model = await makeModel('repair-model', 1, 405)
+    await publish(model)
+    const file = model.manifest.files.fp32
+    await env.MODELS.put(file.key, model.fp32.slice().reverse())
+    let reads = 0
+    const get = (key: string) => {
+      reads++
+      return env.MODELS.get(key)
+    }
+    const counted = { ...env, MODELS: { get } as unknown as R2Bucket }
+    const t0 = Date.now() + 200_000
+    for (const at of [t0, t0 + 1000, t0 + 29_000]) {
+      await expect(loadModel(counted, 'repair-model', 'champion', at)).rejects.toMatchObject({
+        status: 503,
+        code: 'model_unavailable',
+        version: 1,
+      })
+    }
+    expect(reads).toBe(1)
+    await env.MODELS.put(file.key, model.fp32)
+    expect((await loadModel(counted, 'repair-model', 'champion', t0 + 31_000))?.manifest.version).toBe(1)
+    expect(reads).toBe(2)
+  })
+
   it('refuses to replace a published version with another manifest', async () => {
     const other = await makeModel('swap-model', 2, 499)
     await publish({ ...other, manifest: { ...other.manifest, version: 3 } }, 'staging')

@@ -27,6 +27,8 @@ interface AliasEntry {
   version: number | null
   checkedAt: number
   model: ServingModel | null
+  /** the version could not be loaded and there was none to keep serving: answered at once until the TTL ends */
+  failure?: ModelUnavailableError
 }
 
 // Per-isolate caches: a warm request within the TTL does no I/O at all.
@@ -41,12 +43,15 @@ const MAX_ENGINES = 8
 /**
  * The model an alias serves, or null when the alias does not exist. The alias is re-read after
  * MODEL_CACHE_TTL_SECONDS so a publish is picked up without a redeploy; if the new version cannot be
- * loaded the previous one keeps serving and the failure is logged.
+ * loaded the previous one keeps serving and the failure is logged. With no previous one, the alias answers
+ * ModelUnavailableError (503) until the TTL has passed, then tries again.
  */
 export function loadModel(env: Env, name: string, alias: string, now = Date.now()): Promise<ServingModel | null> {
   const key = aliasKey(name, alias)
   const cached = aliases.get(key)
-  if (cached && now - cached.checkedAt < configOf(env).cacheTtlMs) return Promise.resolve(cached.model)
+  if (cached && now - cached.checkedAt < configOf(env).cacheTtlMs) {
+    return cached.failure ? Promise.reject(cached.failure) : Promise.resolve(cached.model)
+  }
   let pending = inflight.get(key)
   if (!pending) {
     pending = refresh(env, name, alias, cached, now).finally(() => inflight.delete(key))
@@ -63,7 +68,7 @@ async function refresh(env: Env, name: string, alias: string, cached: AliasEntry
     aliases.set(key, { version, checkedAt: now, model: null })
     return null
   }
-  if (cached && cached.version === version) {
+  if (cached && cached.version === version && !cached.failure) {
     cached.checkedAt = now
     return cached.model
   }
@@ -78,7 +83,10 @@ async function refresh(env: Env, name: string, alias: string, cached: AliasEntry
       cached.checkedAt = now
       return cached.model
     }
-    throw new ModelUnavailableError(name, alias, version)
+    // a broken blob must not cost every request a read and a hash: retry once the TTL has passed
+    const failure = new ModelUnavailableError(name, alias, version)
+    aliases.set(key, { version, checkedAt: now, model: null, failure })
+    throw failure
   }
 }
 
