@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { once } from 'node:events'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -141,17 +142,25 @@ describe('tarmac train', () => {
         stderr += chunk
         if (/trial 3\/3 mlp epoch 1:/.test(stderr)) resolve()
       })
-      child.on('exit', () => reject(new Error(`exited before trial 3 trained:\n${stderr}`)))
+      child.once('exit', () => reject(new Error(`exited before trial 3 trained:\n${stderr}`)))
     })
+    const exited = once(child, 'exit')
     child.kill('SIGKILL')
+    await exited
     expect(stderr).toMatch(/trial 2\/3 checkpointed/)
 
-    const rerun = tarmac(...args)
+    const killed = /run (\S+) in experiment/.exec(stderr)![1]
+
+    // the killed run is still marked running; --resume finds its process gone, marks it failed and resumes it
+    const rerun = tarmac('train', '--resume', killed, '--json')
     expect(rerun.status, rerun.stderr).toBe(0)
+    expect(rerun.stderr).toMatch(new RegExp(`run ${killed} was still marked running but its process \\d+ is gone: marked failed`))
     expect(rerun.stderr).toMatch(/2 of 3 trials finished in an earlier attempt: taken from its checkpoints/)
     expect(rerun.stderr).not.toMatch(/trial [12]\/3 mlp epoch/)
     expect(rerun.stderr).toMatch(/trial 3\/3 mlp epoch 1:[\s\S]*trial 3\/3 checkpointed/)
     expect(rerun.json().trials.map((t: { status: string }) => t.status)).toEqual(['finished', 'finished', 'finished'])
+    const old = tarmac('runs', 'show', killed, '--json').json()
+    expect(old).toMatchObject({ status: 'failed', error: expect.stringMatching(/^process \d+ on \S+ ended before the run did$/) })
   }, 240_000)
 
   it('refuses bad input with one line and exit code 2', () => {

@@ -10,6 +10,7 @@ import { type TrainSummary, trainAndRegister } from '../pipeline/tracked-train.t
 import type { TrainSettings } from '../pipeline/train-pipeline.ts'
 import { LocalArtifactStore } from '../tracking/artifact-store.ts'
 import { getRun } from '../tracking/queries.ts'
+import { failAbandonedRuns } from '../tracking/runs.ts'
 import type { TrialExecutor } from '../train/executor.ts'
 import { DEFAULT_SWEEP, sweepSchema } from '../train/sweep.ts'
 import { positiveInt } from './format-command.ts'
@@ -54,7 +55,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--executor <name>', 'where trials run: local (worker threads) or bullmq (`tarmac worker` processes)', 'local')
     .option('--redis <url>', 'Redis URL for --executor bullmq, e.g. redis://127.0.0.1:6379')
     .option('--artifacts <dir>', 'artifact directory shared with the workers (default: <home>/artifacts)')
-    .option('--resume <run-id>', 'run a failed run again with its own settings: finished steps come from the cache')
+    .option('--resume <run-id>', 'run a failed (or killed) run again with its own settings: finished steps and trials come from the cache')
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: TrainFlags) => {
@@ -114,6 +115,7 @@ async function resume(flags: TrainFlags): Promise<void> {
   let runId: string
   try {
     runId = await resolveRunId(home.db, flags.resume!)
+    await failAbandonedRuns(home.db, (line) => process.stderr.write(`${line}\n`))
     const run = await getRun(home.db, runId)
     if (run.status !== 'failed') throw new UserInputError(`run ${runId} is ${run.status}: only a failed run can be resumed`)
     const p = run.params

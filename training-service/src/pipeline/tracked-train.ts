@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, hostname } from 'node:os'
 import type { Home } from '../home.ts'
-import { finishRun, logMetrics, logParams, setTag, startRun } from '../tracking/index.ts'
+import { failAbandonedRuns, finishRun, logMetrics, logParams, setTag, startRun } from '../tracking/index.ts'
 import type { Featurized } from '../train/features.ts'
 import { registerExport } from './register.ts'
 import { runPipeline, type Step, type StepReport } from './runner.ts'
@@ -42,12 +42,20 @@ export async function trainAndRegister(
   resumedFrom?: string,
 ): Promise<TrainSummary> {
   const { db } = home
+  await failAbandonedRuns(db, log)
   const run = await startRun(db, {
     experiment: names.experiment,
     name: `train-${names.model}`,
     gitCommit: gitCommit(),
     seed: settings.seed,
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cores: String(availableParallelism()) },
+    environment: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cores: String(availableParallelism()),
+      // lets a later `tarmac train` tell a run whose process died from one still going
+      host: hostname(),
+      pid: String(process.pid),
+    },
   })
   log(`run ${run.id} in experiment "${names.experiment}"${resumedFrom ? `, resuming run ${resumedFrom}` : ''}`)
   if (resumedFrom) await setTag(db, run.id, 'resumed_from', resumedFrom)

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import { eq } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import type { Run, RunStatus } from '../db/schema.ts'
@@ -75,6 +76,46 @@ export async function finishRun(db: Db, runId: string, status: FinalStatus, erro
       .returning()
     return ended
   })
+}
+
+/** Whether process `pid` on this machine is alive: signal 0 checks without sending anything. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Marks failed the runs still `running` whose process — recorded as `host` and `pid` in the run's
+ * environment — was on this host and is gone (killed, out of memory, the machine rebooted): they can then
+ * be resumed. Runs of other hosts, or without those tags, are left alone. Returns the ids it ended, each also
+ * told to `log`.
+ */
+export async function failAbandonedRuns(
+  db: Db,
+  log: (line: string) => void,
+  isAlive: (pid: number) => boolean = processAlive,
+): Promise<string[]> {
+  const { runs } = db.t
+  const running = await db.select({ id: runs.id, environment: runs.environment }).from(runs).where(eq(runs.status, 'running'))
+  const ended: string[] = []
+  for (const run of running) {
+    const { host, pid } = run.environment ?? {}
+    if (host !== hostname() || !pid || isAlive(Number(pid))) continue
+    try {
+      await finishRun(db, run.id, 'failed', `process ${pid} on ${host} ended before the run did`)
+      ended.push(run.id)
+      log(`run ${run.id} was still marked running but its process ${pid} is gone: marked failed`)
+    } catch (error) {
+      // another process ended it first
+      if (!(error instanceof TarmacError && error.code === 'conflict')) throw error
+    }
+  }
+  return ended
 }
 
 export async function requireRun(db: Db, runId: string): Promise<Run> {

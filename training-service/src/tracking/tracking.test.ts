@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { Dialect } from '../db/open.ts'
 import { openDatabase } from '../db/open.ts'
@@ -7,6 +8,7 @@ import { DIALECTS, freshDatabase, freshTarget, removeTempFolders } from '../test
 import {
   compareRuns,
   createExperiment,
+  failAbandonedRuns,
   finishRun,
   getOrCreateExperiment,
   getRun,
@@ -17,6 +19,7 @@ import {
   logMetrics,
   logParams,
   metricHistory,
+  processAlive,
   setTag,
   startRun,
 } from './index.ts'
@@ -82,6 +85,35 @@ describe.each(DIALECTS)('tracking on %s', (dialect) => {
     expect((await listRuns(db, { parent: null })).map((r) => r.experiment).sort()).toEqual(['other', 'sweep'])
     expect(await listRuns(db, { status: 'failed' })).toMatchObject([{ id: trialA.id, error: 'diverged' }])
     expect((await listExperiments(db)).map((e) => e.name)).toEqual(['other', 'sweep'])
+  })
+
+  it('marks failed the running runs whose process on this host is gone, and no others', async () => {
+    const db = await freshDatabase(dialect)
+    const env = (host: string, pid?: number): Record<string, string> => (pid === undefined ? { host } : { host, pid: String(pid) })
+    const dead = await startRun(db, { experiment: 'e', environment: env(hostname(), 101) })
+    const alive = await startRun(db, { experiment: 'e', environment: env(hostname(), 102) })
+    const elsewhere = await startRun(db, { experiment: 'e', environment: env('another-machine', 101) })
+    const untagged = await startRun(db, { experiment: 'e', environment: env(hostname()) })
+    const done = await startRun(db, { experiment: 'e', environment: env(hostname(), 101) })
+    await finishRun(db, done.id, 'finished')
+    const lines: string[] = []
+    expect(
+      await failAbandonedRuns(
+        db,
+        (l) => lines.push(l),
+        (pid) => pid === 102,
+      ),
+    ).toEqual([dead.id])
+    expect(lines).toEqual([`run ${dead.id} was still marked running but its process 101 is gone: marked failed`])
+    const status = async (id: string) => (await getRun(db, id)).status
+    expect(await getRun(db, dead.id)).toMatchObject({ status: 'failed', error: `process 101 on ${hostname()} ended before the run did` })
+    expect([await status(alive.id), await status(elsewhere.id), await status(untagged.id), await status(done.id)]).toEqual([
+      'running',
+      'running',
+      'running',
+      'finished',
+    ])
+    expect(processAlive(process.pid)).toBe(true)
   })
 
   it('lists runs started within one millisecond newest first, in the order they started', async () => {
