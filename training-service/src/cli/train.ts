@@ -76,7 +76,7 @@ export function registerTrainCommand(program: Command): void {
         seed,
         smoothing: 20,
         folds: 5,
-        concurrency: flags.concurrency ? positiveInt('--concurrency')(flags.concurrency) : availableParallelism(),
+        concurrency: concurrencyOf(flags),
       }
       await train(flags, settings, { model: flags.model, experiment: flags.experiment })
     })
@@ -129,7 +129,7 @@ async function resume(flags: TrainFlags): Promise<void> {
       seed: Number(p.seed),
       smoothing: Number(p.smoothing),
       folds: Number(p.folds),
-      concurrency: availableParallelism(),
+      concurrency: concurrencyOf(flags),
     }
     names = { model: p.model, experiment: run.experiment }
   } finally {
@@ -137,6 +137,8 @@ async function resume(flags: TrainFlags): Promise<void> {
   }
   await train(flags, settings, names, runId)
 }
+
+const concurrencyOf = (flags: TrainFlags) => (flags.concurrency ? positiveInt('--concurrency')(flags.concurrency) : availableParallelism())
 
 /** `--executor local` (worker threads, the default) or `--executor bullmq --redis URL`, checked before any work starts. */
 async function executorOf(flags: TrainFlags): Promise<TrialExecutor | undefined> {
