@@ -25,6 +25,7 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
         evaluated: run.evaluations.length,
         skipped: run.skipped.length,
         changes: run.changes.map((c) => ({ kind: c.kind, rule: c.alert.rule, model: c.alert.model, version: c.alert.version })),
+        redelivered: run.redelivered.map((r) => ({ id: r.alert.id, ok: r.delivery.ok })),
       }),
     )
   } catch (error) {

@@ -247,18 +247,33 @@ describe('alerts', () => {
     expect(series.versions.map((v) => v.hours.map((h) => [h.count, h.errors]))).toEqual([[[0, 40]]])
   })
 
-  it('records a failed delivery after a bounded retry and keeps going', async () => {
+  it('records a failed delivery after a bounded retry, sends it on the next pass, and keeps going', async () => {
+    const latency = (r: { alert: AlertRecord }) => r.alert.model === 'mon-steady' && r.alert.rule === 'latency_p99'
     hook.status = 503
-    const before = hook.received.length
     try {
+      const before = hook.received.length
       const r = await run({ ALERT_P99_LATENCY_MS: '0' })
-      const change = r.changes.find((c) => c.alert.model === 'mon-steady' && c.alert.rule === 'latency_p99')
+      const change = r.changes.find(latency)
       expect(change).toMatchObject({ kind: 'fired', delivery: { ok: false, attempts: 3, error: 'HTTP 503' } })
       expect(change?.alert.notifyError).toBe('HTTP 503 after 3 attempts')
       expect(hook.received.length - before).toBeGreaterThanOrEqual(3)
     } finally {
       hook.status = 200
     }
+    // still firing: no change to announce, but the message it owes goes out now
+    const sent = hooksFor('mon-steady', 'latency_p99').length
+    const again = await run({ ALERT_P99_LATENCY_MS: '0' })
+    expect(again.changes.find(latency)).toMatchObject({ kind: 'updated', delivery: null })
+    expect(again.redelivered.filter(latency)).toMatchObject([
+      { delivery: { ok: true, attempts: 1 }, alert: { status: 'firing', notifyError: null, notifiedAt: expect.any(String) } },
+    ])
+    expect(
+      hooksFor('mon-steady', 'latency_p99')
+        .slice(sent)
+        .map((m) => m.tarmac.event),
+    ).toEqual(['alert.fired'])
+    expect((await run({ ALERT_P99_LATENCY_MS: '0' })).redelivered).toEqual([])
+
     const cleared = await run({ ALERT_P99_LATENCY_MS: '60000' })
     expect(cleared.changes.find((c) => c.alert.model === 'mon-steady' && c.alert.rule === 'latency_p99')).toMatchObject({
       kind: 'resolved',

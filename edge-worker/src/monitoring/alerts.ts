@@ -1,5 +1,5 @@
 /** Alert state in D1: applies rule outcomes as changes to the open alerts, records webhook deliveries. */
-import { and, eq } from 'drizzle-orm'
+import { and, asc, eq, isNotNull } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { database } from '../db/client.ts'
 import { alerts } from '../db/schema.ts'
@@ -52,6 +52,11 @@ export async function applyOutcomes(
   })
   const results = (await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as { id: string }[][]
   return changes.filter((_, i) => results[i].length > 0)
+}
+
+/** Alerts whose last webhook delivery failed, the longest-waiting first. */
+export function owedDeliveries(db: Db, limit: number): Promise<AlertRow[]> {
+  return db.select().from(alerts).where(isNotNull(alerts.notifyError)).orderBy(asc(alerts.lastSeen), asc(alerts.id)).limit(limit)
 }
 
 export async function recordDelivery(db: Db, id: string, delivery: Delivery, now: number): Promise<void> {

@@ -74,6 +74,8 @@ export const timeseriesSchema = z
   })
   .openapi('MonitoringTimeseries')
 
+const deliverySchema = z.object({ ok: z.boolean(), attempts: z.number().int(), error: z.string().optional() })
+
 export const runResultSchema = z
   .object({
     from: isoTime,
@@ -86,9 +88,11 @@ export const runResultSchema = z
       z.object({
         kind: z.enum(['fired', 'updated', 'resolved']),
         alert: alertSchema,
-        delivery: z.object({ ok: z.boolean(), attempts: z.number().int(), error: z.string().optional() }).nullable(),
+        delivery: deliverySchema.nullable(),
       }),
     ),
+    /** webhook messages earlier passes failed to deliver, sent again: the alert's current state, fired or resolved */
+    redelivered: z.array(z.object({ alert: alertSchema, delivery: deliverySchema })),
   })
   .openapi('MonitoringRun')
 

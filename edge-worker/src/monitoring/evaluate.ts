@@ -10,7 +10,7 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import { database } from '../db/client.ts'
 import { alerts, driftReports, performance, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
-import { applyOutcomes, recordDelivery } from './alerts.ts'
+import { applyOutcomes, owedDeliveries, recordDelivery, toAlert } from './alerts.ts'
 import type { MonitoringRun } from './api.ts'
 import { type MonitoringConfig, monitoringConfigOf } from './config.ts'
 import { finiteOrNull, loadLabelled, realized } from './labels.ts'
@@ -31,7 +31,7 @@ export async function runMonitoring(env: Env, w: Window, now = Date.now()): Prom
     .selectDistinct({ model: profileCounts.model, version: profileCounts.version })
     .from(profileCounts)
     .where(and(gte(profileCounts.hour, first), lt(profileCounts.hour, last)))
-  const run: MonitoringRun = { from: iso(w.start), to: iso(w.end), evaluations: [], skipped: [], changes: [] }
+  const run: MonitoringRun = { from: iso(w.start), to: iso(w.end), evaluations: [], skipped: [], changes: [], redelivered: [] }
   for (const key of versions) {
     try {
       const { evaluation, changes } = await evaluateVersion(env, db, config, key, w, now)
@@ -44,7 +44,32 @@ export async function runMonitoring(env: Env, w: Window, now = Date.now()): Prom
       run.skipped.push({ ...key, reason })
     }
   }
+  if (config.webhookUrl) {
+    const sentNow = new Set(run.changes.filter((c) => c.delivery).map((c) => c.alert.id))
+    run.redelivered = await redeliver(db, config.webhookUrl, sentNow, now)
+  }
   return run
+}
+
+/** Alerts a pass sends again, at most: a webhook that stays down must not make every pass slower. */
+const REDELIVERY_LIMIT = 10
+
+/**
+ * Sends again what earlier passes failed to deliver — the alert's current state, so an alert that fired and
+ * resolved while the webhook was down sends its resolution only — except alerts this pass already tried.
+ */
+async function redeliver(db: Db, url: string, sentNow: ReadonlySet<string>, now: number): Promise<MonitoringRun['redelivered']> {
+  const out: MonitoringRun['redelivered'] = []
+  for (const row of await owedDeliveries(db, REDELIVERY_LIMIT + sentNow.size)) {
+    if (sentNow.has(row.id) || out.length >= REDELIVERY_LIMIT) continue
+    const alert = toAlert(row)
+    const delivery = await deliver(url, alertMessage({ kind: alert.status === 'firing' ? 'fired' : 'resolved', alert }))
+    if (!delivery.ok) console.error(JSON.stringify({ event: 'alert_delivery_failed', id: alert.id, redelivery: true, ...delivery }))
+    await recordDelivery(db, alert.id, delivery, now)
+    const [stored] = await db.select().from(alerts).where(eq(alerts.id, alert.id))
+    out.push({ alert: alertRecord(stored), delivery })
+  }
+  return out
 }
 
 async function evaluateVersion(
