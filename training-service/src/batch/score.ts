@@ -9,7 +9,7 @@ import type { Scorer } from './local.ts'
 import { RejectedWriter, type ScoredRow, ScoredWriter } from './output.ts'
 
 /** Rows scored per call: bounds the encoded tensors and the text written at once, whatever the source's batches. */
-const SLICE_ROWS = 10_000
+export const SLICE_ROWS = 10_000
 
 export interface ScoreFileOptions {
   input: string
@@ -33,8 +33,8 @@ export interface ScoreSummary {
   rowsPerSecond: number
 }
 
-/** Validates and scores one slice of raw rows; the rejected come back with their reasons. */
-async function scoreSlice(scorer: Scorer, raws: Record<string, unknown>[], firstRow: number) {
+/** The valid rows of a slice as records (with the raw rows they came from), and the rejected with their reasons. */
+export function validateSlice(raws: Record<string, unknown>[], firstRow: number) {
   const records: FlightRecord[] = []
   const kept: Record<string, unknown>[] = []
   const rejected: RejectedRow[] = []
@@ -45,6 +45,12 @@ async function scoreSlice(scorer: Scorer, raws: Record<string, unknown>[], first
       kept.push(raw)
     } else rejected.push(result.rejected)
   })
+  return { records, kept, rejected }
+}
+
+/** Validates and scores one slice of raw rows; the rejected come back with their reasons. */
+async function scoreSlice(scorer: Scorer, raws: Record<string, unknown>[], firstRow: number) {
+  const { records, kept, rejected } = validateSlice(raws, firstRow)
   const scored = records.length > 0 ? await scorer.score(records) : { probabilities: [], delayed: [] }
   const rows: ScoredRow[] = kept.map((raw, i) => ({ raw, probability: scored.probabilities[i], delayed: scored.delayed[i] }))
   return { rows, rejected }

@@ -4,6 +4,7 @@ import { registerDashboardCommand } from './dashboard.ts'
 import { registerDataCommands } from './data.ts'
 import { registerDbCommands } from './db.ts'
 import { registerDoctorCommand } from './doctor.ts'
+import { registerDriftCommand } from './drift.ts'
 import { registerModelsCommand } from './models.ts'
 import { registerPredictCommand } from './predict.ts'
 import { registerPublishCommands } from './publish.ts'
@@ -31,6 +32,7 @@ registerRunsCommand(program)
 registerReportCommand(program)
 registerModelsCommand(program)
 registerPredictCommand(program)
+registerDriftCommand(program)
 registerServeCommand(program)
 registerDoctorCommand(program)
 registerDbCommands(program)
