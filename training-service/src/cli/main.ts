@@ -8,6 +8,7 @@ import { registerDriftCommand } from './drift.ts'
 import { registerModelsCommand } from './models.ts'
 import { registerPredictCommand } from './predict.ts'
 import { registerPublishCommands } from './publish.ts'
+import { registerReplayCommand } from './replay.ts'
 import { registerReportCommand } from './report.ts'
 import { registerRunsCommand } from './runs.ts'
 import { registerServeCommand } from './serve.ts'
@@ -33,6 +34,7 @@ registerReportCommand(program)
 registerModelsCommand(program)
 registerPredictCommand(program)
 registerDriftCommand(program)
+registerReplayCommand(program)
 registerServeCommand(program)
 registerDoctorCommand(program)
 registerDbCommands(program)

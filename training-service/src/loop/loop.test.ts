@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -11,6 +11,7 @@ import { syntheticFlights } from '../bench/synthetic.ts'
 import type { FlightColumns } from '../data/dataset.ts'
 import { type Home, openHome } from '../home.ts'
 import { publishVersion } from '../publish/edge-client.ts'
+import { runTarmac } from '../testing/cli.ts'
 import { type LocalWorker, startLocalWorker } from './local-worker.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
 import { replayTraffic } from './replay.ts'
@@ -27,11 +28,12 @@ const receiver = createServer((req, res) => {
 let home: Home
 let worker: LocalWorker
 let flights: FlightColumns
+let dir: string
 
 beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
   const port = (receiver.address() as { port: number }).port
-  const dir = await mkdtemp(path.join(tmpdir(), 'tarmac-loop-'))
+  dir = await mkdtemp(path.join(tmpdir(), 'tarmac-loop-'))
   home = await openHome(path.join(dir, 'home'))
   const manifest = await registerTestModel(home)
   worker = await startLocalWorker({
@@ -90,5 +92,33 @@ describe('replay through a real Worker', () => {
     expect(hook?.path).toBe('/hook')
     expect(hook?.body.tarmac.event).toBe('alert.fired')
     expect(hook?.body.text).toMatch(/realized_auc/)
+  }, 180_000)
+
+  it('tarmac replay sends a window of a flights file through the Worker, labels following, and monitors each checkpoint', async () => {
+    const csv = path.join(dir, 'april.csv')
+    const lines = Array.from(
+      { length: flights.size },
+      (_, i) =>
+        `${new Date(flights.departureMs[i]).toISOString().slice(0, 16).replace('T', ' ')},${flights.delay[i]},${flights.distance[i]},${flights.origin[i]},${flights.destination[i]}`,
+    )
+    // out of time order on purpose: the replay sorts by departure
+    await writeFile(csv, `date,delay,distance,origin,destination\n${lines.reverse().join('\n')}\n`)
+    const env = { PATH: process.env.PATH, TARMAC_ADMIN_KEY: worker.adminKey }
+    const args = ['replay', '--url', worker.url, '--data', csv, '--from', '2001-04-01', '--to', '2001-05-01', '--sample', '3']
+    const r = await runTarmac([...args, '--label-delay', '1', '--monitor', '--json'], env)
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out).toMatchObject({ predictions: 500, labels: 500, versions: { 1: 500 } })
+    expect(out.checkpoints.reduce((a: number, c: { predictions: number }) => a + c.predictions, 0)).toBe(500)
+    expect(out.checkpoints[0].versions[0]).toMatchObject({ version: 1 })
+    expect(r.stderr).toMatch(/replaying 500 of 1,500 flights/)
+
+    const [noKey, badWindow] = await Promise.all([
+      runTarmac(args, { PATH: process.env.PATH }),
+      runTarmac([...args.slice(0, 5), '--from', '2001-05-01', '--to', '2001-04-01'], env),
+    ])
+    expect([noKey.code, badWindow.code]).toEqual([2, 2])
+    expect(noKey.stderr).toMatch(/TARMAC_ADMIN_KEY must hold the Worker’s admin key/)
+    expect(badWindow.stderr.trim()).toMatch(/^tarmac: --from\/--to: from must be before to/)
   }, 180_000)
 })
