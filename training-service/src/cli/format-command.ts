@@ -55,3 +55,12 @@ export function nonNegative(label: string): (value: string) => number {
     return n
   }
 }
+
+/** A Worker's base URL from a flag, without a trailing slash so routes append cleanly. */
+export function workerUrl(flag: string, text: string): string {
+  try {
+    return new URL(text).toString().replace(/\/$/, '')
+  } catch {
+    throw new UserInputError(`${flag} must be the Worker's base URL, got "${text}"`)
+  }
+}

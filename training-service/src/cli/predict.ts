@@ -7,7 +7,7 @@ import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
 import { createLogger } from '../logging.ts'
 import { createProgress } from '../progress.ts'
-import { positiveInt } from './format-command.ts'
+import { positiveInt, workerUrl } from './format-command.ts'
 import { emit } from './output.ts'
 
 interface PredictFlags {
@@ -28,14 +28,6 @@ function human(s: ScoreSummary): string {
     `${s.seconds.toFixed(1)}s, ${Math.round(s.rowsPerSecond).toLocaleString('en-US')} rows/s`,
     ...(s.rejected > 0 ? [`rejected ${s.rejected.toLocaleString('en-US')} rows (${s.rejectedFile}):`, ...reasons] : []),
   ].join('\n')
-}
-
-function viaUrl(text: string): string {
-  try {
-    return new URL(text).toString()
-  } catch {
-    throw new UserInputError(`--via must be the Worker's base URL, got "${text}"`)
-  }
 }
 
 export function registerPredictCommand(program: Command): void {
@@ -60,7 +52,14 @@ export function registerPredictCommand(program: Command): void {
           if (ref.selector !== null) throw new UserInputError('--via scores with the version the Worker serves: give --model NAME only')
           const apiKey = process.env.TARMAC_API_KEY
           const adminKey = process.env.TARMAC_ADMIN_KEY
-          scorer = createRemoteScorer({ url: viaUrl(flags.via), model: ref.name, concurrency: flags.concurrency, apiKey, adminKey, log })
+          scorer = createRemoteScorer({
+            url: workerUrl('--via', flags.via),
+            model: ref.name,
+            concurrency: flags.concurrency,
+            apiKey,
+            adminKey,
+            log,
+          })
         } else {
           const model = await resolveModel(home, ref)
           scorer = await createLocalScorer(model)

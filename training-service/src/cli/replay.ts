@@ -1,12 +1,12 @@
 import type { Command } from 'commander'
-import { type FlightColumns, loadDataset } from '../data/dataset.ts'
+import { type FlightColumns, loadDataset, pickRows } from '../data/dataset.ts'
 import { defaultDataPath, describeSource } from '../data/source.ts'
 import { windowSchema } from '../data/windows.ts'
 import { UserInputError } from '../errors.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from '../loop/monitor-client.ts'
 import { type ReplayStats, replayTraffic } from '../loop/replay.ts'
 import { createProgress } from '../progress.ts'
-import { nonNegative, positiveInt } from './format-command.ts'
+import { nonNegative, positiveInt, workerUrl } from './format-command.ts'
 import { emit } from './output.ts'
 
 interface ReplayFlags {
@@ -37,15 +37,7 @@ const DAY = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 /** The rows in departure order: the replay's clock only moves forward. */
 function inTimeOrder(f: FlightColumns): FlightColumns {
   const order = Array.from({ length: f.size }, (_, i) => i).sort((a, b) => f.departureMs[a] - f.departureMs[b])
-  if (order.every((v, i) => v === i)) return f
-  return {
-    size: f.size,
-    departureMs: Float64Array.from(order, (i) => f.departureMs[i]),
-    delay: Float32Array.from(order, (i) => f.delay[i]),
-    distance: Float32Array.from(order, (i) => f.distance[i]),
-    origin: order.map((i) => f.origin[i]),
-    destination: order.map((i) => f.destination[i]),
-  }
+  return order.every((v, i) => v === i) ? f : pickRows(f, order)
 }
 
 function checkpointOf(from: number, to: number, predictions: number, run: MonitoringRun | null): Checkpoint {
@@ -63,14 +55,6 @@ function checkpointOf(from: number, to: number, predictions: number, run: Monito
     alerts: (run?.changes ?? [])
       .filter((c) => c.kind !== 'updated')
       .map((c) => ({ kind: c.kind, rule: c.alert.rule, version: c.alert.version })),
-  }
-}
-
-function workerUrl(text: string): string {
-  try {
-    return new URL(text).toString().replace(/\/$/, '')
-  } catch {
-    throw new UserInputError(`--url must be the Worker's base URL, got "${text}"`)
   }
 }
 
@@ -101,7 +85,7 @@ export function registerReplayCommand(program: Command): void {
         throw new UserInputError('TARMAC_ADMIN_KEY must hold the Worker’s admin key: replays date telemetry by the replayed clock')
       const window = windowSchema.safeParse({ from: flags.from, to: flags.to })
       if (!window.success) throw new UserInputError(`--from/--to: ${window.error.issues[0].message} (ISO dates, from before to)`)
-      const target = { url: workerUrl(flags.url), adminKey, model: flags.model }
+      const target = { url: workerUrl('--url', flags.url), adminKey, model: flags.model }
       const dataFile = flags.data ?? defaultDataPath()
       await describeSource(dataFile)
       // only the replay window is read: the other two are empty days before any data

@@ -19,6 +19,18 @@ export interface FlightColumns {
   destination: string[]
 }
 
+/** The rows at `index`, in that order. */
+export function pickRows(c: FlightColumns, index: readonly number[]): FlightColumns {
+  return {
+    size: index.length,
+    departureMs: Float64Array.from(index, (i) => c.departureMs[i]),
+    delay: Float32Array.from(index, (i) => c.delay[i]),
+    distance: Float32Array.from(index, (i) => c.distance[i]),
+    origin: index.map((i) => c.origin[i]),
+    destination: index.map((i) => c.destination[i]),
+  }
+}
+
 export interface DatasetCounts {
   read: number
   valid: number

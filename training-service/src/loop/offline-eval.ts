@@ -1,6 +1,6 @@
 import { encodeFlights } from '@tarmac/sdk/features'
 import { auc } from '@tarmac/sdk/metrics'
-import type { FlightColumns } from '../data/dataset.ts'
+import { type FlightColumns, pickRows } from '../data/dataset.ts'
 import { runOrtNode } from '../export/onnx-runtimes.ts'
 import { readManifest } from '../publish/edge-client.ts'
 import type { ArtifactStore } from '../tracking/artifact-store.ts'
@@ -25,12 +25,5 @@ export async function versionAuc(
 export function sliceByTime(c: FlightColumns, from: number, to: number): FlightColumns {
   const keep: number[] = []
   for (let i = 0; i < c.size; i++) if (c.departureMs[i] >= from && c.departureMs[i] < to) keep.push(i)
-  return {
-    size: keep.length,
-    departureMs: Float64Array.from(keep, (i) => c.departureMs[i]),
-    delay: Float32Array.from(keep, (i) => c.delay[i]),
-    distance: Float32Array.from(keep, (i) => c.distance[i]),
-    origin: keep.map((i) => c.origin[i]),
-    destination: keep.map((i) => c.destination[i]),
-  }
+  return pickRows(c, keep)
 }
