@@ -5,8 +5,8 @@ import path from 'node:path'
 import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
 import { seededRandom } from '@tarmac/sdk/random'
 import { bullmqExecutor } from '../distributed/bullmq-executor.ts'
+import { spawnTarmac } from '../testing/cli.ts'
 import { REDIS_SERVER, startRedisServer } from '../testing/redis.ts'
-import { spawnWorker } from '../testing/workers.ts'
 import { LocalArtifactStore } from '../tracking/artifact-store.ts'
 import { trialConfigSchema } from '../train/family.ts'
 import { runTrials } from '../train/sweep.ts'
@@ -56,7 +56,7 @@ export async function benchSweep(rows: number): Promise<string[]> {
 
   const redis = await startRedisServer()
   const artifacts = await mkdtemp(path.join(tmpdir(), 'tarmac-bench-artifacts-'))
-  const workers = [0, 1].map(() => spawnWorker(['--redis', redis.url, '--artifacts', artifacts, '--concurrency', '1']))
+  const workers = [0, 1].map(() => spawnTarmac(['worker', '--redis', redis.url, '--artifacts', artifacts, '--concurrency', '1']))
   let remote: number
   let same: boolean
   try {

@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { once } from 'node:events'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -8,7 +7,8 @@ import { fileURLToPath } from 'node:url'
 import { manifestSchema } from '@tarmac/sdk/manifest'
 import * as ort from 'onnxruntime-node'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { writeSampleCsv } from '../../test/flights-sample.ts'
+import { writeSmallTrainingSet } from '../../test/flights-sample.ts'
+import { spawnTarmac } from '../testing/cli.ts'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 let home: string
@@ -44,26 +44,13 @@ const small = (sweep = sweepFile, concurrency = 2) => [
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'tarmac-train-'))
   home = path.join(dir, 'home')
-  dataFile = path.join(dir, 'flights.csv')
-  windowsFile = path.join(dir, 'windows.json')
   sweepFile = path.join(dir, 'sweep.json')
   await writeFile(
     sweepFile,
     JSON.stringify({ base: { family: 'mlp', learningRate: 0.01, batchSize: 512 }, grid: { hidden: [[16], [32, 16]] } }),
   )
   // Real rows: the first ~4 days of January to train on, ~half a day of early March to validate on.
-  await writeSampleCsv(dataFile, [
-    [0, 60_000],
-    [1_000_000, 1_008_000],
-  ])
-  await writeFile(
-    windowsFile,
-    JSON.stringify({
-      train: { from: '2001-01-01', to: '2001-01-06' },
-      validate: { from: '2001-03-01', to: '2001-04-01' },
-      replay: { from: '2001-04-01', to: '2001-07-01' },
-    }),
-  )
+  ;({ data: dataFile, windows: windowsFile } = await writeSmallTrainingSet(dir, 60_000, 8_000))
 }, 60_000)
 
 describe('tarmac train', () => {
@@ -132,21 +119,11 @@ describe('tarmac train', () => {
     await writeFile(sweep, JSON.stringify({ base, trials: [{ hidden: [8] }, { hidden: [12] }, { hidden: [16], epochs: 8 }] }))
     // one trial at a time, so trials 1 and 2 are done when trial 3 starts
     const args = small(sweep, 1)
-    const child = spawn(process.execPath, [path.join(root, 'training-service/bin/tarmac.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, TARMAC_HOME: home },
-    })
-    let stderr = ''
-    await new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk
-        if (/trial 3\/3 mlp epoch 1:/.test(stderr)) resolve()
-      })
-      child.once('exit', () => reject(new Error(`exited before trial 3 trained:\n${stderr}`)))
-    })
-    const exited = once(child, 'exit')
-    child.kill('SIGKILL')
-    await exited
+    const run = spawnTarmac(args, { ...process.env, TARMAC_HOME: home })
+    await run.waitFor(/trial 3\/3 mlp epoch 1:/, 120_000)
+    // stop() waits for the exit: the killed process is reaped before --resume looks for it
+    await run.stop('SIGKILL')
+    const stderr = run.output()
     expect(stderr).toMatch(/trial 2\/3 checkpointed/)
 
     const killed = /run (\S+) in experiment/.exec(stderr)![1]

@@ -2,12 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeSampleCsv } from '../../test/flights-sample.ts'
+import { writeSmallTrainingSet } from '../../test/flights-sample.ts'
 import { freePort } from '../free-port.ts'
 import { openHome } from '../home.ts'
-import { runTarmac } from '../testing/cli.ts'
+import { runTarmac, spawnTarmac, type TarmacProcess } from '../testing/cli.ts'
 import { type RedisServer, startRedisServer } from '../testing/redis.ts'
-import { spawnWorker, type WorkerProcess } from '../testing/workers.ts'
 import { getRun, listRuns } from '../tracking/queries.ts'
 
 // `tarmac train --executor bullmq` end to end: a private redis-server, two `tarmac worker` processes sharing the
@@ -16,7 +15,7 @@ import { getRun, listRuns } from '../tracking/queries.ts'
 let dir: string
 let home: string
 let redis: RedisServer
-let workers: WorkerProcess[] = []
+let workers: TarmacProcess[] = []
 
 const tarmac = (...args: string[]) => runTarmac(args, { ...process.env, TARMAC_HOME: home })
 
@@ -25,7 +24,7 @@ beforeAll(async () => {
   home = path.join(dir, 'home')
   redis = await startRedisServer()
   // no --artifacts: the workers and `tarmac train` share <home>/artifacts, as on one machine
-  workers = [0, 1].map(() => spawnWorker(['--redis', redis.url, '--home', home, '--concurrency', '1', '--lock-duration', '3000']))
+  workers = [0, 1].map(() => spawnTarmac(['worker', '--redis', redis.url, '--home', home, '--concurrency', '1', '--lock-duration', '3000']))
   await Promise.all(workers.map((w) => w.waitFor(/ready/)))
 }, 60_000)
 
@@ -37,21 +36,8 @@ afterAll(async () => {
 
 describe('tarmac train --executor bullmq', () => {
   it('trains on the workers, prints per-epoch progress and the trials table, records attempts per trial', async () => {
-    const data = path.join(dir, 'flights.csv')
-    const windows = path.join(dir, 'windows.json')
     const sweep = path.join(dir, 'sweep.json')
-    await writeSampleCsv(data, [
-      [0, 30_000],
-      [1_000_000, 1_004_000],
-    ])
-    await writeFile(
-      windows,
-      JSON.stringify({
-        train: { from: '2001-01-01', to: '2001-01-06' },
-        validate: { from: '2001-03-01', to: '2001-04-01' },
-        replay: { from: '2001-04-01', to: '2001-07-01' },
-      }),
-    )
+    const { data, windows } = await writeSmallTrainingSet(dir, 30_000, 4_000)
     await writeFile(
       sweep,
       JSON.stringify({ base: { family: 'mlp', learningRate: 0.01, batchSize: 512, epochs: 2 }, grid: { hidden: [[8], [16]] } }),

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnTarmac, type TarmacProcess } from '../testing/cli.ts'
 import { type RedisServer, startRedisServer } from '../testing/redis.ts'
 import { SYNTHETIC_SHAPE, syntheticSplit } from '../testing/splits.ts'
-import { spawnWorker, type WorkerProcess } from '../testing/workers.ts'
 import { LocalArtifactStore } from '../tracking/artifact-store.ts'
 import { localExecutor, type TrialOutcome } from '../train/executor.ts'
 import { type TrialConfig, trialConfigSchema } from '../train/family.ts'
@@ -16,9 +16,9 @@ import { bullmqExecutor } from './bullmq-executor.ts'
 // Real services: a private redis-server (append-only) and real `tarmac worker` processes on loopback.
 let redis: RedisServer
 let artifacts: string
-const workers: WorkerProcess[] = []
+const workers: TarmacProcess[] = []
 const startWorker = () => {
-  const w = spawnWorker(['--redis', redis.url, '--artifacts', artifacts, '--concurrency', '1', '--lock-duration', '3000'])
+  const w = spawnTarmac(['worker', '--redis', redis.url, '--artifacts', artifacts, '--concurrency', '1', '--lock-duration', '3000'])
   workers.push(w)
   return w
 }
