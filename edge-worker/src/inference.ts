@@ -103,14 +103,15 @@ function recordFailure(
   code: string,
 ): Promise<void> {
   const now = Date.now()
-  const rows = new Map<string, { at: number; rows: number }>()
+  const byHour = new Map<string, { at: number; rows: number }>()
   for (const f of req.flights) {
     const at = eventTime(req, f, now)
-    const bucket = rows.get(hourBucket(at)) ?? { at, rows: 0 }
+    const hour = hourBucket(at)
+    const bucket = byHour.get(hour) ?? { at, rows: 0 }
     bucket.rows++
-    rows.set(hourBucket(at), bucket)
+    byHour.set(hour, bucket)
   }
-  const failures = [...rows.values()].map(
+  const failures = [...byHour.values()].map(
     (b): FailureEvent => ({ kind: 'failure', eventId: crypto.randomUUID(), role, model: model.name, version: model.version, code, ...b }),
   )
   return enqueue(env.TELEMETRY, failures)

@@ -2,8 +2,8 @@ import { hostname } from 'node:os'
 import { type Job, UnrecoverableError, Worker } from 'bullmq'
 import { redactUrl } from '../redact-url.ts'
 import { type ArtifactStore, putBlob } from '../tracking/artifact-store.ts'
-import { trialConfigSchema } from '../train/family.ts'
-import { runInWorker, TrialFailedError } from '../train/sweep.ts'
+import type { TrialConfig } from '../train/family.ts'
+import { parseTrialConfig, runInWorker, TrialFailedError } from '../train/sweep.ts'
 import type { EncodedSplit } from '../train/trainer.ts'
 import { QUEUE_PREFIX, TRIAL_QUEUE, type TrialReturn, trialJobDataSchema } from './contract.ts'
 import { packValue, unpackValue } from './pack.ts'
@@ -60,16 +60,17 @@ export async function startTrialWorker(o: TrialWorkerOptions): Promise<{ close()
     if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: not a trial job (${parsed.error.issues[0].message})`)
     const d = parsed.data
     const label = `sweep ${d.sweep} trial ${d.index + 1}`
-    const config = trialConfigSchema.safeParse(d.config)
-    if (!config.success) {
-      const issue = config.error.issues[0]
+    let config: TrialConfig
+    try {
+      config = parseTrialConfig(d.config, d.index)
+    } catch (error) {
       o.log(`${label}: invalid config, failed for good`)
-      throw new UnrecoverableError(`trial ${d.index + 1}: ${issue.path.join('.') || '(trial)'} ${issue.message}`)
+      throw new UnrecoverableError((error as Error).message)
     }
     const [train, validate] = await Promise.all([loadSplit(d.train), loadSplit(d.validate)])
     o.log(`${label}: started (attempt ${job.attemptsStarted})`)
     try {
-      const result = await runInWorker({ index: d.index, config: config.data, shape: d.shape, train, validate }, (_i, epoch) => {
+      const result = await runInWorker({ index: d.index, config, shape: d.shape, train, validate }, (_i, epoch) => {
         job.updateProgress(epoch).catch(() => {})
       })
       const stored = await putBlob(o.store, packValue(result))

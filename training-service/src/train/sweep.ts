@@ -42,14 +42,15 @@ export function expandSweep(sweep: SweepFile): TrialConfig[] {
     raw.push(...combos.map((c) => ({ ...base, ...c })))
   }
   if (raw.length === 0) throw new Error('the sweep has no trials: give "trials" or a "grid"')
-  return raw.map((t, i) => {
-    const parsed = trialConfigSchema.safeParse(t)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw new Error(`trial ${i + 1}: ${issue.path.join('.') || '(trial)'} ${issue.message}`)
-    }
-    return parsed.data
-  })
+  return raw.map((t, i) => parseTrialConfig(t, i))
+}
+
+/** One trial's config, validated: a bad value throws an error naming the trial (1-based) and the field. */
+export function parseTrialConfig(raw: unknown, index: number): TrialConfig {
+  const parsed = trialConfigSchema.safeParse(raw)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  throw new Error(`trial ${index + 1}: ${issue.path.join('.') || '(trial)'} ${issue.message}`)
 }
 
 export interface TrialJob {
