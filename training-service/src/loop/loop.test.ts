@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerTestModel } from '../batch/testing.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
 import type { FlightColumns } from '../data/dataset.ts'
+import { freePort } from '../free-port.ts'
 import { type Home, openHome } from '../home.ts'
 import { publishVersion } from '../publish/edge-client.ts'
 import { runTarmac } from '../testing/cli.ts'
@@ -113,11 +114,16 @@ describe('replay through a real Worker', () => {
     expect(out.checkpoints[0].versions[0]).toMatchObject({ version: 1 })
     expect(r.stderr).toMatch(/replaying 500 of 1,500 flights/)
 
-    const [noKey, badWindow] = await Promise.all([
+    const down = `http://127.0.0.1:${await freePort()}`
+    const [noKey, badWindow, unreachable] = await Promise.all([
       runTarmac(args, { PATH: process.env.PATH }),
       runTarmac([...args.slice(0, 5), '--from', '2001-05-01', '--to', '2001-04-01'], env),
+      runTarmac(['replay', '--url', down, ...args.slice(3)], env),
     ])
-    expect([noKey.code, badWindow.code]).toEqual([2, 2])
+    expect([noKey.code, badWindow.code, unreachable.code]).toEqual([2, 2, 2])
+    expect(unreachable.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(`^tarmac: ${down}/v1/models/flight-delay/predict: fetch failed \\(gave up after 4 attempts\\)$`),
+    )
     expect(noKey.stderr).toMatch(/TARMAC_ADMIN_KEY must hold the Worker’s admin key/)
     expect(badWindow.stderr.trim()).toMatch(/^tarmac: --from\/--to: from must be before to/)
   }, 180_000)

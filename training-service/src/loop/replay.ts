@@ -43,7 +43,11 @@ async function post(target: ReplayTarget, path: string, body: unknown, headers: 
     // a busy local Worker is retried with backoff; a client error is a bug in the replay
     if (!(res instanceof Error) && res.status < 500 && res.status !== 429)
       throw new UserInputError(`${path}: ${res.status} ${await res.text()}`)
-    if (attempt === 4) throw new Error(`${path}: ${res instanceof Error ? res.message : res.status} after ${attempt} attempts`)
+    // like `predict --via`: a Worker that is down or unreachable is the user's to fix, in one line
+    if (attempt === 4)
+      throw new UserInputError(
+        `${target.url}${path}: ${res instanceof Error ? res.message : `HTTP ${res.status}`} (gave up after ${attempt} attempts)`,
+      )
     await new Promise((r) => setTimeout(r, 200 * 2 ** attempt))
   }
 }
