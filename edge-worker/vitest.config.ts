@@ -4,7 +4,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { defineProject } from 'vitest/config'
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url).href)
 
 export default defineProject({
   plugins: [

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parse } from 'smol-toml'
 import { describe, expect, it } from 'vitest'
 import { predictionDataPoint } from '../../edge-worker/src/telemetry/analytics.ts'
 import { type PredictionEvent, predictionEventSchema } from '../../edge-worker/src/telemetry/events.ts'
 
-const read = (file: string) => readFileSync(new URL(file, import.meta.url), 'utf8')
+const read = (file: string): string => readFileSync(fileURLToPath(new URL(file, import.meta.url).href), 'utf8')
 
 /** A prediction whose every field has a value of its own, so each column of the data point names its source. */
 const EVENT: PredictionEvent = {
