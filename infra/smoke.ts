@@ -18,9 +18,9 @@ export interface SmokeOptions {
 
 /** Fixed instances: the same inputs every run, so a failure is never about the data. */
 const INSTANCES = [
-  { origin: 'ORD', destination: 'JFK', departure: '2026-01-15T17:30:00Z', distance: 733 },
-  { origin: 'SFO', destination: 'SEA', departure: '2026-03-02T08:05:00Z', distance: 679 },
-  { origin: 'ATL', destination: 'DFW', departure: '2026-06-20T21:45:00Z', distance: 731 },
+  { origin: 'ORD', destination: 'JFK', departedAt: '2026-01-15T17:30:00Z', distance: 733 },
+  { origin: 'SFO', destination: 'SEA', departedAt: '2026-03-02T08:05:00Z', distance: 679 },
+  { origin: 'ATL', destination: 'DFW', departedAt: '2026-06-20T21:45:00Z', distance: 731 },
 ]
 
 interface Summary {

@@ -40,7 +40,7 @@ async function visit(page: Page, url: string | null, bytes: { total: number }): 
     const predictor = window.tarmac!.predictor
     const [mark] = performance.getEntriesByName('tarmac:ready')
     const t0 = performance.now()
-    await predictor.predict([{ origin: 'ORD', destination: 'JFK', departure: '2026-06-12T18:45:00', distance: 740 }])
+    await predictor.predict([{ origin: 'ORD', destination: 'JFK', departedAt: '2026-06-12T18:45:00', distance: 740 }])
     return { readyAt: mark.startTime, predictMs: performance.now() - t0, loadMs: predictor.timings.loadMs }
   })
   return { firstPredictionMs: readyAt + predictMs, loadMs, bytes: bytes.total }
@@ -54,7 +54,7 @@ function rows(n: number) {
   return Array.from({ length: n }, (_, i) => ({
     origin: AIRPORTS[i % AIRPORTS.length],
     destination: AIRPORTS[(i + 1 + (i % 7)) % AIRPORTS.length],
-    departure: `2026-06-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`,
+    departedAt: `2026-06-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`,
     distance: 200 + (i % 2400),
   }))
 }

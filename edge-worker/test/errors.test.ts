@@ -12,7 +12,7 @@ const infer = '/v2/models/errors-model/infer'
 const v2Inputs = [
   { name: 'origin', shape: [1], datatype: 'BYTES', data: [valid.origin] },
   { name: 'destination', shape: [1], datatype: 'BYTES', data: [valid.destination] },
-  { name: 'departure', shape: [1], datatype: 'BYTES', data: [valid.departure] },
+  { name: 'departedAt', shape: [1], datatype: 'BYTES', data: [valid.departedAt] },
   { name: 'distance', shape: [1], datatype: 'FP64', data: [valid.distance] },
 ]
 const withInput = (i: number, patch: object) => ({ inputs: v2Inputs.map((t, j) => (j === i ? { ...t, ...patch } : t)) })
@@ -67,12 +67,12 @@ const cases: Case[] = [
     field: 'instances.0.distance',
   },
   {
-    name: 'departure not a date-time',
+    name: 'departedAt not a date-time',
     path: predict,
-    body: JSON.stringify({ instances: [{ ...valid, departure: 'tomorrow' }] }),
+    body: JSON.stringify({ instances: [{ ...valid, departedAt: 'tomorrow' }] }),
     status: 400,
     code: 'invalid_request',
-    field: 'instances.0.departure',
+    field: 'instances.0.departedAt',
   },
   {
     name: 'invalid model name',

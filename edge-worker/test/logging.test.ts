@@ -52,13 +52,13 @@ describe('one structured log line per request', () => {
       latencyMs: expect.any(Number),
       errorCode: null,
     })
-    for (const value of [rows[0].departure, rows[1].departure, body.predictions[0].id, String(body.predictions[0].probability)]) {
+    for (const value of [rows[0].departedAt, rows[1].departedAt, body.predictions[0].id, String(body.predictions[0].probability)]) {
       expect(raw).not.toContain(value)
     }
   })
 
   it('logs a 400 with its error code and returns the request id in the header and the error body', async () => {
-    const bad = { instances: [{ origin: 'JFK', destination: 'LAX', departure: '2026-05-01T08:30:00', distance: 98765 }] }
+    const bad = { instances: [{ origin: 'JFK', destination: 'LAX', departedAt: '2026-05-01T08:30:00', distance: 98765 }] }
     const { res, body, lines, raw } = await logged(() => postJson(`/v1/models/${MODEL}/predict`, bad))
     expect(res.status).toBe(400)
     const requestId = res.headers.get('X-Request-Id')

@@ -35,8 +35,8 @@ describe('replaying historical traffic', () => {
 
   it('dates each prediction by its own departure when asked to', async () => {
     const rows = [
-      { origin: 'SFO', destination: 'LAX', departure: '2001-05-01T06:10:00Z', distance: 337 },
-      { origin: 'ORD', destination: 'SFO', departure: '2001-06-09T22:45:00Z', distance: 1846 },
+      { origin: 'SFO', destination: 'LAX', departedAt: '2001-05-01T06:10:00Z', distance: 337 },
+      { origin: 'ORD', destination: 'SFO', departedAt: '2001-06-09T22:45:00Z', distance: 1846 },
     ]
     const res = await postJson('/v1/models/replay-model/predict', { instances: rows }, { ...REPLAY, 'X-Tarmac-Event-Time': 'departure' })
     const { predictions: served } = await res.json<{ predictions: { id: string }[] }>()

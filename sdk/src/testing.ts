@@ -31,7 +31,7 @@ export function syntheticFlights(n: number, seed: number): { flights: Flight[]; 
 }
 
 export function toInstance(f: Flight): FlightInstance {
-  return { origin: f.origin, destination: f.destination, departure: new Date(f.departureMs).toISOString(), distance: f.distance }
+  return { origin: f.origin, destination: f.destination, departedAt: new Date(f.departureMs).toISOString(), distance: f.distance }
 }
 
 export function syntheticInstances(n: number, seed: number): FlightInstance[] {

@@ -56,7 +56,7 @@ beforeAll(async () => {
   const res = await fetch(`${worker.url}/v1/models/${manifest.name}/predict`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ instances: [{ origin: 'JFK', destination: 'LAX', departure: '2026-05-01T08:30:00', distance: 2475 }] }),
+    body: JSON.stringify({ instances: [{ origin: 'JFK', destination: 'LAX', departedAt: '2026-05-01T08:30:00', distance: 2475 }] }),
   })
   const predictionId = ((await res.json()) as { predictions: { id: string }[] }).predictions[0].id
   env = {

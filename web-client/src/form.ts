@@ -3,16 +3,16 @@ import { routeDistance } from './airports.ts'
 import { byId } from './dom.ts'
 import type { RouteTable } from './routes.ts'
 
-export const FIELDS = ['origin', 'destination', 'departure', 'distance'] as const
+export const FIELDS = ['origin', 'destination', 'departedAt', 'distance'] as const
 type Field = (typeof FIELDS)[number]
 
-const LABELS: Record<Field, string> = { origin: 'Origin', destination: 'Destination', departure: 'Departure', distance: 'Distance' }
+const LABELS: Record<Field, string> = { origin: 'Origin', destination: 'Destination', departedAt: 'Departure', distance: 'Distance' }
 
 /** The form's values as a prediction request; the SDK validates them exactly as the Worker would. */
 export interface RawInstance {
   origin: string
   destination: string
-  departure: string
+  departedAt: string
   distance: number
 }
 
@@ -48,19 +48,19 @@ export function bindForm(): FlightForm {
     distanceHint.textContent =
       miles !== undefined ? `Great-circle distance ${origin}–${destination}.` : 'Enter the distance if the route is not in the table.'
   }
-  if (input('departure').value === '') input('departure').value = tomorrowMorning()
+  if (input('departedAt').value === '') input('departedAt').value = tomorrowMorning()
   input('origin').addEventListener('change', fillDistance)
   input('destination').addEventListener('change', fillDistance)
 
   const api: FlightForm = {
     read() {
       const distance = input('distance').value.trim()
-      const departure = input('departure').value
+      const departedAt = input('departedAt').value
       return {
         origin: input('origin').value.trim().toUpperCase(),
         destination: input('destination').value.trim().toUpperCase(),
         // datetime-local omits seconds when they are zero
-        departure: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(departure) ? `${departure}:00` : departure,
+        departedAt: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(departedAt) ? `${departedAt}:00` : departedAt,
         distance: distance === '' ? Number.NaN : Number(distance),
       }
     },

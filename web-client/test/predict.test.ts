@@ -14,7 +14,7 @@ const SCREENSHOT = fileURLToPath(new URL('./__screenshots__/predict.png', import
 /** int8 weights against the Worker's fp32 model */
 const INT8_TOLERANCE = 0.02
 
-const FLIGHT: FlightInput = { origin: 'ORD', destination: 'JFK', departure: '2026-06-12T18:45', distance: '740' }
+const FLIGHT: FlightInput = { origin: 'ORD', destination: 'JFK', departedAt: '2026-06-12T18:45', distance: '740' }
 
 let session: Session
 let page: Page

@@ -20,7 +20,7 @@ describe('web client in Chromium with --enable-unsafe-webgpu', () => {
     const page = await session.context.newPage()
     await page.goto(harness.appUrl)
     await waitUntilReady(page)
-    const flight = { origin: 'SEA', destination: 'BOS', departure: '2026-06-13T07:10', distance: '2496' }
+    const flight = { origin: 'SEA', destination: 'BOS', departedAt: '2026-06-13T07:10', distance: '2496' }
     await fillFlight(page, flight)
     const shown = await predictOnPage(page)
     expect(shown.backend).toBe('ort-webgpu')

@@ -45,7 +45,7 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
 /**
  * A replay of historical traffic dates its telemetry by the replayed clock (`X-Tarmac-Event-Time`), so drift
  * is measured per replayed hour: an ISO date-time for the whole request, or `departure` to date each
- * prediction by its own flight's scheduled departure. Only an admin may do that (`X-Tarmac-Admin-Key`).
+ * prediction by its own flight's departure time. Only an admin may do that (`X-Tarmac-Admin-Key`).
  */
 export async function replayEventTime(
   header: string | undefined,

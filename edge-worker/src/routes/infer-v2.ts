@@ -25,7 +25,7 @@ const inferRequest = z
       inputs: [
         { name: 'origin', shape: [1], datatype: 'BYTES', data: ['JFK'] },
         { name: 'destination', shape: [1], datatype: 'BYTES', data: ['LAX'] },
-        { name: 'departure', shape: [1], datatype: 'BYTES', data: ['2026-05-01T08:30:00'] },
+        { name: 'departedAt', shape: [1], datatype: 'BYTES', data: ['2026-05-01T08:30:00'] },
         { name: 'distance', shape: [1], datatype: 'FP64', data: [2475] },
       ],
     },
@@ -46,7 +46,7 @@ const route = createRoute({
   path: '/v2/models/{name}/infer',
   summary: 'Open Inference Protocol v2 inference',
   description:
-    'Columns origin, destination, departure (BYTES, ISO 8601) and distance (FP64, miles), all of shape [N]. ' +
+    'Columns origin, destination, departedAt (BYTES, ISO 8601 actual gate departure, local wall clock) and distance (FP64, miles), all of shape [N]. ' +
     'Outputs: probability FP32 [N, 1] and prediction_id BYTES [N] (the ids feedback refers to).',
   request: {
     params: z.object({ name: modelName }),
@@ -58,7 +58,7 @@ const route = createRoute({
   },
 })
 
-const COLUMNS = { origin: ['BYTES'], destination: ['BYTES'], departure: ['BYTES'], distance: ['FP64', 'FP32'] } as const
+const COLUMNS = { origin: ['BYTES'], destination: ['BYTES'], departedAt: ['BYTES'], distance: ['FP64', 'FP32'] } as const
 type Column = keyof typeof COLUMNS
 const OUTPUTS = ['probability', 'prediction_id']
 

@@ -7,7 +7,7 @@ import { checkBatchSize, createRouter, errors, modelName, pick } from './router.
 const predictRequest = z
   .object({ instances: z.array(flightInstanceSchema).min(1, 'at least one instance is required') })
   .openapi('PredictRequest', {
-    example: { instances: [{ origin: 'JFK', destination: 'LAX', departure: '2026-05-01T08:30:00', distance: 2475 }] },
+    example: { instances: [{ origin: 'JFK', destination: 'LAX', departedAt: '2026-05-01T08:30:00', distance: 2475 }] },
   })
 
 const predictResponse = z

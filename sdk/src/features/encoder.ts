@@ -21,7 +21,7 @@ export interface EncoderSpec {
 export interface Flight {
   origin: string
   destination: string
-  /** scheduled departure, wall clock as UTC epoch ms */
+  /** actual gate departure, local wall clock as UTC epoch ms */
   departureMs: number
   distance: number
 }
@@ -49,7 +49,7 @@ export type CellLookup = (cell: CellName, key: string, row: number) => CellStat 
 const RATE_CLIP = 1e-4
 
 export function fromInstance(i: FlightInstance): Flight {
-  return { origin: i.origin, destination: i.destination, departureMs: departureEpochMs(i.departure), distance: i.distance }
+  return { origin: i.origin, destination: i.destination, departureMs: departureEpochMs(i.departedAt), distance: i.distance }
 }
 
 export function fromRecord(r: FlightRecord): Flight {

@@ -104,16 +104,23 @@ describe('encoder', () => {
   })
 
   it('gives a request the same encoding as the equivalent data row', () => {
-    const request = flightInstanceSchema.parse({ origin: 'SFO', destination: 'LAX', departure: '2001-01-01T07:15:00Z', distance: 400 })
+    const request = flightInstanceSchema.parse({ origin: 'SFO', destination: 'LAX', departedAt: '2001-01-01T07:15:00Z', distance: 400 })
     expect(encodeFlights([fromInstance(request)], fitted.spec)).toEqual(encodeFlights([rows[0]], fitted.spec))
   })
 })
 
 describe('request schema', () => {
   it('names each bad field once', () => {
-    const r = flightInstanceSchema.safeParse({ origin: 'sfo', destination: 'LAX', departure: 'tomorrow', distance: -3 })
+    const r = flightInstanceSchema.safeParse({ origin: 'sfo', destination: 'LAX', departedAt: 'tomorrow', distance: -3 })
     expect(r.success).toBe(false)
     if (r.success) return
-    expect(fieldIssues(r.error).map((i) => i.field)).toEqual(['origin', 'departure', 'distance'])
+    expect(fieldIssues(r.error).map((i) => i.field)).toEqual(['origin', 'departedAt', 'distance'])
+  })
+
+  it('tells a client still sending the old `departure` field what it is called now', () => {
+    const r = flightInstanceSchema.safeParse({ origin: 'SFO', destination: 'LAX', departure: '2001-01-01T07:15:00Z', distance: 400 })
+    expect(r.success).toBe(false)
+    if (r.success) return
+    expect(fieldIssues(r.error)).toEqual([{ field: 'departedAt', message: expect.stringContaining('was called `departure`') }])
   })
 })

@@ -10,11 +10,19 @@ export const DELAY_RANGE_MINUTES = [-180, 2880] as const
 /** A flight counts as delayed when it arrives this many minutes late or more. */
 export const DELAY_THRESHOLD_MINUTES = 15
 
-/** One prediction request: what a traveller knows before the flight. */
+/** One prediction request, made at departure: what is known once the flight has left the gate. */
 export const flightInstanceSchema = z.object({
   origin: airportCode,
   destination: airportCode,
-  departure: z.iso.datetime({ offset: true, local: true, message: 'must be an ISO 8601 date-time' }),
+  /** When the flight left the gate (its actual departure), local wall clock: the moment the prediction is made. */
+  departedAt: z.iso.datetime({
+    offset: true,
+    local: true,
+    error: (issue) =>
+      issue.input === undefined
+        ? 'required: the actual gate departure, ISO 8601 (this field was called `departure`)'
+        : 'must be an ISO 8601 date-time',
+  }),
   distance: z
     .number({ message: 'must be a number (miles)' })
     .positive('must be > 0')
@@ -47,12 +55,12 @@ export function isDelayed(delay: number): boolean {
   return delay >= DELAY_THRESHOLD_MINUTES
 }
 
-/** A record as a prediction request: the data set's `date` is the scheduled departure (wall clock, kept as UTC). */
+/** A record as a prediction request: the data set's `date` is the actual gate departure (wall clock, kept as UTC). */
 export function recordToInstance(r: FlightRecord): FlightInstance {
   return {
     origin: r.origin,
     destination: r.destination,
-    departure: r.date.toISOString(),
+    departedAt: r.date.toISOString(),
     distance: r.distance,
   }
 }

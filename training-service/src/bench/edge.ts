@@ -34,7 +34,7 @@ export async function benchEdge(home: Home, root: string, model: string, version
     `edge Worker under load (wrangler dev on 127.0.0.1, ${seconds}s per load in 2s turns, 8 connections; medians of the turns)`,
   ]
   lines.push(row('', 'p50 ms', 'p99 ms', 'req/s', 'vs /health p50'))
-  const instance = { origin: 'ORD', destination: 'LAX', departure: '2001-04-02T07:15:00Z', distance: 1745 }
+  const instance = { origin: 'ORD', destination: 'LAX', departedAt: '2001-04-02T07:15:00Z', distance: 1745 }
   const loads: Load[] = [
     { label: 'GET /health', method: 'GET', path: '/health' },
     { label: 'predict 1 row', method: 'POST', path: `/v1/models/${model}/predict`, body: JSON.stringify({ instances: [instance] }) },
@@ -98,7 +98,7 @@ async function queueThroughput(worker: { url: string; adminKey: string }, model:
   const instances = Array.from({ length: 100 }, (_, i) => ({
     origin: 'ORD',
     destination: 'LAX',
-    departure: new Date(hour + i * 1000).toISOString(),
+    departedAt: new Date(hour + i * 1000).toISOString(),
     distance: 1745 + i,
   }))
   const requests = 100

@@ -100,7 +100,7 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
       const instances = batch.map((r) => ({
         origin: flights.origin[r],
         destination: flights.destination[r],
-        departure: new Date(flights.departureMs[r]).toISOString(),
+        departedAt: new Date(flights.departureMs[r]).toISOString(),
         distance: flights.distance[r],
       }))
       // each request stands for another caller, so a canary splits the replay by its configured share

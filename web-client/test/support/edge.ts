@@ -3,7 +3,12 @@ import { MODEL_NAME } from './fixture-model.ts'
 import type { FlightInput } from './page.ts'
 
 export function toInstance(flight: FlightInput): FlightInstance {
-  return { origin: flight.origin, destination: flight.destination, departure: `${flight.departure}:00`, distance: Number(flight.distance) }
+  return {
+    origin: flight.origin,
+    destination: flight.destination,
+    departedAt: `${flight.departedAt}:00`,
+    distance: Number(flight.distance),
+  }
 }
 
 export interface EdgeAnswer {

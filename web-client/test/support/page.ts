@@ -4,7 +4,7 @@ export interface FlightInput {
   origin: string
   destination: string
   /** datetime-local value, minutes precision */
-  departure: string
+  departedAt: string
   distance: string
 }
 
@@ -25,7 +25,7 @@ export async function fillFlight(page: Page, flight: FlightInput): Promise<void>
   await page.dispatchEvent('#origin', 'change')
   await page.fill('#destination', flight.destination)
   await page.dispatchEvent('#destination', 'change')
-  await page.fill('#departure', flight.departure)
+  await page.fill('#departedAt', flight.departedAt)
   // empty: keep what the route table filled in
   if (flight.distance !== '') await page.fill('#distance', flight.distance)
 }

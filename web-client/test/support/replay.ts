@@ -31,8 +31,8 @@ function flights(n: number, r: () => number, shifted: boolean): FlightInstance[]
   return Array.from({ length: n }, () => {
     const o = Math.floor(r() * AIRPORTS.length)
     const d = (o + 1 + Math.floor(r() * (AIRPORTS.length - 1))) % AIRPORTS.length
-    const departure = new Date(Date.UTC(2026, 0, 1) + Math.floor(r() * 90 * 24 * 60) * 60_000).toISOString().slice(0, 19)
-    return { origin: AIRPORTS[o], destination: AIRPORTS[d], departure, distance: (shifted ? 1500 : 150) + Math.floor(r() * 2500) }
+    const departedAt = new Date(Date.UTC(2026, 0, 1) + Math.floor(r() * 90 * 24 * 60) * 60_000).toISOString().slice(0, 19)
+    return { origin: AIRPORTS[o], destination: AIRPORTS[d], departedAt, distance: (shifted ? 1500 : 150) + Math.floor(r() * 2500) }
   })
 }
 
