@@ -9,13 +9,15 @@ const SRC = fileURLToPath(new URL('.', import.meta.url))
 /** A module's unit: its top folder under src/, or the file itself for the modules at the root (errors.ts, home.ts, …). */
 const unitOf = (file: string) => path.relative(SRC, file).split(path.sep)[0]
 
+const modules = () =>
+  readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.(ts|mjs)$/.test(f) && !f.endsWith('.test.ts'))
+    .map((f) => path.join(SRC, f))
+
 /** Every production module's relative imports, by unit: tests are left out, they may reach anywhere. */
 function unitGraph(): Map<string, Map<string, string>> {
   const graph = new Map<string, Map<string, string>>()
-  const files = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
-    .filter((f) => /\.(ts|mjs)$/.test(f) && !f.endsWith('.test.ts'))
-    .map((f) => path.join(SRC, f))
-  for (const file of files) {
+  for (const file of modules()) {
     const from = unitOf(file)
     const edges = graph.get(from) ?? new Map<string, string>()
     graph.set(from, edges)
@@ -70,6 +72,11 @@ describe('training-service folders', () => {
   it('keep test helpers out of production code: nothing outside testing/ imports it', () => {
     const users = [...graph].flatMap(([from, edges]) => (from !== 'testing' && edges.has('testing') ? [edges.get('testing')] : []))
     expect(users).toEqual([])
+  })
+
+  it('name what they export: no `export *`', () => {
+    const star = modules().filter((file) => /^export \* from /m.test(readFileSync(file, 'utf8')))
+    expect(star.map((file) => path.relative(SRC, file))).toEqual([])
   })
 
   it('find a cycle when there is one', () => {
