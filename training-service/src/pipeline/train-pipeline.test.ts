@@ -52,14 +52,3 @@ describe('the training DAG', () => {
     expect(() => partial.add(evaluateStep())).toThrow('step "evaluate" needs "train", which is not an earlier step')
   })
 })
-
-describe('the Mermaid drawing', () => {
-  it('leaves out edges implied by longer paths', () => {
-    const steps = [
-      { name: 'a', needs: {} },
-      { name: 'b', needs: { a: true } },
-      { name: 'c', needs: { a: true, b: true } },
-    ]
-    expect(mermaidFlowchart(steps)).toBe('flowchart LR\n  a --> b\n  b --> c\n')
-  })
-})
