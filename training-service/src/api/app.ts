@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Db } from '../db/open.ts'
-import { invalidArgument } from '../registry/errors.ts'
+import { invalidArgument } from '../errors.ts'
 import type { GateConfig } from '../registry/gates.ts'
 import type { ArtifactStore } from '../tracking/artifact-store.ts'
 import { listRuns, metricHistory } from '../tracking/queries.ts'

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon'
 import type { Home } from '../home.ts'
-import { startLocalWorker } from '../loop/local-worker.ts'
+import { startLocalWorker } from '../local/edge-worker.ts'
 import { drainTelemetry } from '../loop/monitor-client.ts'
 import { publishVersion } from '../publish/edge-client.ts'
 import { fmt, median, row } from './stats.ts'

@@ -9,10 +9,9 @@ import { benchEdge } from '../bench/edge.ts'
 import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/runtimes.ts'
 import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
-import { UserInputError } from '../errors.ts'
+import { TarmacError, UserInputError } from '../errors.ts'
 import { type Home, openHome } from '../home.ts'
 import { readManifest } from '../publish/edge-client.ts'
-import { TarmacError } from '../registry/errors.ts'
 import { getModel } from '../registry/versions.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))

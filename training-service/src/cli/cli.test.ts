@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/open.ts'
+import { REPO_ROOT, TARMAC_BIN } from '../local/tarmac-process.ts'
 import { promote, registerModelVersion } from '../registry/index.ts'
-import { type CliResult, REPO_ROOT, runTarmac, TARMAC_BIN } from '../testing/cli.ts'
+import { type CliResult, runTarmac } from '../testing/cli.ts'
 import { finishRun, logMetrics, logParams, setTag, startRun } from '../tracking/index.ts'
 
 // The real CLI in a child process: what users run, including commander parsing, exit codes and stderr.

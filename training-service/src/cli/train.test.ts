@@ -8,7 +8,7 @@ import { manifestSchema } from '@tarmac/sdk/manifest'
 import * as ort from 'onnxruntime-node'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeSmallTrainingSet } from '../../test/flights-sample.ts'
-import { spawnTarmac } from '../testing/cli.ts'
+import { spawnTarmac } from '../local/tarmac-process.ts'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 let home: string

@@ -1,13 +1,12 @@
 import { availableParallelism } from 'node:os'
 import type { Command } from 'commander'
 import { defaultDataPath, describeSource } from '../data/source.ts'
-import { windowsSchema } from '../data/windows.ts'
 import { bullmqExecutor } from '../distributed/bullmq-executor.ts'
 import { checkRedisUrl, probeRedis } from '../distributed/redis.ts'
 import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
+import { settingsFromParams, type TrainSettings } from '../pipeline/settings.ts'
 import { type TrainSummary, trainAndRegister } from '../pipeline/tracked-train.ts'
-import type { TrainSettings } from '../pipeline/train-pipeline.ts'
 import { LocalArtifactStore } from '../tracking/artifact-store.ts'
 import { getRun } from '../tracking/queries.ts'
 import { failAbandonedRuns } from '../tracking/runs.ts'
@@ -118,20 +117,9 @@ async function resume(flags: TrainFlags): Promise<void> {
     await failAbandonedRuns(home.db, (line) => process.stderr.write(`${line}\n`))
     const run = await getRun(home.db, runId)
     if (run.status !== 'failed') throw new UserInputError(`run ${runId} is ${run.status}: only a failed run can be resumed`)
-    const p = run.params
-    if (!p.data || !p.windows || !p.sweep)
-      throw new UserInputError(`run ${runId} did not record its settings (data, windows, sweep): train it again instead`)
-    settings = {
-      dataFile: p.data,
-      windows: windowsSchema.parse(JSON.parse(p.windows)),
-      sweep: sweepSchema.parse(JSON.parse(p.sweep)),
-      trainRows: p.train_rows === 'all' ? null : Number(p.train_rows),
-      seed: Number(p.seed),
-      smoothing: Number(p.smoothing),
-      folds: Number(p.folds),
-      concurrency: concurrencyOf(flags),
-    }
-    names = { model: p.model, experiment: run.experiment }
+    const recorded = settingsFromParams(runId, run.params)
+    settings = { ...recorded.settings, concurrency: concurrencyOf(flags) }
+    names = { model: recorded.model, experiment: run.experiment }
   } finally {
     await home.close()
   }

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeSmallTrainingSet } from '../../test/flights-sample.ts'
 import { freePort } from '../free-port.ts'
 import { openHome } from '../home.ts'
-import { runTarmac, spawnTarmac, type TarmacProcess } from '../testing/cli.ts'
-import { type RedisServer, startRedisServer } from '../testing/redis.ts'
+import { type RedisServer, startRedisServer } from '../local/redis-server.ts'
+import { spawnTarmac, type TarmacProcess } from '../local/tarmac-process.ts'
+import { runTarmac } from '../testing/cli.ts'
 import { getRun, listRuns } from '../tracking/queries.ts'
 
 // `tarmac train --executor bullmq` end to end: a private redis-server, two `tarmac worker` processes sharing the
