@@ -1,3 +1,4 @@
+import { purgeExpired } from './capture/retention.ts'
 import { database } from './db/client.ts'
 import { heartbeats } from './db/schema.ts'
 import { monitoringConfigOf } from './monitoring/config.ts'
@@ -7,7 +8,7 @@ import { trailingWindow } from './monitoring/window.ts'
 
 /**
  * Hourly cron: a heartbeat, monitoring over the last DRIFT_WINDOW_HOURS completed prediction hours, then the
- * realized performance of the windows whose labels are still maturing (monitoring/maturing.ts).
+ * realized performance of the windows whose labels are still maturing (monitoring/maturing.ts), then retention.
  * Never throws (a failing cron retries noisily); POST /admin/monitoring/run runs the same pass on demand.
  */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
@@ -46,5 +47,10 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     )
   } catch (error) {
     console.error(JSON.stringify({ event: 'labels_matured_failed', message: error instanceof Error ? error.message : String(error) }))
+  }
+  try {
+    await purgeExpired(env, controller.scheduledTime)
+  } catch (error) {
+    console.error(JSON.stringify({ event: 'retention_failed', message: error instanceof Error ? error.message : String(error) }))
   }
 }

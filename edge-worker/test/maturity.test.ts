@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sha256Hex } from '../src/auth/hash.ts'
 import { database } from '../src/db/client.ts'
-import { alerts, performance } from '../src/db/schema.ts'
+import { alerts, feedback, performance, predictions } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { maturingWindows } from '../src/monitoring/maturing.ts'
 import { instanceOf, type PredictionEvent, rawFeatures } from '../src/telemetry/events.ts'
@@ -106,5 +106,16 @@ describe('labels that mature', () => {
     expect((await correct(true)).status).toBe(202)
     await cronAt(D + 9 * DAY)
     expect(await realizedAuc()).toEqual(resolved)
+  })
+
+  it('forgets the per-prediction rows and labels after CAPTURE_RETENTION_DAYS, keeping the window figures', async () => {
+    const rows = async () => (await db.select().from(predictions).where(eq(predictions.model, MODEL))).length
+    expect(await rows()).toBe(300)
+    await cronAt(D + 89 * DAY)
+    expect(await rows()).toBe(300)
+    await cronAt(D + 91 * DAY)
+    expect(await rows()).toBe(0)
+    expect(await db.select().from(feedback).where(eq(feedback.predictionId, 'mat-1'))).toEqual([])
+    expect((await realizedAuc()).labels).toBe(300)
   })
 })
