@@ -29,5 +29,7 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
     testTimeout: 60_000,
+    // monitoring's setup scores and captures thousands of rows: slow on a shared machine
+    hookTimeout: 60_000,
   },
 })

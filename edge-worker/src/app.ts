@@ -7,6 +7,7 @@ import { configOf } from './config.ts'
 import { ApiError, errorResponse, handleError } from './errors.ts'
 import { requestLog } from './logging.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { captureRoutes } from './routes/capture.ts'
 import { healthRoutes, registerDocs } from './routes/docs.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
 import { inferV2Routes } from './routes/infer-v2.ts'
@@ -50,6 +51,7 @@ export function createApp() {
   app.route('/', feedbackRoutes)
   app.route('/', telemetryRoutes)
   app.route('/', adminRoutes)
+  app.route('/', captureRoutes)
   app.route('/', monitoringRoutes)
   registerDocs(app)
   return app

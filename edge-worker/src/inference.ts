@@ -7,13 +7,15 @@ import { routesToChallenger } from './models/canary.ts'
 import { CHALLENGER, CHAMPION } from './models/keys.ts'
 import { loadModel, ModelUnavailableError, type ServingModel } from './models/loader.ts'
 import { writeDataPoints } from './telemetry/analytics.ts'
-import { enqueue, type FailureEvent, hourBucket, type PredictionEvent, rawFeatures } from './telemetry/events.ts'
+import { enqueue, type FailureEvent, hourBucket, instanceOf, type PredictionEvent, rawFeatures } from './telemetry/events.ts'
 
 export interface PredictRequest {
   name: string
   flights: Flight[]
   /** hashed stickiness key */
   requestKey: string
+  /** hashed key of the caller: the only one (besides the admin) who may label these predictions */
+  callerKey: string
   /** when the request arrived (ms), for the latency the telemetry reports */
   startedAt: number
   /** the replayed clock (ms) telemetry is dated by, or each flight's departure; now when absent */
@@ -139,7 +141,8 @@ function events(
     latencyMs,
     probability: probabilities[i],
     features: rawFeatures(f),
-    keyHash: req.requestKey,
+    keyHash: req.callerKey,
+    instance: instanceOf(f),
   }))
 }
 

@@ -139,11 +139,13 @@ describe('alerts', () => {
   it('fires the performance alert on flipped labels, once, and resolves it after good labels', async () => {
     const served = await predict('mon-labels', instances(300, 24))
     const cut = [...served].sort((a, b) => b.probability - a.probability)[90].probability
+    // the second pass rewrites stored labels: only an admin correction may
+    const correction = { ...KEY_A, 'X-Tarmac-Admin-Key': 'test-admin-key', 'X-Tarmac-Correction': 'outcomes re-sourced' }
     const label = async (flip: boolean) => {
       for (let i = 0; i < served.length; i += 30) {
         const batch = served
           .slice(i, i + 30)
-          .map((p) => post('/v1/feedback', { predictionId: p.id, delayed: p.probability > cut !== flip }))
+          .map((p) => post('/v1/feedback', { predictionId: p.id, delayed: p.probability > cut !== flip }, flip ? KEY_A : correction))
         for (const res of await Promise.all(batch)) expect(res.status).toBe(202)
       }
     }

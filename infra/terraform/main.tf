@@ -23,6 +23,16 @@ resource "cloudflare_r2_bucket_lifecycle" "models" {
       }
     },
     {
+      # inference capture (capture/<model>/<date>/<hour>/): training data, kept capture_retention_days
+      # (keep it equal to the Worker's CAPTURE_RETENTION_DAYS, which purges the D1 rows joining labels to it)
+      id         = "expire-capture"
+      enabled    = true
+      conditions = { prefix = "capture/" }
+      delete_objects_transition = {
+        condition = { type = "Age", max_age = var.capture_retention_days * 86400 }
+      }
+    },
+    {
       id         = "abort-stale-multipart-uploads"
       enabled    = true
       conditions = { prefix = "" }

@@ -146,7 +146,12 @@ async function evaluateVersion(
 }
 
 /** Delivers new firings and resolutions; a refreshed firing alert is not news. */
-async function notify(db: Db, config: MonitoringConfig, change: AlertChange, now: number): Promise<MonitoringRun['changes'][number]> {
+export async function notify(
+  db: Db,
+  config: MonitoringConfig,
+  change: AlertChange,
+  now: number,
+): Promise<MonitoringRun['changes'][number]> {
   let delivery = null
   if (config.webhookUrl && change.kind !== 'updated') {
     delivery = await deliver(config.webhookUrl, alertMessage({ kind: change.kind, alert: change.alert }))

@@ -112,6 +112,7 @@ export const inferV2Routes = createRouter().openapi(route, async (c) => {
     name: c.req.valid('param').name,
     flights: instances.map(fromInstance),
     requestKey: c.get('requestKey'),
+    callerKey: c.get('callerKey'),
     startedAt,
   })
   const rows = instances.length

@@ -43,6 +43,7 @@ export const predictRoutes = createRouter().openapi(route, async (c) => {
     name: c.req.valid('param').name,
     flights: instances.map(fromInstance),
     requestKey: c.get('requestKey'),
+    callerKey: c.get('callerKey'),
     startedAt,
     eventTime,
   })

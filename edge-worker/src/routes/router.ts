@@ -21,8 +21,9 @@ const json = { 'application/json': { schema: errorSchema } }
 export const errors = {
   400: { description: 'Malformed JSON or a field failed validation (`error.field` names it)', content: json },
   401: { description: 'Missing or wrong key', content: json },
+  403: { description: 'The key may not do this (e.g. label a prediction another key made)', content: json },
   404: { description: 'Unknown model or alias', content: json },
-  409: { description: 'The publish conflicts with what is stored', content: json },
+  409: { description: 'Conflicts with what is stored (a publish, a second label)', content: json },
   413: { description: 'Body or batch over the limit', content: json },
   429: { description: 'Rate limited', content: json },
   503: { description: 'The model could not be loaded', content: json },

@@ -5,14 +5,14 @@ import { drainTelemetry } from '../loop/monitor-client.ts'
 import { publishVersion } from '../publish/edge-client.ts'
 import { fmt, median, row } from './stats.ts'
 
-interface Load {
+export interface Load {
   label: string
   method: 'GET' | 'POST'
   path: string
   body?: string
 }
 
-async function drive(url: string, load: Load, seconds: number, connections: number, adminKey: string) {
+export async function drive(url: string, load: Load, seconds: number, connections: number, adminKey: string) {
   const result = await autocannon({
     url: `${url}${load.path}`,
     method: load.method,

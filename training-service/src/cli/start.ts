@@ -28,7 +28,9 @@ function formatSummary(s: LoopSummary): string {
     `first drift (features or prediction) in the week of ${s.firstDrift ?? '—'}; first alert in the week of ${s.firstAlert ?? '—'}`,
   )
   if (s.retrain) {
+    const l = s.retrain.data.lineage
     lines.push(
+      `pulled from the Worker's capture ${l.window.from.slice(0, 10)}..${l.window.to.slice(0, 10)}: ${l.rows.toLocaleString('en-US')} labelled of ${l.captured.toLocaleString('en-US')} captured rows (${((l.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage, sample rate ${l.sampleRates.join(', ')})`,
       `retrained v${s.retrain.version} on ${s.retrain.windows.train.from}..${s.retrain.windows.train.to}: AUC ${f4(s.retrain.valAuc)} vs champion ${f4(s.retrain.championAucSameRows)} on ${s.retrain.windows.validate.from}..${s.retrain.windows.validate.to}`,
     )
   }

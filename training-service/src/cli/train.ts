@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os'
 import type { Command } from 'commander'
+import { readLineage } from '../data/lineage.ts'
 import { defaultDataPath, describeSource } from '../data/source.ts'
+import { trailingWeeks, type Windows, windowSchema } from '../data/windows.ts'
 import { bullmqExecutor } from '../distributed/bullmq-executor.ts'
 import { checkRedisUrl, probeRedis } from '../distributed/redis.ts'
 import { UserInputError } from '../errors.ts'
@@ -21,6 +23,8 @@ import { artifactsDir } from './worker.ts'
 interface TrainFlags {
   data?: string
   windows?: string
+  asOf?: string
+  trainWeeks?: string
   sweep?: string
   model: string
   experiment: string
@@ -43,6 +47,8 @@ export function registerTrainCommand(program: Command): void {
     .description('run the training pipeline: ingest → baseline ‖ featurize → sweep → evaluate → export → verify → register')
     .option('--data <file>', 'flights file (default: flights-3m.parquet from vega-datasets)')
     .option('--windows <file>', 'JSON file with train/validate/replay windows')
+    .option('--train-weeks <k>', 'windows relative to --as-of instead: train on k weeks, validate on the week before --as-of')
+    .option('--as-of <date>', 'end (exclusive, ISO date) of the validation week (default: the end of a pulled data version’s window)')
     .option('--sweep <file>', 'JSON sweep: {"base":{…},"trials":[{…}],"grid":{"learningRate":[0.001,0.003]}}')
     .option('--model <name>', 'registered model name', 'flight-delay')
     .option('--experiment <name>', 'experiment to record the run in', 'flight-delay')
@@ -59,7 +65,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: TrainFlags) => {
       if (flags.resume) return resume(flags)
-      const windows = await readWindowsOption(flags.windows)
+      const windows = await windowsOf(flags)
       let sweep = flags.sweep ? await readJsonFile(flags.sweep, sweepSchema) : DEFAULT_SWEEP
       if (flags.epochs) {
         const epochs = positiveInt('--epochs')(flags.epochs)
@@ -124,6 +130,22 @@ async function resume(flags: TrainFlags): Promise<void> {
     await home.close()
   }
   await train(flags, settings, names, runId)
+}
+
+/** --windows, or --train-weeks relative to --as-of (defaulting to the end of a pulled data version's window). */
+async function windowsOf(flags: TrainFlags): Promise<Windows> {
+  if (flags.trainWeeks === undefined) {
+    if (flags.asOf) throw new UserInputError('--as-of needs --train-weeks')
+    return readWindowsOption(flags.windows)
+  }
+  if (flags.windows) throw new UserInputError('give --windows or --train-weeks, not both')
+  const weeks = positiveInt('--train-weeks')(flags.trainWeeks)
+  const lineage = flags.data ? await readLineage(flags.data) : null
+  const asOf = flags.asOf ?? lineage?.window.to.slice(0, 10)
+  if (!asOf) throw new UserInputError('--train-weeks needs --as-of <date> (or --data of a pulled data version, whose window ends it)')
+  const parsed = windowSchema.shape.from.safeParse(asOf)
+  if (!parsed.success) throw new UserInputError(`--as-of must be an ISO date, got "${asOf}"`)
+  return trailingWeeks(parsed.data, weeks)
 }
 
 const concurrencyOf = (flags: TrainFlags) => (flags.concurrency ? positiveInt('--concurrency')(flags.concurrency) : availableParallelism())

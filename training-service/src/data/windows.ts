@@ -35,3 +35,20 @@ export function windowOf(windows: Windows, epochMs: number): WindowName | null {
   }
   return null
 }
+
+const DAY_MS = 86_400_000
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+
+/**
+ * Windows relative to a date, for retraining on what production saw: validate on the week before `asOf`
+ * (exclusive), train on the `trainWeeks` weeks before that; the replay window is the day from `asOf` on.
+ */
+export function trailingWeeks(asOf: string, trainWeeks: number): Windows {
+  const end = windowBounds({ from: asOf, to: asOf })[0]
+  const validateFrom = end - 7 * DAY_MS
+  return windowsSchema.parse({
+    train: { from: day(validateFrom - trainWeeks * 7 * DAY_MS), to: day(validateFrom) },
+    validate: { from: day(validateFrom), to: asOf },
+    replay: { from: asOf, to: day(end + DAY_MS) },
+  })
+}
