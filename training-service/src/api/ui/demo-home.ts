@@ -34,32 +34,20 @@ export async function buildDemoHome(dir: string, log: (line: string) => void = (
     const args = ['train', '--data', data, '--windows', windows, '--sweep', sweep, '--rows', '20000', '--epochs', String(epochs)]
     return JSON.parse(await tarmac(...args, '--concurrency', '2', '--json')) as { runId: string; version: number }
   }
+  // an alias move as a person makes it: who, why, and any gate override
+  const promote = (version: number, actor: string, reason: string, ...flags: string[]) =>
+    tarmac('models', 'promote', DEMO_MODEL, String(version), ...flags, '--actor', actor, '--reason', reason)
   const first = await train(3)
   // four days of January calibrate worse than the default ECE budget allows: the promotion says so
-  await tarmac(
-    'models',
-    'promote',
-    DEMO_MODEL,
-    String(first.version),
+  await promote(
+    first.version,
+    'alice',
+    'first model: beats the route-hour baseline (ECE budget 0.1 for four days of data)',
     '--max-ece',
     '0.1',
-    '--actor',
-    'alice',
-    '--reason',
-    'first model: beats the route-hour baseline (ECE budget 0.1 for four days of data)',
   )
   const second = await train(5)
-  await tarmac(
-    'models',
-    'promote',
-    DEMO_MODEL,
-    String(second.version),
-    '--force',
-    '--actor',
-    'alice',
-    '--reason',
-    'five epochs: try it on the canary',
-  )
+  await promote(second.version, 'alice', 'five epochs: try it on the canary', '--force')
   await tarmac('models', 'rollback', DEMO_MODEL, '--actor', 'bob', '--reason', ROLLBACK_REASON)
   return { home, model: DEMO_MODEL, firstRunId: first.runId, secondRunId: second.runId }
 }

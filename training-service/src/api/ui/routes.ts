@@ -17,7 +17,7 @@ import { page, STYLESHEET, STYLESHEET_PATH } from './layout.ts'
 import { modelPage, modelsPage, type VersionGates } from './models-page.ts'
 import { loadRunRows, versionsOfRun } from './queries.ts'
 import { runPage } from './run-page.ts'
-import { parseFilter, parseSort, searchRuns } from './run-search.ts'
+import { parseFilter, parseSort, searchRuns, sweepOrder } from './run-search.ts'
 import { runsPage } from './runs-page.ts'
 
 export type UiOptions = {
@@ -109,8 +109,7 @@ export function registerUiRoutes(app: OpenAPIHono, { db, artifactStore, gates, m
       return runPage({
         run,
         parent: run.parentRunId ? await getRun(db, run.parentRunId) : null,
-        // trials in the order they were started
-        trials: children.reverse().map((t) => ({ ...t, metrics: childMetrics.get(t.id) ?? {} })),
+        trials: children.sort(sweepOrder).map((t) => ({ ...t, metrics: childMetrics.get(t.id) ?? {} })),
         curves,
         versions,
       })

@@ -139,6 +139,9 @@ function byKey(sort: Sort) {
   }
 }
 
+/** Trials in sweep order: trial-1, trial-2 … trial-10 (they are recorded as they finish, so start times follow completion). */
+export const sweepOrder = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name, 'en', { numeric: true })
+
 /** A top-level run with the trials of its sweep; `matched` is false when it is shown only because trials matched. */
 export type RunGroup = { run: RunRow; matched: boolean; trials: RunRow[] }
 
@@ -154,13 +157,10 @@ export function searchRuns(runs: RunRow[], clauses: Clause[], sort: Sort): RunGr
     if (run.parentRunId !== null && ids.has(run.parentRunId)) trialsOf.set(run.parentRunId, [...(trialsOf.get(run.parentRunId) ?? []), run])
   }
   const compareValues = byKey(sort)
-  // by start (the default), a sweep's trials read in sweep order, trial-1 … trial-10: they are recorded as they
-  // finish, so their start times follow completion, not the sweep
+  // by start (the default), a sweep's trials read in sweep order
   const sorted = (rows: RunRow[]) =>
     [...rows].sort((a, b) =>
-      sort.key.kind === 'started'
-        ? a.name.localeCompare(b.name, 'en', { numeric: true })
-        : compareValues(sortValue(a, sort.key), sortValue(b, sort.key)),
+      sort.key.kind === 'started' ? sweepOrder(a, b) : compareValues(sortValue(a, sort.key), sortValue(b, sort.key)),
     )
   const groups: RunGroup[] = []
   for (const run of runs) {
