@@ -62,7 +62,8 @@ ${p.values.map((v) => html`<td><code>${v ?? '—'}</code></td>`)}</tr>`,
 <table class="metrics"><caption class="visually-hidden">Final metrics side by side</caption>${head}<tbody>
 ${comparison.metrics.map((m) => {
   const present = m.values.filter((v): v is number => v !== null)
-  const best = present.length > 1 ? Math.max(...present) : null
+  // bold only where the runs differ
+  const best = new Set(present).size > 1 ? Math.max(...present) : null
   return html`<tr data-metric="${m.key}"><th scope="row"><code>${m.key}</code></th>${m.values.map(
     (v) => html`<td class="num">${v !== null && v === best ? html`<strong>${formatNumber(v)}</strong>` : formatNumber(v)}</td>`,
   )}</tr>`

@@ -28,7 +28,8 @@ code,.mono{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .status-running{color:#7d4e00;border-color:#7d4e00}.status-cached{color:#0550ae;border-color:#0550ae}
 .badge{display:inline-block;padding:0 .45rem;margin:0 .2rem .2rem 0;border-radius:.3rem;background:#ddf4ff;color:#0a3069;font-size:12px;font-weight:600}
 .pass{color:#116329}.fail{color:#a40e26;font-weight:600}
-ul.gates{list-style:none;padding:0;margin:0;font-size:12px;min-width:26rem}
+ul.gates{list-style:none;padding:0;margin:0;font-size:12px;min-width:20rem}
+.scroll{overflow-x:auto;max-width:100%}
 td code,.nowrap{white-space:nowrap}
 tbody.group{border-top:2px solid var(--line)}
 tr.trial td.name{padding-left:2rem}
@@ -75,6 +76,10 @@ ${NAV.map((n) => html`<li><a href="${n.href}"${n.section === section ? html` ari
 </ul></nav></header>
 <main id="main">${body}</main></body></html>`
 }
+
+/** A wide table in a region that scrolls sideways on a narrow screen; focusable, so the keyboard can scroll it too. */
+export const scrollRegion = (label: string, content: unknown) =>
+  html`<div class="scroll" role="region" aria-label="${label}" tabindex="0">${content}</div>`
 
 export const statusBadge = (status: string) => html`<span class="status status-${status}">${status}</span>`
 

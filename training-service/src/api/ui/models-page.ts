@@ -1,7 +1,7 @@
 import { html } from 'hono/html'
 import type { AliasEvent, GateResult, ModelVersion } from '../../db/schema.ts'
 import type { ModelDetail, ModelSummary } from '../../registry/versions.ts'
-import { formatBytes, formatNumber, formatTime, page, shortId } from './layout.ts'
+import { formatBytes, formatNumber, formatTime, page, scrollRegion, shortId } from './layout.ts'
 
 const aliasBadges = (aliases: string[]) => aliases.map((a) => html`<span class="badge">${a}</span>`)
 
@@ -80,7 +80,9 @@ export function modelPage({ model, events, gates, monitorHref }: ModelPageData) 
 ${Object.entries(model.aliases).map(([a, v]) => html`<tr><th scope="row"><span class="badge">${a}</span></th><td><a href="#v${v}">version ${v}</a></td></tr>`)}</tbody></table>`
   }</section>
 <section aria-labelledby="versions"><h2 id="versions">Versions</h2>
-<table class="versions"><caption class="visually-hidden">Versions, newest first</caption><thead><tr><th scope="col">version</th><th scope="col">aliases</th><th scope="col">run</th><th scope="col">data version</th><th scope="col">registered</th>
+${scrollRegion(
+  'Versions',
+  html`<table class="versions"><caption class="visually-hidden">Versions, newest first</caption><thead><tr><th scope="col">version</th><th scope="col">aliases</th><th scope="col">run</th><th scope="col">data version</th><th scope="col">registered</th>
 ${KEY_METRICS.map(([, label]) => html`<th scope="col" class="num">${label}</th>`)}<th scope="col">promotion gates</th><th scope="col">monitoring</th></tr></thead><tbody>
 ${model.versions.map((v) => {
   const monitor = monitorHref(v.version)
@@ -89,7 +91,8 @@ ${model.versions.map((v) => {
 ${KEY_METRICS.map(([key]) => html`<td class="num">${metricCell(v, key)}</td>`)}
 <td>${gateList(gates.get(v.version))}</td>
 <td>${monitor ? html`<a href="${monitor}">monitoring v${v.version}</a>` : html`<span class="muted">not linked: start <code>tarmac serve --monitor-url</code></span>`}</td></tr>`
-})}</tbody></table></section>
+})}</tbody></table>`,
+)}</section>
 <section aria-labelledby="history"><h2 id="history">Alias history</h2>${timeline(events)}</section>
 ${READ_ONLY_NOTE}`
   return page(`Model ${model.name}`, 'models', body)

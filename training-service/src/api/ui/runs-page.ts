@@ -1,6 +1,6 @@
 import { html } from 'hono/html'
 import type { Experiment } from '../../db/schema.ts'
-import { formatDuration, formatNumber, formatTime, page, runLink, shortId, statusBadge } from './layout.ts'
+import { formatDuration, formatNumber, formatTime, page, runLink, scrollRegion, shortId, statusBadge } from './layout.ts'
 import type { RunRow } from './queries.ts'
 import {
   type Clause,
@@ -95,7 +95,9 @@ export function runsPage(view: RunsView) {
   const shown = view.groups.reduce((n, g) => n + 1 + g.trials.length, 0)
   const table = html`<form method="get" action="/compare" aria-label="Compare runs">
 <p><button type="submit">Compare selected runs</button> <span class="muted">${shown} run${shown === 1 ? '' : 's'} shown; trials of a sweep are listed under the run that started it.</span></p>
-<table class="runs"><caption class="visually-hidden">Runs, sorted by ${sortName(view.sort.key)} ${view.sort.descending ? 'descending' : 'ascending'}</caption>
+${scrollRegion(
+  'Runs',
+  html`<table class="runs"><caption class="visually-hidden">Runs, sorted by ${sortName(view.sort.key)} ${view.sort.descending ? 'descending' : 'ascending'}</caption>
 <thead><tr><th scope="col"><span class="visually-hidden">select</span></th><th scope="col">run</th><th scope="col">experiment</th><th scope="col">status</th>
 <th scope="col">started</th><th scope="col" class="num">duration</th><th scope="col">data version</th><th scope="col">git commit</th><th scope="col">started by</th>
 ${columns.map((f) => html`<th scope="col" class="num">${fieldName(f)}</th>`)}</tr></thead>
@@ -103,7 +105,8 @@ ${view.groups.map(
   (g) => html`<tbody class="group">${row(g.run, columns, { parent: null, context: !g.matched, trials: g.trials.length })}
 ${g.trials.map((t) => row(t, columns, { parent: g.run, context: false }))}</tbody>`,
 )}
-</table></form>`
+</table>`,
+)}</form>`
   const body = html`<h1>Runs</h1>${controls(view)}
 ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : view.groups.length === 0 ? html`<p class="muted">No runs match.</p>` : table}`
   return page('Runs', 'runs', body)
