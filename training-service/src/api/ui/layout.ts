@@ -28,7 +28,8 @@ code,.mono{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .status-running{color:#7d4e00;border-color:#7d4e00}.status-cached{color:#0550ae;border-color:#0550ae}
 .badge{display:inline-block;padding:0 .45rem;margin:0 .2rem .2rem 0;border-radius:.3rem;background:#ddf4ff;color:#0a3069;font-size:12px;font-weight:600}
 .pass{color:#116329}.fail{color:#a40e26;font-weight:600}
-ul.gates{list-style:none;padding:0;margin:0;font-size:12px;min-width:20rem}
+ul.gates{list-style:none;padding:0;margin:0;font-size:12px;min-width:18rem}
+.small{font-size:12px}
 .scroll{overflow-x:auto;max-width:100%}
 td code,.nowrap{white-space:nowrap}
 tbody.group{border-top:2px solid var(--line)}

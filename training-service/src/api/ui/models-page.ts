@@ -53,7 +53,7 @@ function gateList(gates: VersionGates | undefined) {
   return html`<ul class="gates">${gates.results.map(
     (g) =>
       html`<li><span class="${g.passed ? 'pass' : 'fail'}">${g.passed ? '✓ pass' : '✗ fail'}</span> <code>${g.gate}</code> <span class="muted">${g.detail}</span></li>`,
-  )}</ul><span class="muted">${gates.source}</span>`
+  )}</ul><span class="muted small">${gates.source}</span>`
 }
 
 const arrow = (e: AliasEvent) =>

@@ -24,7 +24,7 @@ try {
   })
   const ui = await launchUiBrowser()
   try {
-    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const page = await ui.browser.newPage({ viewport: { width: 1440, height: 900 } })
     await page.goto(`${server.url}/runs/${demo.secondRunId}`)
     const trials = await page.$$eval('input[name=run]', (boxes) => boxes.map((b) => b.getAttribute('value') ?? ''))
     const shots = {
