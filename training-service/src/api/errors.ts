@@ -15,6 +15,8 @@ const STATUS: Record<TarmacErrorCode, ContentfulStatusCode> = {
   unavailable: 503,
 }
 
+export const statusOf = (code: TarmacErrorCode): ContentfulStatusCode => STATUS[code]
+
 export function errorResponse(c: Context, status: ContentfulStatusCode, error: ErrorBody['error']) {
   return c.json({ error } satisfies ErrorBody, status)
 }

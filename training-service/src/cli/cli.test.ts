@@ -170,6 +170,10 @@ describe('tarmac serve', () => {
     expectOneLine(await tarmac('serve', '--port', '0'), /TARMAC_ADMIN_KEY/)
   })
 
+  it('refuses a monitoring link that is not an http(s) URL', async () => {
+    expectOneLine(await tarmac('serve', '--port', '0', '--monitor-url', 'monitor.html'), /--monitor-url must be an http\(s\) URL/)
+  })
+
   it('serves the API until SIGTERM', async () => {
     const server = spawn(process.execPath, [TARMAC_BIN, 'serve', '--port', '0'], {
       cwd: REPO_ROOT,

@@ -46,6 +46,9 @@ function formatSummary(s: LoopSummary): string {
   )
   lines.push('', 'alias history:', ...s.aliasHistory.map((e) => `  ${e.at}  ${e.alias}: v${e.from ?? '—'} → v${e.to ?? '—'}  ${e.reason}`))
   lines.push('', 'dashboard: npx tarmac dashboard   (serves the monitoring page over the state this run left; docs/monitoring.md)')
+  lines.push(
+    'runs and models: TARMAC_ADMIN_KEY=$(openssl rand -hex 24) npx tarmac serve   (runs, sweeps, compare, models and alias history on http://127.0.0.1:8790/; docs/experiments.md)',
+  )
   return lines.join('\n')
 }
 
