@@ -1,6 +1,6 @@
 import { type ModelManifest, manifestSchema } from '@tarmac/sdk/manifest'
+import { TarmacError } from '../errors.ts'
 import { manifestKey } from '../pipeline/register.ts'
-import { TarmacError } from '../registry/errors.ts'
 import { type ArtifactStore, sha256Hex } from '../tracking/artifact-store.ts'
 
 /** The files of a registered model version, as the manifest names them and as a user downloads them. */

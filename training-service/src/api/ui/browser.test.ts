@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnTarmac, type TarmacProcess } from '../../testing/cli.ts'
+import { buildDemoHome, DEMO_MODEL, type DemoHome, ROLLBACK_REASON } from '../../../test/ui/demo-home.ts'
+import { spawnTarmac, type TarmacProcess } from '../../local/tarmac-process.ts'
 import { launchUiBrowser, type UiBrowser } from './chromium.ts'
-import { buildDemoHome, DEMO_MODEL, type DemoHome, ROLLBACK_REASON } from './demo-home.ts'
 
 // The UI as a person meets it: a real `tarmac serve` over a home made by two real (small) training runs,
 // driven in Chromium, audited by Lighthouse.

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../registry/errors.ts'
+import { invalidArgument } from '../../errors.ts'
 import type { RunRow } from './queries.ts'
 
 /**

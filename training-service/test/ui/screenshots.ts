@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { openHome } from '../../home.ts'
-import { REPO_ROOT } from '../../testing/cli.ts'
-import { startApiServer } from '../serve.ts'
-import { launchUiBrowser } from './chromium.ts'
+import { startApiServer } from '../../src/api/serve.ts'
+import { launchUiBrowser } from '../../src/api/ui/chromium.ts'
+import { openHome } from '../../src/home.ts'
+import { REPO_ROOT } from '../../src/local/tarmac-process.ts'
 import { buildDemoHome } from './demo-home.ts'
 
 // `npm run docs:screenshots`: builds the demo home with the real CLI (two small training runs), serves it and

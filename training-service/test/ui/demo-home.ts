@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { writeSmallTrainingSet } from '../../../test/flights-sample.ts'
-import { runTarmac } from '../../testing/cli.ts'
+import { runTarmac } from '../../src/testing/cli.ts'
+import { writeSmallTrainingSet } from '../flights-sample.ts'
 
 /** What the demo home holds, for the browser tests to check and the screenshots to show. */
 export type DemoHome = { home: string; model: string; firstRunId: string; secondRunId: string }
