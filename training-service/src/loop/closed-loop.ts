@@ -57,11 +57,11 @@ export interface CheckpointRecord {
 
 export interface LoopSummary {
   data: { dataVersion: string; trainRows: number; replayRows: number }
-  champion: { version: number; valAuc: number; baselineAuc: number }
+  champion: { version: number; reportAuc: number; baselineAuc: number }
   checkpoints: CheckpointRecord[]
   firstDrift: string | null
   firstAlert: string | null
-  retrain: { at: string; windows: Windows; version: number; valAuc: number; championAucSameRows: number } | null
+  retrain: { at: string; windows: Windows; version: number; reportAuc: number; championAucSameRows: number } | null
   promotion: { at: string; version: number; canaryAuc: Record<string, number | null> } | null
   june: Record<string, { auc: number; rows: number }>
   replay: ReplayStats
@@ -111,7 +111,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   if (holder !== first.version) {
     await promote(home.db, o.model, first.version, {
       actor: 'tarmac start',
-      reason: `initial champion: val AUC ${first.metrics.val_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
+      reason: `initial champion: report AUC ${first.metrics.report_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
       force: holder !== null,
     })
   }
@@ -129,7 +129,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   const target = { url: worker.url, adminKey: worker.adminKey, model: o.model }
   const summary: LoopSummary = {
     data: { dataVersion: ds.dataVersion, trainRows: description.windows.train.rows, replayRows: replay.size },
-    champion: { version: first.version, valAuc: first.metrics.val_auc, baselineAuc: first.metrics.baseline_auc },
+    champion: { version: first.version, reportAuc: first.metrics.report_auc, baselineAuc: first.metrics.baseline_auc },
     checkpoints: [],
     firstDrift: null,
     firstAlert: null,
@@ -210,21 +210,31 @@ async function retrain(
   championVersion: number,
   replay: ReturnType<typeof sliceByTime>,
 ) {
-  // the most recent labelled week validates; everything labelled before it trains
+  // the most recent labelled week is held out: its first 3 days select, the last 4 report; everything before trains
   const validateFrom = labelledUntil - 7 * DAY_MS
+  const reportFrom = validateFrom + 3 * DAY_MS
   const windows: Windows = {
     train: { from: day(replayStart), to: day(validateFrom) },
-    validate: { from: day(validateFrom), to: day(labelledUntil) },
+    validate: { from: day(validateFrom), to: day(reportFrom) },
+    report: { from: day(reportFrom), to: day(labelledUntil) },
     replay: { from: day(labelledUntil), to: DEFAULT_WINDOWS.replay.to },
   }
-  o.log(`── retrain on ${windows.train.from}..${windows.train.to}, validate on ${windows.validate.from}..${windows.validate.to}`)
+  o.log(
+    `── retrain on ${windows.train.from}..${windows.train.to}, select on ${windows.validate.from}..${windows.validate.to}, report on ${windows.report.from}..${windows.report.to}`,
+  )
   const sweep: SweepFile = { base: { epochs: 3, batchSize: 1024 }, trials: DEFAULT_SWEEP.trials?.slice(1, 3) ?? [] }
   const trained = await trainAndRegister(home, { ...base, windows, sweep }, { model: o.model, experiment: o.experiment }, o.log)
-  const champion = await versionAuc(home.store, o.model, championVersion, sliceByTime(replay, validateFrom, labelledUntil))
+  const champion = await versionAuc(home.store, o.model, championVersion, sliceByTime(replay, reportFrom, labelledUntil))
   o.log(
-    `  challenger v${trained.version} val AUC ${trained.metrics.val_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
+    `  challenger v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
   )
-  return { at: day(labelledUntil), windows, version: trained.version, valAuc: trained.metrics.val_auc, championAucSameRows: champion.auc }
+  return {
+    at: day(labelledUntil),
+    windows,
+    version: trained.version,
+    reportAuc: trained.metrics.report_auc,
+    championAucSameRows: champion.auc,
+  }
 }
 
 async function judgeCanary(
@@ -238,7 +248,7 @@ async function judgeCanary(
   const canaryAuc = Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
   const challengerAuc = canaryAuc[`v${retrained.version}`] ?? null
   const championAuc = canaryAuc[`v${summary.champion.version}`] ?? null
-  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4)} vs v${summary.champion.version} ${championAuc?.toFixed(4)}; validation on recent data ${retrained.valAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
+  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4)} vs v${summary.champion.version} ${championAuc?.toFixed(4)}; report slice of recent data ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
   if (challengerAuc === null || championAuc === null || challengerAuc < championAuc) {
     o.log(`── challenger not promoted: ${reason}`)
     return null

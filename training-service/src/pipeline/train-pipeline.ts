@@ -9,9 +9,10 @@ import { exportOnnx } from '../export/bundle.ts'
 import { checkParity, type ParityReport } from '../export/parity.ts'
 import { createProgress } from '../progress.ts'
 import { originHourBaseline } from '../train/baseline.ts'
-import { type Evaluation, evaluatePredictions } from '../train/evaluate.ts'
+import { evaluateHeldOut, type HeldOutEvaluation } from '../train/evaluate.ts'
 import { localExecutor, type TrialExecutor, type TrialOutcome } from '../train/executor.ts'
-import { type Featurized, featurize, flightsOf, labelledIndex } from '../train/features.ts'
+import { type Featurized, featurize, flightsOf, labelledIndex, type RateFeatureAuc } from '../train/features.ts'
+import { predictEncoded } from '../train/predict.ts'
 import { expandSweep, type SweepFile } from '../train/sweep.ts'
 import type { EpochRecord, TrialResult } from '../train/trainer.ts'
 import { loadBag, saveBag } from './bag.ts'
@@ -38,6 +39,7 @@ export interface TrainSettings {
 export type Ingested = Pick<LoadedDataset, 'dataVersion' | 'sourceSha256' | 'counts' | 'quarantineFile'> & {
   train: LoadedDataset['splits']['train']
   validate: LoadedDataset['splits']['validate']
+  report: LoadedDataset['splits']['report']
 }
 
 /** One trial of the sweep as recorded: `attempts` counts its starts (more than 1 when a worker was lost). */
@@ -69,6 +71,9 @@ export interface ExportOutput {
   /** µs per row of the TS evaluator on the int8 model, single-row calls */
   latencyUs: number
 }
+
+/** The evaluate step's output: selection and report quality, and the rate features' AUCs beside them. */
+export type Evaluated = HeldOutEvaluation & { rateAuc: RateFeatureAuc[] }
 
 export interface TrainHooks {
   /** a trial finished: the caller records it as a child run */
@@ -120,7 +125,8 @@ async function loadCheckpoints(configs: TrialResult['config'][], dirOf: (index: 
 export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
   const ingest: Step<Ingested> = {
     name: 'ingest',
-    version: 1,
+    // 2: the report slice
+    version: 2,
     needs: [],
     params: { windows: s.windows },
     cache: true,
@@ -129,35 +135,51 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
       const ds = await loadDataset(s.dataFile, { windows: s.windows, progress: createProgress('  ingest') })
       log(`${ds.counts.valid.toLocaleString('en-US')} valid rows, ${ds.counts.quarantined} quarantined, data version ${ds.dataVersion}`)
       const { dataVersion, sourceSha256, counts, quarantineFile } = ds
-      return { dataVersion, sourceSha256, counts, quarantineFile, train: ds.splits.train, validate: ds.splits.validate }
+      return {
+        dataVersion,
+        sourceSha256,
+        counts,
+        quarantineFile,
+        train: ds.splits.train,
+        validate: ds.splits.validate,
+        report: ds.splits.report,
+      }
     },
   }
   const baseline: Step<{ auc: number; rows: number }> = {
     name: 'baseline',
-    version: 1,
+    // 2: scored on the report slice, like the model's published metrics
+    version: 2,
     needs: ['ingest'],
     params: null,
     cache: true,
     async run(inputs, log) {
       const data = inputs.ingest as Ingested
-      const b = originHourBaseline(data.train, data.validate)
+      const b = originHourBaseline(data.train, data.report)
       const value = auc(b.labels, b.scores)
-      log(`origin × departure-hour delay rate: validation AUC ${value.toFixed(4)}`)
+      log(`origin × departure-hour delay rate: report AUC ${value.toFixed(4)}`)
       return { auc: value, rows: b.labels.length }
     },
   }
   const featurizeStep: Step<Featurized> = {
     name: 'featurize',
-    version: 1,
+    // 2: week-block folds, the report slice, rate-feature AUCs
+    version: 2,
     needs: ['ingest'],
     params: { trainRows: s.trainRows, seed: s.seed, smoothing: s.smoothing, folds: s.folds },
     cache: true,
     async run(inputs, log) {
       const data = inputs.ingest as Ingested
-      const f = featurize(data.train, data.validate, { trainRows: s.trainRows, seed: s.seed, smoothing: s.smoothing, folds: s.folds })
+      const f = featurize(data.train, data.validate, data.report, {
+        trainRows: s.trainRows,
+        seed: s.seed,
+        smoothing: s.smoothing,
+        folds: s.folds,
+      })
       log(
-        `encoder fitted on ${data.train.size.toLocaleString('en-US')} rows; ${f.train.rows.toLocaleString('en-US')} training rows, ${f.validate.rows.toLocaleString('en-US')} validation rows, ${f.spec.airports.length - 1} airports`,
+        `encoder fitted on ${data.train.size.toLocaleString('en-US')} rows; ${f.train.rows.toLocaleString('en-US')} training rows, ${f.validate.rows.toLocaleString('en-US')} selection rows, ${f.report.rows.toLocaleString('en-US')} report rows, ${f.spec.airports.length - 1} airports`,
       )
+      log(`rate AUC out of fold → report: ${f.rateAuc.map((r) => `${r.cell} ${r.oof.toFixed(3)}→${r.holdout.toFixed(3)}`).join(', ')}`)
       return f
     },
   }
@@ -210,9 +232,10 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
       return { trials, best, net: chosen.result.net, valPredictions: chosen.result.valPredictions }
     },
   }
-  const evaluate: Step<Evaluation> = {
+  const evaluate: Step<Evaluated> = {
     name: 'evaluate',
-    version: 1,
+    // 2: threshold from the selection slice, metrics on the report slice
+    version: 2,
     needs: ['ingest', 'featurize', 'train'],
     params: null,
     cache: true,
@@ -220,11 +243,17 @@ export function trainSteps(s: TrainSettings, hooks: TrainHooks = {}): Step[] {
       const data = inputs.ingest as Ingested
       const f = inputs.featurize as Featurized
       const t = inputs.train as TrainOutput
-      const e = evaluatePredictions(data.validate, f.validate.labels, t.valPredictions)
-      log(
-        `AUC ${e.auc.toFixed(4)}, log loss ${e.logLoss.toFixed(4)}, Brier ${e.brier.toFixed(4)}, ECE ${e.ece.toFixed(4)}, threshold ${e.threshold.toFixed(3)} (F1 ${e.f1.toFixed(3)})`,
+      const reportScores = predictEncoded(exportOnnx(t.net, {}).fp32, f.report)
+      const e = evaluateHeldOut(
+        { rows: data.validate, labels: f.validate.labels, scores: t.valPredictions },
+        { rows: data.report, labels: f.report.labels, scores: reportScores },
       )
-      return e
+      const r = e.report
+      log(`selection: AUC ${e.auc.toFixed(4)}, threshold ${e.threshold.toFixed(3)} (F1 ${e.f1.toFixed(3)})`)
+      log(
+        `report (untouched): AUC ${r.auc.toFixed(4)}, log loss ${r.logLoss.toFixed(4)}, Brier ${r.brier.toFixed(4)}, ECE ${r.ece.toFixed(4)}, F1 ${r.f1.toFixed(3)} at the selection threshold`,
+      )
+      return { ...e, rateAuc: f.rateAuc }
     },
   }
   const exportStep: Step<ExportOutput> = {
@@ -293,15 +322,32 @@ export interface TrainResults {
   ingest: Ingested
   baseline: { auc: number; rows: number }
   train: TrainOutput
-  evaluate: Evaluation
+  evaluate: Evaluated
   export: ExportOutput
   verify: ParityReport
 }
 
-/** The final numbers of a training run: logged on the run and snapshotted on the model version (gates read them). */
+/**
+ * The final numbers of a training run: logged on the run and snapshotted on the model version (gates read them).
+ * `val_*` is the selection slice (it chose epochs, trial and threshold); `report_*` and `baseline_auc` the untouched one.
+ */
 export function summaryMetrics(r: Pick<TrainResults, 'baseline' | 'evaluate' | 'export' | 'verify'>): Record<string, number> {
   const e = r.evaluate
+  const rep = e.report
   return {
+    report_auc: rep.auc,
+    report_log_loss: rep.logLoss,
+    report_brier: rep.brier,
+    report_ece: rep.ece,
+    report_accuracy: rep.accuracy,
+    report_f1: rep.f1,
+    report_rows: rep.rows,
+    ...Object.fromEntries(
+      e.rateAuc.flatMap((a) => [
+        [`rate_auc_oof_${a.cell}`, a.oof],
+        [`rate_auc_report_${a.cell}`, a.holdout],
+      ]),
+    ),
     val_auc: e.auc,
     val_log_loss: e.logLoss,
     val_brier: e.brier,
