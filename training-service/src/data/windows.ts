@@ -31,7 +31,7 @@ export const windowsSchema = z
       })
       return z.NEVER
     }
-    const mid = new Date(from + Math.ceil(days / 2) * DAY_MS).toISOString().slice(0, 10)
+    const mid = new Date(from + Math.floor(days / 2) * DAY_MS).toISOString().slice(0, 10)
     return { ...w, validate: { from: w.validate.from, to: mid }, report: { from: mid, to: w.validate.to } }
   })
   .refine((w) => w.report.from >= w.validate.to, {
