@@ -14,7 +14,12 @@ export const healthRoutes = createRouter().openapi(health, (c) => c.json({ statu
 
 const DOCUMENT = {
   openapi: '3.0.3',
-  info: { title: 'Tarmac edge API', version: '1', description: 'Flight delay inference, telemetry and model publishing at the edge.' },
+  info: {
+    title: 'Tarmac edge API',
+    version: '1',
+    description:
+      'At-departure flight delay inference (will a flight that has left the gate arrive 15+ minutes late?), telemetry and model publishing at the edge.',
+  },
 }
 
 /** /openapi.json from the route definitions, and a self-contained /docs page (no CDN, no script). */

@@ -21,9 +21,9 @@ const predictResponse = z
 const route = createRoute({
   method: 'post',
   path: '/v1/models/{name}/predict',
-  summary: 'Delay probability of a batch of flights',
+  summary: 'Chance that flights which have left the gate arrive 15+ minutes late',
   description:
-    'The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary. A replay dates its telemetry with `X-Tarmac-Event-Time` (needs `X-Tarmac-Admin-Key`).',
+    'A prediction at departure: each instance gives the actual gate departure (`departedAt`, local wall clock). It is not a booking-time forecast: the model reads the departure minute, which reveals much of a departure delay. The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary. A replay dates its telemetry with `X-Tarmac-Event-Time` (needs `X-Tarmac-Admin-Key`).',
   request: {
     params: z.object({ name: modelName }),
     body: { content: { 'application/json': { schema: predictRequest } }, required: true },

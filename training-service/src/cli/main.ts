@@ -3,6 +3,7 @@ import { registerBenchCommand } from './bench.ts'
 import { registerDashboardCommand } from './dashboard.ts'
 import { registerDataCommands } from './data.ts'
 import { registerDbCommands } from './db.ts'
+import { registerDocsCommand } from './docs.ts'
 import { registerDoctorCommand } from './doctor.ts'
 import { registerDriftCommand } from './drift.ts'
 import { registerModelsCommand } from './models.ts'
@@ -38,6 +39,7 @@ registerReplayCommand(program)
 registerServeCommand(program)
 registerDoctorCommand(program)
 registerDbCommands(program)
+registerDocsCommand(program)
 
 /** Mistakes the user can fix print one line and exit 2; anything else is a bug and says so. */
 function exitOn(error: unknown): never {

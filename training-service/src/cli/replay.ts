@@ -88,10 +88,15 @@ export function registerReplayCommand(program: Command): void {
       const target = { url: workerUrl('--url', flags.url), adminKey, model: flags.model }
       const dataFile = flags.data ?? defaultDataPath()
       await describeSource(dataFile)
-      // only the replay window is read: the other two are empty days before any data
+      // only the replay window is read: the others are empty days before any data
       const none = { from: '1900-01-01', to: '1900-01-02' }
       const ds = await loadDataset(dataFile, {
-        windows: { train: none, validate: { from: '1900-01-02', to: '1900-01-03' }, replay: window.data },
+        windows: {
+          train: none,
+          validate: { from: '1900-01-02', to: '1900-01-03' },
+          report: { from: '1900-01-03', to: '1900-01-04' },
+          replay: window.data,
+        },
         progress: createProgress('read'),
       })
       const flights = inTimeOrder(ds.splits.replay)

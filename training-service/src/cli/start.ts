@@ -11,7 +11,7 @@ function formatSummary(s: LoopSummary): string {
   const lines = [
     '',
     `data ${s.data.dataVersion}: ${s.data.trainRows.toLocaleString('en-US')} training flights, ${s.data.replayRows.toLocaleString('en-US')} replayed as production (${s.replay.predictions.toLocaleString('en-US')} sent, ${s.replay.labels.toLocaleString('en-US')} labels, ${s.replay.seconds.toFixed(0)}s)`,
-    `champion v${s.champion.version}: validation AUC ${f4(s.champion.valAuc)} vs baseline ${f4(s.champion.baselineAuc)} (March)`,
+    `champion v${s.champion.version}: report AUC ${f4(s.champion.reportAuc)} vs baseline ${f4(s.champion.baselineAuc)} (March 16–31, untouched by selection)`,
     '',
     'week        version  drifted features                          pred drift  realized AUC  estimated AUC  p50/p99 ms  alerts',
   ]
@@ -31,7 +31,7 @@ function formatSummary(s: LoopSummary): string {
     const l = s.retrain.data.lineage
     lines.push(
       `pulled from the Worker's capture ${l.window.from.slice(0, 10)}..${l.window.to.slice(0, 10)}: ${l.rows.toLocaleString('en-US')} labelled of ${l.captured.toLocaleString('en-US')} captured rows (${((l.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage, sample rate ${l.sampleRates.join(', ')})`,
-      `retrained v${s.retrain.version} on ${s.retrain.windows.train.from}..${s.retrain.windows.train.to}: AUC ${f4(s.retrain.valAuc)} vs champion ${f4(s.retrain.championAucSameRows)} on ${s.retrain.windows.validate.from}..${s.retrain.windows.validate.to}`,
+      `retrained v${s.retrain.version} on ${s.retrain.windows.train.from}..${s.retrain.windows.train.to}: AUC ${f4(s.retrain.reportAuc)} vs champion ${f4(s.retrain.championAucSameRows)} on ${s.retrain.windows.report.from}..${s.retrain.windows.report.to}`,
     )
   }
   lines.push(

@@ -61,10 +61,11 @@ describe('tarmac train', () => {
     const a = first.json()
     expect(a.version).toBe(1)
     expect(a.steps.map((s: { status: string }) => s.status)).toEqual(Array(8).fill('ran'))
-    // four days of training data: the model must have learned something; beating the baseline is shown on the
-    // real windows (docs/experiments.md), where the encoder has two months of history
-    expect(a.metrics.val_auc).toBeGreaterThan(0.57)
+    // three partial weeks of training data: the model must have learned something, on the slice nothing tuned on;
+    // beating the baseline is shown on the real windows (docs/problem.md), where the encoder has two months of history
+    expect(a.metrics.report_auc).toBeGreaterThan(0.57)
     expect(a.metrics.baseline_auc).toBeGreaterThan(0.55)
+    expect(a.metrics.report_rows).toBeGreaterThan(7000)
     expect(first.stderr).toMatch(/trial 2\/2 mlp epoch 4/)
 
     const again = tarmac(...small(), '--epochs', '4').json()

@@ -5,6 +5,7 @@ import { defaultDataPath, describeSource } from '../data/source.ts'
 import { trailingWeeks, type Windows, windowSchema } from '../data/windows.ts'
 import { bullmqExecutor } from '../distributed/bullmq-executor.ts'
 import { checkRedisUrl, probeRedis } from '../distributed/redis.ts'
+import { writeRecord } from '../docs/record.ts'
 import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
 import { settingsFromParams, type TrainSettings } from '../pipeline/settings.ts'
@@ -14,6 +15,7 @@ import { getRun } from '../tracking/queries.ts'
 import { failAbandonedRuns } from '../tracking/runs.ts'
 import type { TrialExecutor } from '../train/executor.ts'
 import { DEFAULT_SWEEP, sweepSchema } from '../train/sweep.ts'
+import { ablate } from './ablation.ts'
 import { positiveInt } from './format-command.ts'
 import { readJsonFile, readWindowsOption } from './options.ts'
 import { emit } from './output.ts'
@@ -39,6 +41,8 @@ interface TrainFlags {
   executor: string
   redis?: string
   artifacts?: string
+  record?: string
+  ablate?: boolean
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -46,7 +50,10 @@ export function registerTrainCommand(program: Command): void {
     .command('train')
     .description('run the training pipeline: ingest → baseline ‖ featurize → sweep → evaluate → export → verify → register')
     .option('--data <file>', 'flights file (default: flights-3m.parquet from vega-datasets)')
-    .option('--windows <file>', 'JSON file with train/validate/replay windows')
+    .option(
+      '--windows <file>',
+      'JSON file with train/validate/report/replay windows (validate selects; report, if absent the second half of validate, is untouched)',
+    )
     .option('--train-weeks <k>', 'windows relative to --as-of instead: train on k weeks, validate on the week before --as-of')
     .option('--as-of <date>', 'end (exclusive, ISO date) of the validation week (default: the end of a pulled data version’s window)')
     .option('--sweep <file>', 'JSON sweep: {"base":{…},"trials":[{…}],"grid":{"learningRate":[0.001,0.003]}}')
@@ -62,6 +69,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--artifacts <dir>', 'artifact directory shared with the workers (default: <home>/artifacts)')
     .option('--resume <run-id>', 'run a failed (or killed) run again with its own settings: finished steps and trials come from the cache')
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
+    .option('--ablate', 'train one MLP per feature set (full, no minute-level, hour cells only) and the baseline; registers nothing')
+    .option('--record <file>', 'also write the results, the command and the machine to this JSON file (docs/data/*.json)')
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: TrainFlags) => {
       if (flags.resume) return resume(flags)
@@ -83,6 +92,7 @@ export function registerTrainCommand(program: Command): void {
         folds: 5,
         concurrency: concurrencyOf(flags),
       }
+      if (flags.ablate) return ablate(settings, flags, commandLine())
       await train(flags, settings, { model: flags.model, experiment: flags.experiment })
     })
 }
@@ -96,12 +106,16 @@ async function train(
   const executor = await executorOf(flags)
   await describeSource(settings.dataFile)
   const home = await openHome(flags.home)
+  const started = performance.now()
   try {
     const summary = await trainAndRegister(home, { ...settings, executor }, names, (line) => process.stderr.write(`${line}\n`), resumedFrom)
+    if (flags.record) await writeRecord(flags.record, commandLine(), started, { windows: settings.windows, ...summary })
     emit(Boolean(flags.json), summary, (v) =>
       [
         `${v.model} version ${v.version} from run ${v.runId}`,
-        `validation AUC ${v.metrics.val_auc.toFixed(4)} vs baseline ${v.metrics.baseline_auc.toFixed(4)}; int8 AUC ${v.metrics.int8_val_auc.toFixed(4)}, ${v.metrics.int8_size_bytes} bytes`,
+        `report AUC ${v.metrics.report_auc.toFixed(4)} (untouched slice ${settings.windows.report.from}..${settings.windows.report.to}) vs baseline ${v.metrics.baseline_auc.toFixed(4)}`,
+        `selection AUC ${v.metrics.val_auc.toFixed(4)} (${settings.windows.validate.from}..${settings.windows.validate.to}: early stopping, trial, threshold ${v.metrics.threshold.toFixed(3)})`,
+        `int8 AUC ${v.metrics.int8_val_auc.toFixed(4)} on the selection slice, ${v.metrics.int8_size_bytes} bytes`,
         trialsLine(v.trials, v.bestTrial),
         ...v.trials.filter((t) => t.status === 'failed').map((t) => `  trial ${t.trial} failed after ${t.attempts} attempt(s): ${t.error}`),
         `steps: ${v.steps.map((s) => `${s.name} ${s.status}`).join(', ')}`,
@@ -147,6 +161,9 @@ async function windowsOf(flags: TrainFlags): Promise<Windows> {
   if (!parsed.success) throw new UserInputError(`--as-of must be an ISO date, got "${asOf}"`)
   return trailingWeeks(parsed.data, weeks)
 }
+
+/** The command as typed, for the record the docs quote. */
+const commandLine = () => ['tarmac', ...process.argv.slice(2)].join(' ')
 
 const concurrencyOf = (flags: TrainFlags) => (flags.concurrency ? positiveInt('--concurrency')(flags.concurrency) : availableParallelism())
 

@@ -59,7 +59,7 @@ export interface CheckpointRecord {
 
 export interface LoopSummary {
   data: { dataVersion: string; trainRows: number; replayRows: number }
-  champion: { version: number; valAuc: number; baselineAuc: number }
+  champion: { version: number; reportAuc: number; baselineAuc: number }
   checkpoints: CheckpointRecord[]
   firstDrift: string | null
   firstAlert: string | null
@@ -69,7 +69,7 @@ export interface LoopSummary {
     data: { file: string; lineage: Lineage }
     windows: Windows
     version: number
-    valAuc: number
+    reportAuc: number
     championAucSameRows: number
   } | null
   promotion: { at: string; version: number; canaryAuc: Record<string, number | null> } | null
@@ -121,7 +121,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   if (holder !== first.version) {
     await promote(home.db, o.model, first.version, {
       actor: 'tarmac start',
-      reason: `initial champion: val AUC ${first.metrics.val_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
+      reason: `initial champion: report AUC ${first.metrics.report_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
       force: holder !== null,
     })
   }
@@ -139,7 +139,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   const target = { url: worker.url, adminKey: worker.adminKey, model: o.model }
   const summary: LoopSummary = {
     data: { dataVersion: ds.dataVersion, trainRows: description.windows.train.rows, replayRows: replay.size },
-    champion: { version: first.version, valAuc: first.metrics.val_auc, baselineAuc: first.metrics.baseline_auc },
+    champion: { version: first.version, reportAuc: first.metrics.report_auc, baselineAuc: first.metrics.baseline_auc },
     checkpoints: [],
     firstDrift: null,
     firstAlert: null,
@@ -238,10 +238,12 @@ async function retrain(
   o.log(
     `  ${lineage.rows.toLocaleString('en-US')} labelled of ${lineage.captured.toLocaleString('en-US')} captured rows (${((lineage.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage) → ${pulled.file}`,
   )
-  // the most recent labelled week validates; the whole weeks labelled before it train
+  // the most recent labelled week is held out (its first half selects, the second half reports); whole weeks before it train
   const weeks = Math.max(1, Math.floor((labelledUntil - replayStart) / (7 * DAY_MS)) - 1)
   const windows = trailingWeeks(day(labelledUntil), weeks)
-  o.log(`── retrain on ${windows.train.from}..${windows.train.to}, validate on ${windows.validate.from}..${windows.validate.to}`)
+  o.log(
+    `── retrain on ${windows.train.from}..${windows.train.to}, select on ${windows.validate.from}..${windows.validate.to}, report on ${windows.report.from}..${windows.report.to}`,
+  )
   const sweep: SweepFile = { base: { epochs: 3, batchSize: 1024 }, trials: DEFAULT_SWEEP.trials?.slice(1, 3) ?? [] }
   const trained = await trainAndRegister(
     home,
@@ -249,17 +251,17 @@ async function retrain(
     { model: o.model, experiment: o.experiment },
     o.log,
   )
-  const validation = (await loadDataset(pulled.file, { windows, quarantineDir: path.join(home.root, 'quarantine') })).splits.validate
-  const champion = await versionAuc(home.store, o.model, championVersion, validation)
+  const report = (await loadDataset(pulled.file, { windows, quarantineDir: path.join(home.root, 'quarantine') })).splits.report
+  const champion = await versionAuc(home.store, o.model, championVersion, report)
   o.log(
-    `  challenger v${trained.version} val AUC ${trained.metrics.val_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
+    `  challenger v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
   )
   return {
     at: day(labelledUntil),
     data: pulled,
     windows,
     version: trained.version,
-    valAuc: trained.metrics.val_auc,
+    reportAuc: trained.metrics.report_auc,
     championAucSameRows: champion.auc,
   }
 }
@@ -275,7 +277,7 @@ async function judgeCanary(
   const canaryAuc = Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
   const challengerAuc = canaryAuc[`v${retrained.version}`] ?? null
   const championAuc = canaryAuc[`v${summary.champion.version}`] ?? null
-  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4)} vs v${summary.champion.version} ${championAuc?.toFixed(4)}; validation on recent data ${retrained.valAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
+  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4)} vs v${summary.champion.version} ${championAuc?.toFixed(4)}; report slice of recent data ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
   if (challengerAuc === null || championAuc === null || challengerAuc < championAuc) {
     o.log(`── challenger not promoted: ${reason}`)
     return null

@@ -6,7 +6,8 @@ const settings: RecordedSettings = {
   dataFile: '/data/flights.parquet',
   windows: {
     train: { from: '2001-01-01', to: '2001-03-01' },
-    validate: { from: '2001-03-01', to: '2001-04-01' },
+    validate: { from: '2001-03-01', to: '2001-03-16' },
+    report: { from: '2001-03-16', to: '2001-04-01' },
     replay: { from: '2001-04-01', to: '2001-07-01' },
   },
   sweep: { base: { epochs: 2 }, trials: [{ family: 'mlp', hidden: [16] }], grid: { learningRate: [0.001, 0.003] } },

@@ -1,11 +1,11 @@
 import type { Db } from '../../db/open.ts'
 import type { ParityReport } from '../../export/parity.ts'
 import type { ArtifactStore } from '../../tracking/artifact-store.ts'
-import type { Evaluation } from '../../train/evaluate.ts'
 import type { Featurized } from '../../train/features.ts'
 import { registerExport } from '../register.ts'
 import type { Step } from '../runner.ts'
 import type { Baseline } from './baseline.ts'
+import type { Evaluated } from './evaluate.ts'
 import type { ExportOutput } from './export.ts'
 import type { Ingested } from './ingest.ts'
 import type { TrainOutput } from './train.ts'
@@ -23,7 +23,7 @@ export interface RegisterInputs {
   baseline: Baseline
   featurize: Featurized
   train: TrainOutput
-  evaluate: Evaluation
+  evaluate: Evaluated
   export: ExportOutput
   verify: ParityReport
 }
@@ -56,10 +56,27 @@ export function registerStep(to: RegisterTarget): Step<'register', RegisterInput
   }
 }
 
-/** The final numbers of a training run: logged on the run and snapshotted on the model version (gates read them). */
+/**
+ * The final numbers of a training run: logged on the run and snapshotted on the model version (gates read them).
+ * `val_*` is the selection slice (it chose epochs, trial and threshold); `report_*` and `baseline_auc` the untouched one.
+ */
 export function summaryMetrics(r: Pick<RegisterInputs, 'baseline' | 'evaluate' | 'export' | 'verify'>): Record<string, number> {
   const e = r.evaluate
+  const rep = e.report
   return {
+    report_auc: rep.auc,
+    report_log_loss: rep.logLoss,
+    report_brier: rep.brier,
+    report_ece: rep.ece,
+    report_accuracy: rep.accuracy,
+    report_f1: rep.f1,
+    report_rows: rep.rows,
+    ...Object.fromEntries(
+      e.rateAuc.flatMap((a) => [
+        [`rate_auc_oof_${a.cell}`, a.oof],
+        [`rate_auc_report_${a.cell}`, a.holdout],
+      ]),
+    ),
     val_auc: e.auc,
     val_log_loss: e.logLoss,
     val_brier: e.brier,
