@@ -9,6 +9,8 @@ const fileSummary = z.object({ key: z.string(), sha256: z.string(), size: z.numb
 const modelSummary = z
   .object({
     name: z.string(),
+    /** KServe v1 model status: the champion loaded and an engine runs it (else the call answers 503) */
+    ready: z.boolean(),
     version: z.number().int(),
     aliases: z.record(z.string(), z.number().int()),
     createdAt: z.string(),
@@ -27,7 +29,7 @@ const modelSummary = z
 const route = createRoute({
   method: 'get',
   path: '/v1/models/{name}',
-  summary: 'The served model: manifest summary without the encoder tables',
+  summary: 'The served model (KServe v1 model status `{name, ready}`): manifest summary without the encoder tables',
   request: { params: z.object({ name: modelName }) },
   responses: {
     200: {
@@ -117,5 +119,5 @@ export const modelRoutes = createRouter()
     const aliases: Record<string, number> = { [CHAMPION]: champion.manifest.version }
     if (challenger) aliases[CHALLENGER] = challenger.manifest.version
     const engine = (await champion.engines.engine()).name
-    return c.json({ ...summary(champion.manifest), aliases, engine }, 200)
+    return c.json({ ...summary(champion.manifest), ready: true, aliases, engine }, 200)
   })

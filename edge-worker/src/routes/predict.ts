@@ -21,7 +21,8 @@ const predictResponse = z
 const route = createRoute({
   method: 'post',
   path: '/v1/models/{name}/predict',
-  summary: 'Delay probability of a batch of flights',
+  operationId: 'predict',
+  summary: 'Delay probability of a batch of flights (KServe v1 / TF-Serving `instances` shape)',
   description:
     'The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary. A replay dates its telemetry with `X-Tarmac-Event-Time` (needs `X-Tarmac-Admin-Key`).',
   request: {
@@ -33,6 +34,14 @@ const route = createRoute({
     ...pick(errors, [400, 401, 404, 413, 429, 503]),
   },
 })
+
+/** The colon form KServe v1 clients send: the same call, which app.ts dispatches to the route above. */
+export const kserveColonRoute = {
+  ...route,
+  path: '/v1/models/{name}:predict',
+  operationId: 'kservePredict',
+  summary: 'KServe v1 predict: the same call as `/v1/models/{name}/predict`',
+}
 
 export const predictRoutes = createRouter().openapi(route, async (c) => {
   const startedAt = Date.now()

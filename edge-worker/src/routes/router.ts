@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
+import { oipErrorSchema } from '@tarmac/sdk/contracts/oip'
 import { fieldIssues } from '@tarmac/sdk/features'
 import type { AppEnv } from '../app-env.ts'
 import { configOf } from '../config.ts'
@@ -28,10 +29,28 @@ export const errors = {
   503: { description: 'The model could not be loaded', content: json },
 } as const
 
+const v2Json = { 'application/json': { schema: oipErrorSchema.openapi('OipError') } }
+
+/** The same statuses under /v2, in the Open Inference Protocol's `{"error":"<message>"}`. */
+export const v2Errors = {
+  400: { description: 'Malformed JSON or a field failed validation (the message starts with the field)', content: v2Json },
+  401: { description: 'Missing or wrong key', content: v2Json },
+  404: { description: 'Unknown model, or a version it does not serve', content: v2Json },
+  413: { description: 'Body or batch over the limit', content: v2Json },
+  429: { description: 'Rate limited (see `Retry-After`)', content: v2Json },
+  503: { description: 'The model could not be loaded', content: v2Json },
+} as const
+
 export const modelName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
   .openapi({ param: { name: 'name', in: 'path' }, example: 'flight-delay' })
+
+/** A published version, as the Open Inference Protocol's `/versions/{version}` names it. */
+export const modelVersion = z
+  .string()
+  .regex(/^[1-9][0-9]{0,8}$/, 'must be a version number')
+  .openapi({ param: { name: 'version', in: 'path' }, example: '2' })
 
 export function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
   return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>
