@@ -1,12 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { z } from 'zod'
-
-/** The one error shape of every Tarmac API. */
-export const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), requestId: z.string().optional() }),
-})
 
 /** A client-facing failure with its status; anything else that escapes a handler is a 500. */
 export class ApiError extends Error {

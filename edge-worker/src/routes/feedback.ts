@@ -1,31 +1,20 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { DELAY_RANGE_MINUTES, isDelayed } from '@tarmac/sdk/features'
+import { createRoute } from '@hono/zod-openapi'
+import {
+  type FeedbackRequest,
+  type FeedbackResponse,
+  feedbackBatchRequestSchema,
+  feedbackBatchResponseSchema,
+  feedbackRequestSchema,
+  feedbackResponseSchema,
+} from '@tarmac/sdk/contracts/feedback'
+import { isDelayed } from '@tarmac/sdk/features'
 import { and, eq, inArray } from 'drizzle-orm'
 import { database } from '../db/client.ts'
 import { feedback, predictions } from '../db/schema.ts'
 import { checkBatchSize, createRouter, errors, pick } from './router.ts'
 
-const feedbackRequest = z
-  .object({
-    predictionId: z.string().min(1).max(128),
-    delayed: z.boolean().optional(),
-    delay: z.number().int().min(DELAY_RANGE_MINUTES[0]).max(DELAY_RANGE_MINUTES[1]).optional(),
-  })
-  .refine((b) => b.delayed !== undefined || b.delay !== undefined, { message: 'give delayed or delay', path: ['delayed'] })
-  .refine((b) => b.delayed === undefined || b.delay === undefined || b.delayed === isDelayed(b.delay), {
-    message: 'disagrees with delay',
-    path: ['delayed'],
-  })
-  .openapi('FeedbackRequest', { example: { predictionId: '3f0c…', delay: 42 } })
-
-const feedbackResponse = z
-  .object({
-    predictionId: z.string(),
-    delayed: z.boolean(),
-    matched: z.boolean(),
-    prediction: z.object({ model: z.string(), version: z.number().int(), probability: z.number() }).nullable(),
-  })
-  .openapi('FeedbackResponse')
+const feedbackRequest = feedbackRequestSchema.openapi('FeedbackRequest', { example: { predictionId: '3f0c…', delay: 42 } })
+const feedbackResponse = feedbackResponseSchema.openapi('FeedbackResponse')
 
 const route = createRoute({
   method: 'post',
@@ -47,7 +36,7 @@ const batchRoute = createRoute({
   request: {
     body: {
       content: {
-        'application/json': { schema: z.object({ outcomes: z.array(feedbackRequest).min(1, 'at least one outcome is required') }) },
+        'application/json': { schema: feedbackBatchRequestSchema.openapi('FeedbackBatchRequest') },
       },
       required: true,
     },
@@ -55,14 +44,11 @@ const batchRoute = createRoute({
   responses: {
     202: {
       description: 'Outcomes stored, in order',
-      content: { 'application/json': { schema: z.object({ results: z.array(feedbackResponse) }) } },
+      content: { 'application/json': { schema: feedbackBatchResponseSchema.openapi('FeedbackBatchResponse') } },
     },
     ...pick(errors, [400, 401, 413, 429]),
   },
 })
-
-type Outcome = z.infer<typeof feedbackRequest>
-type Stored = z.infer<typeof feedbackResponse>
 
 /** D1 binds at most 100 parameters per statement: match ids in chunks well under it. */
 const ID_CHUNK = 90
@@ -71,7 +57,7 @@ const ID_CHUNK = 90
  * Stores outcomes (the latest report wins) in one D1 batch, then says which predictions are already stored.
  * One round trip for the writes however many outcomes: what makes a replay's label stream affordable.
  */
-async function storeOutcomes(env: Env, outcomes: Outcome[]): Promise<Stored[]> {
+async function storeOutcomes(env: Env, outcomes: FeedbackRequest[]): Promise<FeedbackResponse[]> {
   const db = database(env.DB)
   const now = Date.now()
   const rows = outcomes.map((o) => ({

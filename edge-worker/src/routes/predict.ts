@@ -1,22 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { flightInstanceSchema, fromInstance } from '@tarmac/sdk/features'
+import { predictRequestSchema, predictResponseSchema } from '@tarmac/sdk/contracts/predict'
+import { fromInstance } from '@tarmac/sdk/features'
 import { replayEventTime } from '../auth/middleware.ts'
 import { predictFlights } from '../inference.ts'
 import { checkBatchSize, createRouter, errors, modelName, pick } from './router.ts'
 
-const predictRequest = z
-  .object({ instances: z.array(flightInstanceSchema).min(1, 'at least one instance is required') })
-  .openapi('PredictRequest', {
-    example: { instances: [{ origin: 'JFK', destination: 'LAX', departedAt: '2026-05-01T08:30:00', distance: 2475 }] },
-  })
-
-const predictResponse = z
-  .object({
-    model: z.object({ name: z.string(), version: z.number().int(), alias: z.string() }),
-    engine: z.string(),
-    predictions: z.array(z.object({ id: z.string(), probability: z.number(), delayed: z.boolean() })),
-  })
-  .openapi('PredictResponse')
+const predictRequest = predictRequestSchema.openapi('PredictRequest', {
+  example: { instances: [{ origin: 'JFK', destination: 'LAX', departedAt: '2026-05-01T08:30:00', distance: 2475 }] },
+})
+const predictResponse = predictResponseSchema.openapi('PredictResponse')
 
 const route = createRoute({
   method: 'post',

@@ -1,9 +1,10 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
+import { apiErrorSchema } from '@tarmac/sdk/contracts/errors'
 import { oipErrorSchema } from '@tarmac/sdk/contracts/oip'
 import { fieldIssues } from '@tarmac/sdk/features'
 import type { AppEnv } from '../app-env.ts'
 import { configOf } from '../config.ts'
-import { ApiError, errorResponse, errorSchema } from '../errors.ts'
+import { ApiError, errorResponse } from '../errors.ts'
 
 /** Every router answers validation failures the same way: 400 naming the first offending field. */
 export function createRouter() {
@@ -16,7 +17,7 @@ export function createRouter() {
   })
 }
 
-const json = { 'application/json': { schema: errorSchema } }
+const json = { 'application/json': { schema: apiErrorSchema.openapi('Error') } }
 
 /** OpenAPI descriptions of the error statuses, picked per route. */
 export const errors = {

@@ -1,28 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { flightInstanceSchema, fromInstance } from '@tarmac/sdk/features'
+import { createRoute } from '@hono/zod-openapi'
+import { telemetryRequestSchema, telemetryResponseSchema } from '@tarmac/sdk/contracts/telemetry'
+import { fromInstance } from '@tarmac/sdk/features'
 import { record } from '../inference.ts'
 import { type PredictionEvent, rawFeatures } from '../telemetry/events.ts'
 import { checkBatchSize, createRouter, errors, pick } from './router.ts'
 
-/** On-device predictions reported by the SDK, counted into the same profiles as the edge's own. */
-const telemetryRequest = z
-  .object({
-    predictions: z
-      .array(
-        z.object({
-          id: z.string().min(1).max(128),
-          model: z.object({ name: z.string().min(1).max(63), version: z.number().int().positive() }),
-          backend: z.enum(['ts', 'ort-wasm', 'ort-webgpu']),
-          probability: z.number().min(0).max(1),
-          latencyMs: z.number().nonnegative(),
-          /** when the prediction was made (epoch ms); defaults to arrival */
-          at: z.number().int().nonnegative().optional(),
-          instance: flightInstanceSchema,
-        }),
-      )
-      .min(1, 'at least one prediction is required'),
-  })
-  .openapi('TelemetryRequest')
+const telemetryRequest = telemetryRequestSchema.openapi('TelemetryRequest')
 
 const route = createRoute({
   method: 'post',
@@ -30,7 +13,10 @@ const route = createRoute({
   summary: 'Intake of on-device (browser) predictions',
   request: { body: { content: { 'application/json': { schema: telemetryRequest } }, required: true } },
   responses: {
-    202: { description: 'Queued for aggregation', content: { 'application/json': { schema: z.object({ accepted: z.number().int() }) } } },
+    202: {
+      description: 'Queued for aggregation',
+      content: { 'application/json': { schema: telemetryResponseSchema.openapi('TelemetryResponse') } },
+    },
     ...pick(errors, [400, 401, 413, 429]),
   },
 })

@@ -4,7 +4,7 @@
  * way the hourly cron would have run it then.
  */
 import type { FlightInstance } from '@tarmac/sdk/features'
-import type { MonitoringRun } from '../../../edge-worker/src/monitoring/api.ts'
+import type { MonitoringRun } from '@tarmac/sdk/contracts/monitoring'
 import { AIRPORTS, rng } from './fixture-model.ts'
 
 const DAY_MS = 86_400_000
