@@ -17,30 +17,23 @@ export function createRouter() {
   })
 }
 
-const json = { 'application/json': { schema: apiErrorSchema.openapi('Error') } }
+/** OpenAPI descriptions of the error statuses with their body, picked per route. */
+function errorStatuses(schema: z.ZodType) {
+  const content = { 'application/json': { schema } }
+  return {
+    400: { description: 'Malformed JSON or a field failed validation (the error names the field)', content },
+    401: { description: 'Missing or wrong key', content },
+    404: { description: 'Unknown model, alias or version', content },
+    409: { description: 'The publish conflicts with what is stored', content },
+    413: { description: 'Body or batch over the limit', content },
+    429: { description: 'Rate limited: wait `Retry-After` seconds', content },
+    503: { description: 'The model could not be loaded', content },
+  } as const
+}
 
-/** OpenAPI descriptions of the error statuses, picked per route. */
-export const errors = {
-  400: { description: 'Malformed JSON or a field failed validation (`error.field` names it)', content: json },
-  401: { description: 'Missing or wrong key', content: json },
-  404: { description: 'Unknown model or alias', content: json },
-  409: { description: 'The publish conflicts with what is stored', content: json },
-  413: { description: 'Body or batch over the limit', content: json },
-  429: { description: 'Rate limited', content: json },
-  503: { description: 'The model could not be loaded', content: json },
-} as const
-
-const v2Json = { 'application/json': { schema: oipErrorSchema.openapi('OipError') } }
-
+export const errors = errorStatuses(apiErrorSchema.openapi('Error'))
 /** The same statuses under /v2, in the Open Inference Protocol's `{"error":"<message>"}`. */
-export const v2Errors = {
-  400: { description: 'Malformed JSON or a field failed validation (the message starts with the field)', content: v2Json },
-  401: { description: 'Missing or wrong key', content: v2Json },
-  404: { description: 'Unknown model, or a version it does not serve', content: v2Json },
-  413: { description: 'Body or batch over the limit', content: v2Json },
-  429: { description: 'Rate limited (see `Retry-After`)', content: v2Json },
-  503: { description: 'The model could not be loaded', content: v2Json },
-} as const
+export const v2Errors = errorStatuses(oipErrorSchema.openapi('OipError'))
 
 export const modelName = z
   .string()
