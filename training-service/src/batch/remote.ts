@@ -26,7 +26,7 @@ export interface RemoteOptions {
 /** Scores through the Worker's predict route: ≤ 500 rows a request, at most `concurrency` in flight, in order. */
 export function createRemoteScorer(options: RemoteOptions): Scorer {
   // the admin key keeps a batch job out of the per-caller rate limit; busy (429, 5xx) answers are retried
-  const worker = createWorkerClient({
+  const client = createWorkerClient({
     endpoint: options.url,
     apiKey: options.apiKey,
     adminKey: options.adminKey,
@@ -35,7 +35,7 @@ export function createRemoteScorer(options: RemoteOptions): Scorer {
     onRetry: (attempt, failure) => options.log.warn({ attempt, reason: failure.message.slice(0, 200) }, 'predict request failed, retrying'),
   })
   const predict = (records: FlightRecord[]) =>
-    worker.predict(options.model, records.map(recordToInstance)).catch((error) => {
+    client.predict(options.model, records.map(recordToInstance)).catch((error) => {
       throw userFacing(error)
     })
   let served = `${options.model} at ${options.url}`
