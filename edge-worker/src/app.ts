@@ -13,12 +13,21 @@ import { feedbackRoutes } from './routes/feedback.ts'
 import { inferV2Routes } from './routes/infer-v2.ts'
 import { modelRoutes } from './routes/models.ts'
 import { monitoringRoutes } from './routes/monitoring.ts'
-import { predictRoutes } from './routes/predict.ts'
+import { oipRoutes } from './routes/oip.ts'
+import { kserveColonRoute, predictRoutes } from './routes/predict.ts'
 import { telemetryRoutes } from './routes/telemetry.ts'
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
   app.onError(handleError)
+  // KServe v1 clients send `POST /v1/models/{name}:predict`; a path param cannot end at a colon, so that form
+  // is dispatched again as the slash route, before any middleware, which then runs once
+  app.post('/v1/models/:target{[a-z0-9][a-z0-9-]{0,62}:predict}', (c) => {
+    const url = new URL(c.req.url)
+    url.pathname = url.pathname.replace(/:predict$/, '/predict')
+    return app.fetch(new Request(url, c.req.raw), c.env, c.executionCtx)
+  })
+  app.openAPIRegistry.registerPath(kserveColonRoute)
   app.use('*', requestLog)
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`))
 
@@ -47,6 +56,7 @@ export function createApp() {
   app.route('/', healthRoutes)
   app.route('/', predictRoutes)
   app.route('/', inferV2Routes)
+  app.route('/', oipRoutes)
   app.route('/', modelRoutes)
   app.route('/', feedbackRoutes)
   app.route('/', telemetryRoutes)

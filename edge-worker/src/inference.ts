@@ -20,6 +20,8 @@ export interface PredictRequest {
   startedAt: number
   /** the replayed clock (ms) telemetry is dated by, or each flight's departure; now when absent */
   eventTime?: number | 'departure'
+  /** the alias that must answer (a call for one version): no canary routing, no shadow */
+  alias?: string
 }
 
 export interface PredictResult {
@@ -38,14 +40,15 @@ export interface PredictResult {
  */
 export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'waitUntil'>, req: PredictRequest): Promise<PredictResult> {
   const config = configOf(env)
-  const champion = await loadModel(env, req.name, CHAMPION).catch((error) => {
+  const pinned = req.alias ?? CHAMPION
+  const champion = await loadModel(env, req.name, pinned).catch((error) => {
     if (error instanceof ModelUnavailableError) ctx.waitUntil(recordFailure(env, req, unavailable(error), 'served', error.code))
     throw error
   })
   if (!champion) throw new ApiError(404, 'model_not_found', `no model '${req.name}' is published`, 'name')
   const role = config.canaryMode === 'canary' ? 'served' : 'shadow'
   const challenger =
-    config.canaryMode !== 'off' && routesToChallenger(req.requestKey, config.canaryPercent)
+    req.alias === undefined && config.canaryMode !== 'off' && routesToChallenger(req.requestKey, config.canaryPercent)
       ? await loadModel(env, req.name, CHALLENGER).catch((error) => {
           // a broken challenger never breaks the champion, but the rows it failed count against it
           if (error instanceof ModelUnavailableError) ctx.waitUntil(recordFailure(env, req, unavailable(error), role, error.code))
@@ -53,7 +56,7 @@ export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'wait
         })
       : null
   const answering = config.canaryMode === 'canary' && challenger ? challenger : champion
-  const alias = answering === champion ? CHAMPION : CHALLENGER
+  const alias = answering === champion ? pinned : CHALLENGER
   const { probabilities, engine } = await run(answering, req.flights).catch((error) => {
     ctx.waitUntil(recordFailure(env, req, answering.manifest, 'served', error instanceof ApiError ? error.code : 'internal'))
     throw error

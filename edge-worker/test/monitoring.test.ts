@@ -1,11 +1,11 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test'
+import type { AlertRecord, MonitoringRun, Timeseries } from '@tarmac/sdk/contracts/monitoring'
 import type { FlightInstance } from '@tarmac/sdk/features'
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { database } from '../src/db/client.ts'
 import { alerts, driftReports, failures, predictions } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
-import type { AlertRecord, MonitoringRun, Timeseries } from '../src/monitoring/api.ts'
 import type { AlertMessage } from '../src/monitoring/webhook.ts'
 import { ADMIN, instances, KEY_A, makeModel, publish } from './fixtures.ts'
 

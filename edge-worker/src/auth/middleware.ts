@@ -45,12 +45,19 @@ export const predictAuth = createMiddleware<AppEnv>(async (c, next) => {
   await next()
 })
 
+/** The `period` of the RATE_LIMITER binding in wrangler.toml. */
+const RATE_LIMIT_PERIOD_SECONDS = 60
+
 /** Per-caller limit; an admin's replay or smoke test (valid `X-Tarmac-Admin-Key`) is not counted. */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const admin = c.req.header('X-Tarmac-Admin-Key')
   if (admin && (await keyMatches(admin, c.env.ADMIN_KEY_SHA256))) return next()
   const { success } = await c.env.RATE_LIMITER.limit({ key: c.get('callerKey') })
-  if (!success) throw new ApiError(429, 'rate_limited', 'too many requests for this caller; retry in a minute')
+  if (!success) {
+    // the limiter counts per minute; every Tarmac client waits this long before its one retry
+    c.header('Retry-After', String(RATE_LIMIT_PERIOD_SECONDS))
+    throw new ApiError(429, 'rate_limited', 'too many requests for this caller; retry in a minute')
+  }
   await next()
 })
 

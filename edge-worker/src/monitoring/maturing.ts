@@ -4,12 +4,13 @@
  * rule judges the newest window whose labels suffice, not only the last DRIFT_WINDOW_HOURS (which in
  * production has almost none yet).
  */
+
+import type { MonitoringRun } from '@tarmac/sdk/contracts/monitoring'
 import { and, eq, gte, lt } from 'drizzle-orm'
 import { database } from '../db/client.ts'
 import { performance, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
 import { applyOutcomes } from './alerts.ts'
-import type { MonitoringRun } from './api.ts'
 import { monitoringConfigOf } from './config.ts'
 import { notify } from './evaluate.ts'
 import { loadLabelled, realized } from './labels.ts'

@@ -1,5 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { DELAY_RANGE_MINUTES, isDelayed } from '@tarmac/sdk/features'
+import { createRoute } from '@hono/zod-openapi'
+import {
+  feedbackBatchRequestSchema,
+  feedbackBatchResponseSchema,
+  feedbackRequestSchema,
+  feedbackResponseSchema,
+} from '@tarmac/sdk/contracts/feedback'
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
 import { keyMatches } from '../auth/hash.ts'
@@ -7,27 +12,8 @@ import { ApiError } from '../errors.ts'
 import { type Reporter, storeOutcomes } from '../feedback/store.ts'
 import { checkBatchSize, createRouter, errors, pick } from './router.ts'
 
-const feedbackRequest = z
-  .object({
-    predictionId: z.string().min(1).max(128),
-    delayed: z.boolean().optional(),
-    delay: z.number().int().min(DELAY_RANGE_MINUTES[0]).max(DELAY_RANGE_MINUTES[1]).optional(),
-  })
-  .refine((b) => b.delayed !== undefined || b.delay !== undefined, { message: 'give delayed or delay', path: ['delayed'] })
-  .refine((b) => b.delayed === undefined || b.delay === undefined || b.delayed === isDelayed(b.delay), {
-    message: 'disagrees with delay',
-    path: ['delayed'],
-  })
-  .openapi('FeedbackRequest', { example: { predictionId: '3f0c…', delay: 42 } })
-
-const feedbackResponse = z
-  .object({
-    predictionId: z.string(),
-    delayed: z.boolean(),
-    matched: z.boolean(),
-    prediction: z.object({ model: z.string(), version: z.number().int(), probability: z.number() }).nullable(),
-  })
-  .openapi('FeedbackResponse')
+const feedbackRequest = feedbackRequestSchema.openapi('FeedbackRequest', { example: { predictionId: '3f0c…', delay: 42 } })
+const feedbackResponse = feedbackResponseSchema.openapi('FeedbackResponse')
 
 const route = createRoute({
   method: 'post',
@@ -50,7 +36,7 @@ const batchRoute = createRoute({
   request: {
     body: {
       content: {
-        'application/json': { schema: z.object({ outcomes: z.array(feedbackRequest).min(1, 'at least one outcome is required') }) },
+        'application/json': { schema: feedbackBatchRequestSchema.openapi('FeedbackBatchRequest') },
       },
       required: true,
     },
@@ -58,7 +44,7 @@ const batchRoute = createRoute({
   responses: {
     202: {
       description: 'Outcomes stored, in order',
-      content: { 'application/json': { schema: z.object({ results: z.array(feedbackResponse) }) } },
+      content: { 'application/json': { schema: feedbackBatchResponseSchema.openapi('FeedbackBatchResponse') } },
     },
     ...pick(errors, [400, 401, 403, 409, 413, 429]),
   },

@@ -1,5 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { flightInstanceSchema, fromInstance } from '@tarmac/sdk/features'
+import { createRoute } from '@hono/zod-openapi'
+import { type TelemetryPrediction, telemetryRequestSchema, telemetryResponseSchema } from '@tarmac/sdk/contracts/telemetry'
+import { fromInstance } from '@tarmac/sdk/features'
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
 import { keyMatches } from '../auth/hash.ts'
@@ -9,25 +10,7 @@ import { readManifest } from '../models/loader.ts'
 import { instanceOf, type PredictionEvent, rawFeatures } from '../telemetry/events.ts'
 import { checkBatchSize, createRouter, errors, pick } from './router.ts'
 
-/** On-device predictions reported by the SDK, counted into the same profiles as the edge's own. */
-const telemetryRequest = z
-  .object({
-    predictions: z
-      .array(
-        z.object({
-          id: z.string().min(1).max(128),
-          model: z.object({ name: z.string().min(1).max(63), version: z.number().int().positive() }),
-          backend: z.enum(['ts', 'ort-wasm', 'ort-webgpu']),
-          probability: z.number().min(0).max(1),
-          latencyMs: z.number().nonnegative(),
-          /** when the prediction was made (epoch ms); defaults to arrival */
-          at: z.number().int().nonnegative().optional(),
-          instance: flightInstanceSchema,
-        }),
-      )
-      .min(1, 'at least one prediction is required'),
-  })
-  .openapi('TelemetryRequest')
+const telemetryRequest = telemetryRequestSchema.openapi('TelemetryRequest')
 
 const route = createRoute({
   method: 'post',
@@ -35,7 +18,10 @@ const route = createRoute({
   summary: 'Intake of on-device (browser) predictions',
   request: { body: { content: { 'application/json': { schema: telemetryRequest } }, required: true } },
   responses: {
-    202: { description: 'Queued for aggregation', content: { 'application/json': { schema: z.object({ accepted: z.number().int() }) } } },
+    202: {
+      description: 'Queued for aggregation',
+      content: { 'application/json': { schema: telemetryResponseSchema.openapi('TelemetryResponse') } },
+    },
     ...pick(errors, [400, 401, 413, 429]),
     422: {
       description: 'A prediction names a version that was never published, or is dated outside the accepted window',
@@ -47,7 +33,7 @@ const route = createRoute({
 /** A device clock may lag a little behind; this far ahead it is wrong (or lying). */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000
 
-type Reported = z.infer<typeof telemetryRequest>['predictions'][number]
+type Reported = TelemetryPrediction
 
 /**
  * Browser telemetry moves the same drift, realized-AUC and canary figures as the edge's own, so it is held to

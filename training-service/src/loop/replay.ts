@@ -1,6 +1,7 @@
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import { seededPermutation } from '@tarmac/sdk/random'
 import type { FlightColumns } from '../data/dataset.ts'
-import { UserInputError } from '../errors.ts'
+import { userFacing } from '../errors.ts'
 
 const DAY_MS = 86_400_000
 
@@ -32,24 +33,8 @@ export interface ReplayStats {
   versions: Record<string, number>
 }
 
-async function post(target: ReplayTarget, path: string, body: unknown, headers: Record<string, string> = {}): Promise<unknown> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${target.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-Tarmac-Admin-Key': target.adminKey, ...headers },
-      body: JSON.stringify(body),
-    }).catch((e: Error) => e)
-    if (!(res instanceof Error) && res.ok) return res.json()
-    // a busy local Worker is retried with backoff; a client error is a bug in the replay
-    if (!(res instanceof Error) && res.status < 500 && res.status !== 429)
-      throw new UserInputError(`${path}: ${res.status} ${await res.text()}`)
-    // like `predict --via`: a Worker that is down or unreachable is the user's to fix, in one line
-    if (attempt === 4)
-      throw new UserInputError(
-        `${target.url}${path}: ${res instanceof Error ? res.message : `HTTP ${res.status}`} (gave up after ${attempt} attempts)`,
-      )
-    await new Promise((r) => setTimeout(r, 200 * 2 ** attempt))
-  }
+const rethrow = (error: unknown): never => {
+  throw userFacing(error)
 }
 
 /** Runs `work` over items with at most `limit` in flight. */
@@ -69,6 +54,9 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
  */
 export async function replayTraffic(target: ReplayTarget, flights: FlightColumns, o: ReplayOptions): Promise<ReplayStats> {
   const started = performance.now()
+  // the admin key: not rate limited, and may date telemetry by each flight's departure; a busy local Worker is
+  // retried with backoff, a client error is a bug in the replay, a Worker that stays down the user's to fix
+  const worker = createWorkerClient({ endpoint: target.url, adminKey: target.adminKey, attempts: 4, backoffMs: (a) => 200 * 2 ** a })
   const stats: ReplayStats = { predictions: 0, labels: 0, seconds: 0, versions: {} }
   if (flights.size === 0) return stats
   const firstDay = Math.floor(flights.departureMs[0] / DAY_MS) * DAY_MS
@@ -81,7 +69,7 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
     for (let i = 0; i < due.length; i += o.batchSize)
       batches.push(due.slice(i, i + o.batchSize).map(({ predictionId, delay }) => ({ predictionId, delay })))
     await pool(batches, o.concurrency, async (outcomes) => {
-      await post(target, '/v1/feedback/batch', { outcomes })
+      await worker.feedback(outcomes).catch(rethrow)
       stats.labels += outcomes.length
     })
   }
@@ -104,11 +92,9 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
         distance: flights.distance[r],
       }))
       // each request stands for another caller, so a canary splits the replay by its configured share
-      const headers = { 'X-Tarmac-Event-Time': 'departure', 'X-Tarmac-Key': `replay-${requestNo++}` }
-      const body = (await post(target, `/v1/models/${target.model}/predict`, { instances }, headers)) as {
-        model: { version: number }
-        predictions: { id: string }[]
-      }
+      const body = await worker
+        .predict(target.model, instances, { eventTime: 'departure', requestKey: `replay-${requestNo++}` })
+        .catch(rethrow)
       stats.predictions += batch.length
       stats.versions[body.model.version] = (stats.versions[body.model.version] ?? 0) + batch.length
       body.predictions.forEach((p, i) => {
