@@ -3,7 +3,9 @@
  * the monitoring loop, bench, the dashboard) goes through it. Bodies and answers are the sdk contracts; a 429 is
  * retried after its `Retry-After`, a 5xx or a network failure with backoff, each up to `attempts` tries.
  */
+
 import type { z } from 'zod'
+import { capturePageSchema } from '../contracts/capture.ts'
 import { apiErrorSchema } from '../contracts/errors.ts'
 import { type FeedbackRequest, feedbackBatchResponseSchema } from '../contracts/feedback.ts'
 import {
@@ -197,6 +199,9 @@ export function createWorkerClient(options: WorkerClientOptions) {
       putBlob: (sha256: string, bytes: Uint8Array) => send({ method: 'PUT', path: `/admin/blobs/${sha256}`, bytes }),
       putAlias: (model: string, alias: string, manifest: unknown) =>
         send({ method: 'PUT', path: `/admin/models/${encodeURIComponent(model)}/aliases/${encodeURIComponent(alias)}`, json: manifest }),
+      /** one page of the labelled inference capture of a model (`data pull`) */
+      capture: (model: string, query: { from: string; to: string; role: string; limit: string; cursor?: string }) =>
+        json({ path: `/admin/capture/${encodeURIComponent(model)}`, query }, capturePageSchema),
       runMonitoring: (range: TimeRange) =>
         json({ method: 'POST', path: '/admin/monitoring/run', json: rangeQuery(range) }, runResultSchema),
     },

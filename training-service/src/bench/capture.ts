@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import { pullCapture } from '../data/pull.ts'
 import type { Home } from '../home.ts'
 import { type LocalWorker, startLocalWorker } from '../local/edge-worker.ts'
@@ -19,15 +20,7 @@ async function pool(n: number, limit: number, work: (i: number) => Promise<void>
   )
 }
 
-async function post(worker: LocalWorker, p: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${worker.url}${p}`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', 'X-Tarmac-Admin-Key': worker.adminKey, ...headers },
-  })
-  if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`)
-  return res.json() as Promise<{ predictions: { id: string }[] }>
-}
+const clientOf = (worker: LocalWorker) => createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey })
 
 /**
  * Inference capture's costs: predict p50 with capture on against the same Worker code with it off (two
@@ -72,7 +65,7 @@ export async function benchCapture(home: Home, root: string, model: string, vers
         departedAt: new Date(start + (r * 100 + i) * 1000).toISOString().slice(0, 19),
         distance: 300 + ((r + i) % 2000),
       }))
-      const body = await post(worker, `/v1/models/${model}/predict`, { instances }, { 'X-Tarmac-Event-Time': 'departure' })
+      const body = await clientOf(worker).predict(model, instances, { eventTime: 'departure' })
       ids.push(...body.predictions.map((p) => p.id))
     })
     const end = start + rows * 1000 + HOUR_MS
@@ -89,7 +82,7 @@ export async function benchCapture(home: Home, root: string, model: string, vers
 
     await pool(Math.ceil(ids.length / 1000), 4, async (b) => {
       const outcomes = ids.slice(b * 1000, (b + 1) * 1000).map((predictionId, i) => ({ predictionId, delay: i % 5 === 0 ? 40 : 0 }))
-      await post(worker, '/v1/feedback/batch', { outcomes })
+      await clientOf(worker).feedback(outcomes)
     })
     const t = performance.now()
     const pulled = await pullCapture({

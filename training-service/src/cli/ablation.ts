@@ -1,9 +1,9 @@
 import { loadDataset } from '../data/dataset.ts'
 import { describeSource } from '../data/source.ts'
 import { writeRecord } from '../docs/record.ts'
+import { type AblationResult, runAblation } from '../pipeline/ablation.ts'
 import type { TrainSettings } from '../pipeline/settings.ts'
 import { createProgress } from '../progress.ts'
-import { type AblationResult, runAblation } from '../train/ablation.ts'
 import { expandSweep } from '../train/sweep.ts'
 import { emit } from './output.ts'
 

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename } from 'node:fs/promises'
 import path from 'node:path'
-import { type CapturePage, capturePageSchema, type LabelledRow } from '@tarmac/sdk/contracts/capture'
+import { createWorkerClient, WorkerError } from '@tarmac/sdk/client/worker'
+import type { CapturePage, LabelledRow } from '@tarmac/sdk/contracts/capture'
 import { DELAY_THRESHOLD_MINUTES } from '@tarmac/sdk/features'
-import { UserInputError } from '../errors.ts'
+import { UserInputError, userFacing } from '../errors.ts'
 import { type Lineage, writeLineage } from './lineage.ts'
 
 export interface PullOptions {
@@ -43,16 +44,20 @@ function toRecord(r: LabelledRow) {
 }
 
 async function fetchPage(o: PullOptions, cursor: string | null): Promise<CapturePage> {
-  const q = new URLSearchParams({ from: new Date(o.from).toISOString(), to: new Date(o.to).toISOString(), role: o.role ?? 'served' })
-  q.set('limit', String(o.pageRows ?? 10_000))
-  if (cursor) q.set('cursor', cursor)
-  const url = `${o.worker}/admin/capture/${o.model}?${q}`
-  const res = await fetch(url, { headers: { authorization: `Bearer ${o.adminKey}` } }).catch((e: Error) => {
-    throw new UserInputError(`${o.worker}: ${e.message}`)
-  })
-  if (res.status === 401) throw new UserInputError(`${o.worker}: the admin key was refused (TARMAC_ADMIN_KEY)`)
-  if (!res.ok) throw new UserInputError(`${url}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`)
-  return capturePageSchema.parse(await res.json())
+  const client = createWorkerClient({ endpoint: o.worker, adminKey: o.adminKey })
+  const query = {
+    from: new Date(o.from).toISOString(),
+    to: new Date(o.to).toISOString(),
+    role: o.role ?? 'served',
+    limit: String(o.pageRows ?? 10_000),
+  }
+  try {
+    return await client.admin.capture(o.model, cursor ? { ...query, cursor } : query)
+  } catch (error) {
+    if (error instanceof WorkerError && error.status === 401)
+      throw new UserInputError(`${o.worker}: the admin key was refused (TARMAC_ADMIN_KEY)`)
+    throw userFacing(error)
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Windows } from '../data/windows.ts'
+import type { AblationResult } from '../pipeline/ablation.ts'
 import type { TrainSummary } from '../pipeline/tracked-train.ts'
-import type { AblationResult } from '../train/ablation.ts'
 import { blockBody, fillBlocks, findBlocks } from './blocks.ts'
 import type { CommandRecord, Machine } from './record.ts'
 
