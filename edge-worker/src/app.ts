@@ -15,6 +15,7 @@ import { modelRoutes } from './routes/models.ts'
 import { monitoringRoutes } from './routes/monitoring.ts'
 import { predictRoutes } from './routes/predict.ts'
 import { telemetryRoutes } from './routes/telemetry.ts'
+import { streamRoutes } from './streams/route.ts'
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
@@ -53,6 +54,7 @@ export function createApp() {
   app.route('/', adminRoutes)
   app.route('/', captureRoutes)
   app.route('/', monitoringRoutes)
+  app.route('/', streamRoutes)
   registerDocs(app)
   return app
 }

@@ -45,7 +45,7 @@ async function deliver(events: TelemetryMessage[]) {
     events.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })),
   )
   const ctx = createExecutionContext()
-  await worker.queue(batch, env)
+  await worker.queue(batch, env, ctx)
   return getQueueResult(batch, ctx)
 }
 
