@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../src/db/client.ts'
 import { predictions, streamEvents } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
-import { instances, type ModelFixture, makeModel, postJson, publish, reference } from './fixtures.ts'
+import { instances, type ModelFixture, makeModel, postJson, publish, reference, waitFor } from './fixtures.ts'
 
 const db = database(env.DB)
 let model: ModelFixture
@@ -55,16 +55,6 @@ async function consume(bodies: unknown[], bound: Env, attempts = 1) {
   await worker.queue(batch, bound, ctx)
   await waitOnExecutionContext(ctx)
   return getQueueResult(batch, ctx)
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > until) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 const scoredCount = async (prefix: string) => {
