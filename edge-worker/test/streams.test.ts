@@ -134,6 +134,14 @@ describe('POST /v1/streams/{name}/events', () => {
       return r.length === 2 && r.every((x) => x.deliveredAt !== null) ? r : undefined
     })
     expect(stored.map((r) => r.eventId).sort()).toEqual(['http-0', 'http-1'])
+    // dated at the departure like an at-departure prediction, and labelled like one by its prediction id
+    const [prediction] = await waitFor(async () => {
+      const r = await db.select().from(predictions).where(eq(predictions.predictionId, 'http:http-0'))
+      return r.length > 0 ? r : undefined
+    })
+    expect(prediction.hour).toBe(String(rows[0].departedAt).slice(0, 13))
+    const label = await postJson('/v1/feedback', { predictionId: 'http:http-0', delay: 42 })
+    expect(label.status).toBeLessThan(300)
   })
 
   it('refuses an invalid event naming its field', async () => {
