@@ -16,6 +16,7 @@ import { monitoringRoutes } from './routes/monitoring.ts'
 import { oipRoutes } from './routes/oip.ts'
 import { kserveColonRoute, predictRoutes } from './routes/predict.ts'
 import { telemetryRoutes } from './routes/telemetry.ts'
+import { streamRoutes } from './streams/route.ts'
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
@@ -63,6 +64,7 @@ export function createApp() {
   app.route('/', adminRoutes)
   app.route('/', captureRoutes)
   app.route('/', monitoringRoutes)
+  app.route('/', streamRoutes)
   registerDocs(app)
   return app
 }

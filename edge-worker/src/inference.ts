@@ -22,6 +22,8 @@ export interface PredictRequest {
   eventTime?: number | 'departure'
   /** the alias that must answer (a call for one version): no canary routing, no shadow */
   alias?: string
+  /** prediction ids, one per flight, when the caller needs them stable (a stream's event ids); fresh otherwise */
+  ids?: string[]
 }
 
 export interface PredictResult {
@@ -61,7 +63,7 @@ export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'wait
     ctx.waitUntil(recordFailure(env, req, answering.manifest, 'served', error instanceof ApiError ? error.code : 'internal'))
     throw error
   })
-  const ids = req.flights.map(() => crypto.randomUUID())
+  const ids = req.ids ?? req.flights.map(() => crypto.randomUUID())
   const served = events(req, answering, ids, probabilities, engine, 'served')
   ctx.waitUntil(record(env, served))
   if (config.canaryMode === 'shadow' && challenger) ctx.waitUntil(shadow(env, req, challenger, ids))

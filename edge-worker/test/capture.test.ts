@@ -48,7 +48,7 @@ async function deliver(batch: PredictionEvent[]) {
     batch.map((body, i) => ({ id: `m-${i}`, timestamp: new Date(), attempts: 1, body })),
   )
   const ctx = createExecutionContext()
-  await worker.queue(messages, env)
+  await worker.queue(messages, env, ctx)
   return getQueueResult(messages, ctx)
 }
 

@@ -43,8 +43,9 @@ beforeAll(async () => {
       'tarmac-telemetry',
       events.slice(i, i + 100).map((body, j) => ({ id: `mm-${i + j}`, timestamp: new Date(), attempts: 1, body })),
     )
-    await worker.queue(batch, env)
-    await getQueueResult(batch, createExecutionContext())
+    const ctx = createExecutionContext()
+    await worker.queue(batch, env, ctx)
+    await getQueueResult(batch, ctx)
   }
 })
 

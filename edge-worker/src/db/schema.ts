@@ -174,3 +174,21 @@ export const alerts = sqliteTable(
     index('alerts_status_idx').on(t.status, t.lastSeen),
   ],
 )
+
+/**
+ * One row per departure event a stream scored, written with its result before delivery: a redelivered or
+ * retried event is found here and never scored again, and one whose delivery failed is resent from `result`.
+ */
+export const streamEvents = sqliteTable(
+  'stream_events',
+  {
+    stream: text('stream').notNull(),
+    eventId: text('event_id').notNull(),
+    /** the StreamResult as JSON */
+    result: text('result').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** when every configured sink accepted it; null until then */
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.eventId] })],
+)

@@ -17,6 +17,7 @@ import {
 } from '../contracts/monitoring.ts'
 import { oipErrorSchema } from '../contracts/oip.ts'
 import { modelStatusSchema, predictResponseSchema } from '../contracts/predict.ts'
+import { type DepartureEvent, streamEventsAcceptedSchema } from '../contracts/stream.ts'
 import { type TelemetryPrediction, telemetryResponseSchema } from '../contracts/telemetry.ts'
 import type { FlightInstance } from '../features/schema.ts'
 import { manifestSchema } from '../manifest/index.ts'
@@ -185,6 +186,9 @@ export function createWorkerClient(options: WorkerClientOptions) {
     blob: async (sha256: string) => new Uint8Array(await (await send({ path: `/v1/blobs/${sha256}`, noStore: true })).arrayBuffer()),
     telemetry: (predictions: TelemetryPrediction[], o: { keepalive?: boolean } = {}) =>
       json({ method: 'POST', path: '/v1/telemetry', json: { predictions }, keepalive: o.keepalive }, telemetryResponseSchema),
+    /** departure events onto a stream: scored by the Worker's queue consumer, results to its sinks */
+    streamEvents: (stream: string, events: DepartureEvent[]) =>
+      json({ method: 'POST', path: `/v1/streams/${encodeURIComponent(stream)}/events`, json: { events } }, streamEventsAcceptedSchema),
     feedback: async (outcomes: FeedbackRequest[]) =>
       (await json({ method: 'POST', path: '/v1/feedback/batch', json: { outcomes } }, feedbackBatchResponseSchema)).results,
     timeseries: (model: string, range: TimeRange) =>

@@ -21,6 +21,11 @@ export interface ReplayOptions {
   batchSize: number
   concurrency: number
   log: (line: string) => void
+  /**
+   * Stream mode: flights go to POST /v1/streams/{stream}/events as departure events (prediction id
+   * `<stream>:<event id>`), and `settle` waits for the consumer to score a window before its labels are sent.
+   */
+  stream?: { name: string; settle: (from: number, to: number, events: number) => Promise<void> }
   /** called at each checkpoint with the replayed window [from, to) and the predictions sent in it */
   onCheckpoint: (from: number, to: number, predictions: number) => Promise<void>
 }
@@ -73,6 +78,11 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
       stats.labels += outcomes.length
     })
   }
+  const queueLabel = (predictionId: string, r: number) => {
+    if (Number.isNaN(flights.delay[r])) return
+    const due = Math.floor(flights.departureMs[r] / DAY_MS) * DAY_MS + (o.labelDelayDays + 1) * DAY_MS
+    pending.push({ predictionId, delay: flights.delay[r], due })
+  }
   let row = 0
   let requestNo = 0
   for (let from = firstDay; from < end; from += o.checkpointDays * DAY_MS) {
@@ -91,23 +101,24 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
         departedAt: new Date(flights.departureMs[r]).toISOString(),
         distance: flights.distance[r],
       }))
+      if (o.stream) {
+        const { name } = o.stream
+        const events = batch.map((r, i) => ({ id: `f${r}`, model: target.model, instance: instances[i] }))
+        await worker.streamEvents(name, events).catch(rethrow)
+        stats.predictions += batch.length
+        for (const r of batch) queueLabel(`${name}:f${r}`, r)
+        return
+      }
       // each request stands for another caller, so a canary splits the replay by its configured share
       const body = await worker
         .predict(target.model, instances, { eventTime: 'departure', requestKey: `replay-${requestNo++}` })
         .catch(rethrow)
       stats.predictions += batch.length
       stats.versions[body.model.version] = (stats.versions[body.model.version] ?? 0) + batch.length
-      body.predictions.forEach((p, i) => {
-        const r = batch[i]
-        if (!Number.isNaN(flights.delay[r])) {
-          pending.push({
-            predictionId: p.id,
-            delay: flights.delay[r],
-            due: Math.floor(flights.departureMs[r] / DAY_MS) * DAY_MS + (o.labelDelayDays + 1) * DAY_MS,
-          })
-        }
-      })
+      for (const [i, p] of body.predictions.entries()) queueLabel(p.id, batch[i])
     })
+    // streamed events are scored asynchronously: labels for them are refused until their predictions are stored
+    await o.stream?.settle(from, to, rows.length)
     await sendLabels(to)
     o.log(
       `replay ${new Date(from).toISOString().slice(0, 10)}..${new Date(to - DAY_MS).toISOString().slice(0, 10)}: ${stats.predictions.toLocaleString('en-US')} predictions, ${stats.labels.toLocaleString('en-US')} labels, ${((performance.now() - started) / 1000).toFixed(0)}s`,
