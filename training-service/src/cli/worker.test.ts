@@ -64,7 +64,8 @@ describe('tarmac train --executor bullmq', () => {
     }
   }, 120_000)
 
-  it('refuses bad input in one line with exit code 2, and an unreachable Redis within seconds', async () => {
+  // how long an unreachable Redis takes to give up is probeRedis's test (redis.test.ts); here, that it is one line and exit 2
+  it('refuses bad input and an unreachable Redis in one line with exit code 2', async () => {
     const nobody = `redis://127.0.0.1:${await freePort()}`
     const cases: [string[], RegExp][] = [
       [['worker'], /--redis is required/],
@@ -81,7 +82,6 @@ describe('tarmac train --executor bullmq', () => {
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.stderr.trim().split('\n')).toHaveLength(1)
       expect(r.stderr).toMatch(message)
-      expect(r.seconds, args.join(' ')).toBeLessThan(15)
     })
   }, 60_000)
 })
