@@ -6,19 +6,9 @@ import { type LocalWorker, startLocalWorker } from '../local/edge-worker.ts'
 import { drainTelemetry } from '../loop/monitor-client.ts'
 import { publishVersion } from '../publish/edge-client.ts'
 import { drive, type Load } from './edge.ts'
-import { fmt, median, row } from './stats.ts'
+import { fmt, median, pool, row } from './stats.ts'
 
 const HOUR_MS = 3_600_000
-
-/** Runs `work` over 0..n-1 with at most `limit` in flight. */
-async function pool(n: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < n) await work(next++)
-    }),
-  )
-}
 
 const clientOf = (worker: LocalWorker) => createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey })
 

@@ -30,3 +30,13 @@ export const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(di
 export function row(label: string, ...cols: (string | number)[]): string {
   return `  ${label.padEnd(40)}${cols.map((c) => String(c).padStart(12)).join('  ')}`
 }
+
+/** Runs `work` over 0..n-1 with at most `limit` in flight. */
+export async function pool(n: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < n) await work(next++)
+    }),
+  )
+}

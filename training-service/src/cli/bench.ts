@@ -8,6 +8,7 @@ import { benchCapture } from '../bench/capture.ts'
 import { benchDrift } from '../bench/drift.ts'
 import { benchEdge } from '../bench/edge.ts'
 import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/runtimes.ts'
+import { benchStream } from '../bench/stream.ts'
 import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
 import { TarmacError, UserInputError } from '../errors.ts'
@@ -16,7 +17,7 @@ import { readManifest } from '../publish/edge-client.ts'
 import { getModel } from '../registry/versions.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
-const SECTIONS = ['sweep', 'runtimes', 'drift', 'batch', 'edge', 'capture', 'browser'] as const
+const SECTIONS = ['sweep', 'runtimes', 'drift', 'batch', 'edge', 'capture', 'stream', 'browser'] as const
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
   try {
@@ -82,6 +83,13 @@ export function registerBenchCommand(program: Command): void {
             version
               ? await benchCapture(home, ROOT, flags.model, version, smoke ? 20_000 : 1_000_000, smoke ? 4 : 20)
               : ['capture: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
+          )
+        }
+        if (only.includes('stream')) {
+          print(
+            version
+              ? await benchStream(home, ROOT, flags.model, version, smoke ? 1_000 : 10_000)
+              : ['stream: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
           )
         }
         if (only.includes('browser')) {

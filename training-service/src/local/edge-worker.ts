@@ -20,6 +20,8 @@ export interface LocalWorkerOptions {
   persistDir: string
   /** extra `--var NAME:VALUE` bindings, e.g. canary settings */
   vars?: Record<string, string>
+  /** another wrangler config than `<root>/wrangler.toml` (a bench's variant of it), in `root` */
+  config?: string
   log?: (line: string) => void
 }
 
@@ -41,7 +43,8 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const wrangler = path.join(options.root, 'node_modules', '.bin', 'wrangler')
   const env = { ...process.env, ...OFFLINE }
-  await promisify(execFile)(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', options.persistDir], {
+  const config = ['--config', options.config ?? path.join(options.root, 'wrangler.toml')]
+  await promisify(execFile)(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', options.persistDir, ...config], {
     cwd: options.root,
     env,
   })
@@ -50,6 +53,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const vars = { ADMIN_KEY_SHA256: createHash('sha256').update(adminKey).digest('hex'), ...options.vars }
   const args = [
     'dev',
+    ...config,
     '--ip',
     '127.0.0.1',
     '--port',
