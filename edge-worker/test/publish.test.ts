@@ -124,4 +124,29 @@ describe('admin publish path', () => {
     expect(res.status).toBe(409)
     expect(await res.json()).toMatchObject({ error: { code: 'version_exists' } })
   })
+
+  it('withdraws a challenger alias, keeps its version publishable, and never withdraws the champion', async () => {
+    const withdraw = (alias: string) =>
+      SELF.fetch(`https://edge.test/admin/models/swap-model/aliases/${alias}`, { method: 'DELETE', headers: ADMIN })
+    await publish(v2, 'challenger')
+    expect(await aliases('swap-model')).toMatchObject({ challenger: 2 })
+    const res = await withdraw('challenger')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ name: 'swap-model', alias: 'challenger', previous: 2 })
+    expect(await aliases('swap-model')).not.toHaveProperty('challenger')
+    expect(await env.ALIASES.get('alias/swap-model/challenger')).toBeNull()
+
+    const again = await withdraw('challenger')
+    expect(again.status).toBe(404)
+    expect(await again.json()).toMatchObject({ error: { code: 'alias_not_found', field: 'alias' } })
+    const champion = await withdraw('champion')
+    expect(champion.status).toBe(409)
+    expect(await champion.json()).toMatchObject({ error: { code: 'champion_required', field: 'alias' } })
+    expect(await aliases('swap-model')).toHaveProperty('champion')
+    const anonymous = await SELF.fetch('https://edge.test/admin/models/swap-model/aliases/staging', { method: 'DELETE' })
+    expect(anonymous.status).toBe(401)
+    // the manifest stays: the same version can take the alias again
+    await publish(v2, 'challenger')
+    expect(await aliases('swap-model')).toMatchObject({ challenger: 2 })
+  })
 })

@@ -61,6 +61,25 @@ const putAlias = createRoute({
   },
 })
 
+const deleteAlias = createRoute({
+  method: 'delete',
+  path: '/admin/models/{name}/aliases/{alias}',
+  summary: 'Withdraw an alias (e.g. a challenger that lost its canary)',
+  description:
+    'Removes the alias; its manifest and blobs stay, so the version can be published again. Workers stop routing to it ' +
+    'within MODEL_CACHE_TTL_SECONDS. The champion cannot be withdrawn: point it at another version instead.',
+  security,
+  middleware: [requireAdmin] as const,
+  request: { params: z.object({ name: modelName, alias: aliasName }) },
+  responses: {
+    200: {
+      description: 'Alias removed',
+      content: { 'application/json': { schema: z.object({ name: z.string(), alias: z.string(), previous: z.number().int() }) } },
+    },
+    ...pick(errors, [400, 401, 404, 409]),
+  },
+})
+
 const listAliases = createRoute({
   method: 'get',
   path: '/admin/models/{name}/aliases',
@@ -138,6 +157,15 @@ export const adminRoutes = createRouter()
     // last: everything the alias will point at is in place
     await c.env.ALIASES.put(aliasKey(name, alias), String(manifest.version), { metadata })
     return c.json({ name, alias, version: manifest.version, previous: previous === null ? null : Number(previous) }, 200)
+  })
+  .openapi(deleteAlias, async (c) => {
+    const { name, alias } = c.req.valid('param')
+    if (alias === 'champion')
+      throw new ApiError(409, 'champion_required', 'the champion alias cannot be withdrawn; publish another version to it', 'alias')
+    const previous = await c.env.ALIASES.get(aliasKey(name, alias))
+    if (previous === null) throw new ApiError(404, 'alias_not_found', `'${name}' has no alias '${alias}'`, 'alias')
+    await c.env.ALIASES.delete(aliasKey(name, alias))
+    return c.json({ name, alias, previous: Number(previous) }, 200)
   })
   .openapi(listAliases, async (c) => {
     const { name } = c.req.valid('param')

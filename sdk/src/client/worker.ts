@@ -67,7 +67,7 @@ export interface TimeRange {
 }
 
 interface Call {
-  method?: 'GET' | 'POST' | 'PUT'
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string
   query?: Record<string, string | undefined>
   json?: unknown
@@ -203,6 +203,8 @@ export function createWorkerClient(options: WorkerClientOptions) {
       putBlob: (sha256: string, bytes: Uint8Array) => send({ method: 'PUT', path: `/admin/blobs/${sha256}`, bytes }),
       putAlias: (model: string, alias: string, manifest: unknown) =>
         send({ method: 'PUT', path: `/admin/models/${encodeURIComponent(model)}/aliases/${encodeURIComponent(alias)}`, json: manifest }),
+      deleteAlias: (model: string, alias: string) =>
+        send({ method: 'DELETE', path: `/admin/models/${encodeURIComponent(model)}/aliases/${encodeURIComponent(alias)}` }),
       /** one page of the labelled inference capture of a model (`data pull`) */
       capture: (model: string, query: { from: string; to: string; role: string; limit: string; cursor?: string }) =>
         json({ path: `/admin/capture/${encodeURIComponent(model)}`, query }, capturePageSchema),
