@@ -4,15 +4,25 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { defaultDataPath } from '../src/data/source.ts'
 
-/** Real rows of flights-3m.parquet (row ranges), written as CSV: small, fast inputs for pipeline tests. */
-export async function writeSampleCsv(file: string, ranges: [number, number][]): Promise<number> {
+/**
+ * Real rows of flights-3m.parquet (row ranges, optionally every `every`-th row and with the delay rewritten),
+ * written as CSV: small, fast inputs for pipeline tests.
+ */
+export async function writeSampleCsv(
+  file: string,
+  ranges: [rowStart: number, rowEnd: number, every?: number][],
+  delayOf: (delay: number, row: number) => number = (delay) => delay,
+): Promise<number> {
   const buffer = await asyncBufferFromFile(defaultDataPath())
   const lines = ['date,delay,distance,origin,destination']
-  for (const [rowStart, rowEnd] of ranges) {
+  for (const [rowStart, rowEnd, every = 1] of ranges) {
     const rows = await parquetReadObjects({ file: buffer, compressors, rowStart, rowEnd })
-    for (const r of rows) {
+    for (let i = 0; i < rows.length; i += every) {
+      const r = rows[i]
       const d = (r.date as Date).toISOString().slice(0, 16).replace('T', ' ')
-      lines.push(`${d},${r.delay},${r.distance},${r.origin},${r.destination}`)
+      // the parquet's delay is an integer column (it may decode as a bigint); a missing one is written as before
+      const delay = r.delay === null || r.delay === undefined ? `${r.delay}` : delayOf(Number(r.delay), rowStart + i)
+      lines.push(`${d},${delay},${r.distance},${r.origin},${r.destination}`)
     }
   }
   await writeFile(file, `${lines.join('\n')}\n`)

@@ -27,22 +27,29 @@ function formatSummary(s: LoopSummary): string {
     '',
     `first drift (features or prediction) in the week of ${s.firstDrift ?? '—'}; first alert in the week of ${s.firstAlert ?? '—'}`,
   )
-  if (s.retrain) {
-    const l = s.retrain.data.lineage
+  for (const r of s.retrains) {
+    const l = r.data.lineage
+    const outcome = {
+      gate: 'not published (below the champion on the held-out week)',
+      canary: `withdrawn after its canary ${r.canary?.from}..${r.canary?.to}`,
+      promoted: `promoted after its canary ${r.canary?.from}..${r.canary?.to}`,
+      'on canary': 'still on canary when the replay ended',
+    }[r.outcome]
     lines.push(
-      `pulled from the Worker's capture ${l.window.from.slice(0, 10)}..${l.window.to.slice(0, 10)}: ${l.rows.toLocaleString('en-US')} labelled of ${l.captured.toLocaleString('en-US')} captured rows (${((l.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage, sample rate ${l.sampleRates.join(', ')})`,
-      `retrained v${s.retrain.version} on ${s.retrain.windows.train.from}..${s.retrain.windows.train.to}: AUC ${f4(s.retrain.reportAuc)} vs champion ${f4(s.retrain.championAucSameRows)} on ${s.retrain.windows.report.from}..${s.retrain.windows.report.to}`,
+      `retrain ${r.at}: v${r.version} on ${r.windows.train.from}..${r.windows.train.to} (${l.rows.toLocaleString('en-US')} labelled of ${l.captured.toLocaleString('en-US')} captured rows pulled from the Worker), AUC ${f4(r.reportAuc)} vs champion v${r.champion} ${f4(r.championAucSameRows)} on ${r.windows.report.from}..${r.windows.report.to}: ${outcome}`,
     )
   }
+  const promoted = s.retrains.filter((r) => r.outcome === 'promoted').length
+  lines.push(`${s.retrains.length} retrains, ${promoted} promoted; champion at the end: v${s.finalChampion}`)
+  const judged = s.served.filter((w) => w.realizedAuc !== null)
+  if (judged.length > 0) {
+    const worst = judged.reduce((a, b) => ((b.realizedAuc ?? 1) < (a.realizedAuc ?? 1) ? b : a))
+    lines.push(`served model's realized AUC: lowest week ${worst.from} (v${worst.version}) ${f4(worst.realizedAuc)}`)
+  }
   lines.push(
-    s.promotion
-      ? `promoted v${s.promotion.version} at ${s.promotion.at} (canary realized AUC ${JSON.stringify(s.promotion.canaryAuc)})`
-      : 'no promotion',
-  )
-  lines.push(
-    `June AUC: ${Object.entries(s.june)
-      .map(([v, r]) => `${v} ${f4(r.auc)}`)
-      .join(', ')} (${Object.values(s.june)[0]?.rows.toLocaleString('en-US') ?? 0} flights)`,
+    `${s.lastMonth.month} AUC, offline on all ${s.lastMonth.rows.toLocaleString('en-US')} flights: ${Object.entries(s.lastMonth.auc)
+      .map(([v, auc]) => `${v} ${f4(auc)}`)
+      .join(', ')}`,
   )
   lines.push('', 'alias history:', ...s.aliasHistory.map((e) => `  ${e.at}  ${e.alias}: v${e.from ?? '—'} → v${e.to ?? '—'}  ${e.reason}`))
   lines.push('', 'dashboard: npx tarmac dashboard   (serves the monitoring page over the state this run left; docs/monitoring.md)')
@@ -91,6 +98,8 @@ export function registerStartCommand(program: Command): void {
             labelDelayDays: positiveInt('--label-delay')(flags.labelDelay),
             checkpointDays: 7,
             minRetrainDays: 21,
+            retrainEveryDays: 14,
+            retrainWeeks: 4,
             canaryDays: 7,
             canaryPercent: 20,
             log: (line) => process.stderr.write(`${line}\n`),

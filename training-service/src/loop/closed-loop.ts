@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import { loadDataset } from '../data/dataset.ts'
 import { describeDataset } from '../data/describe.ts'
 import type { Lineage } from '../data/lineage.ts'
@@ -12,7 +13,8 @@ import type { TrainSettings } from '../pipeline/settings.ts'
 import { trainAndRegister } from '../pipeline/tracked-train.ts'
 import { createProgress } from '../progress.ts'
 import { publishVersion } from '../publish/edge-client.ts'
-import { aliasHistory, currentVersion } from '../registry/aliases.ts'
+import { aliasHistory, currentVersion, deleteAlias, setAlias } from '../registry/aliases.ts'
+import type { GateConfig } from '../registry/gates.ts'
 import { promote } from '../registry/promote.ts'
 import { DEFAULT_SWEEP, type SweepFile } from '../train/sweep.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
@@ -26,16 +28,29 @@ export interface LoopOptions {
   dataFile: string
   model: string
   experiment: string
+  /** train / validate / report / replay (default: January–February, March 1–15, March 16–31, April–June) */
+  windows?: Windows
+  /** the champion's sweep (default: DEFAULT_SWEEP) and each retrain's */
+  sweep?: SweepFile
+  retrainSweep?: SweepFile
   /** replay one flight in this many */
   sampleEvery: number
   trainRows: number | null
   labelDelayDays: number
   checkpointDays: number
-  /** days of labelled replay traffic needed before a retrain */
+  /** days of labelled replay traffic needed before the first retrain */
   minRetrainDays: number
+  /** a new candidate is trained this many days after the previous one (when none is on canary) */
+  retrainEveryDays: number
+  /** whole labelled weeks each retrain trains on (a rolling window), before the held-out latest week */
+  retrainWeeks: number
   /** days of canary traffic before the challenger is judged */
   canaryDays: number
   canaryPercent: number
+  /** the registry's promotion gates, where they differ from the defaults */
+  gates?: Partial<GateConfig>
+  /** extra Worker vars (e.g. lower alert minimums for a small replay) */
+  workerVars?: Record<string, string>
   log: (line: string) => void
 }
 
@@ -43,6 +58,8 @@ export interface CheckpointRecord {
   from: string
   to: string
   predictions: number
+  /** the champion serving when the window ended */
+  champion: number
   versions: {
     version: number
     datasetDrift: boolean
@@ -57,34 +74,52 @@ export interface CheckpointRecord {
   alerts: { kind: string; rule: string; version: number }[]
 }
 
+/**
+ * One retrain: what it trained on, how the candidate compared with the champion on the held-out recent week,
+ * and how it ended — `gate`: worse than the champion there, never published; `canary`: lost on live labels and
+ * withdrawn; `promoted`; `on canary` when the replay ended first.
+ */
+export interface RetrainRecord {
+  at: string
+  /** the data version pulled from the Worker's capture: what the edge scored, joined with the labels that came back */
+  data: { file: string; lineage: Lineage }
+  windows: Windows
+  version: number
+  champion: number
+  reportAuc: number
+  championAucSameRows: number
+  outcome: 'gate' | 'canary' | 'promoted' | 'on canary'
+  canary?: { from: string; to: string; realizedAuc: Record<string, number | null> }
+}
+
 export interface LoopSummary {
   data: { dataVersion: string; trainRows: number; replayRows: number }
+  /** the first champion, trained on the train window */
   champion: { version: number; reportAuc: number; baselineAuc: number }
   checkpoints: CheckpointRecord[]
   firstDrift: string | null
   firstAlert: string | null
-  retrain: {
-    at: string
-    /** the data version pulled from the Worker's capture: what the edge scored, joined with the labels that came back */
-    data: { file: string; lineage: Lineage }
-    windows: Windows
-    version: number
-    reportAuc: number
-    championAucSameRows: number
-  } | null
-  promotion: { at: string; version: number; canaryAuc: Record<string, number | null> } | null
-  june: Record<string, { auc: number; rows: number }>
+  retrains: RetrainRecord[]
+  /** the champion when the replay ended */
+  finalChampion: number
+  /** offline AUC on the replay's last calendar month of every version trained, on all its flights */
+  lastMonth: { month: string; rows: number; auc: Record<string, number> }
+  /** realized AUC of whichever version was champion, per checkpoint (what users of the model saw) */
+  served: { from: string; version: number; realizedAuc: number | null; labels: number }[]
   replay: ReplayStats
   aliasHistory: { alias: string; from: number | null; to: number | null; reason: string; at: string }[]
+  /** the local Worker's state folder: `tarmac dashboard` and the monitoring API read it after the run */
+  edgeState: string
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
-function checkpointRecord(from: number, to: number, predictions: number, run: MonitoringRun): CheckpointRecord {
+function checkpointRecord(from: number, to: number, predictions: number, champion: number, run: MonitoringRun): CheckpointRecord {
   return {
     from: day(from),
     to: day(to - 1),
     predictions,
+    champion,
     versions: run.evaluations.map((e) => ({
       version: e.version,
       datasetDrift: e.drift?.report.datasetDrift ?? false,
@@ -100,62 +135,75 @@ function checkpointRecord(from: number, to: number, predictions: number, run: Mo
   }
 }
 
+const ACTOR = 'tarmac start'
+
 /**
  * The whole story on the embedded defaults: train → publish to a local Worker → replay April–June with late
- * labels → drift and alerts → retrain on recent labelled data → canary → promote; every step in the registry.
+ * labels → drift and alerts → retrain on the labelled capture → gate → canary → promote or withdraw, and again
+ * on a cadence; every alias move in the registry.
+ *
+ * The retraining policy: the first retrain waits for an alert and `minRetrainDays` of labels; after it, a new
+ * candidate is trained every `retrainEveryDays` while no challenger is on canary, on the last `retrainWeeks`
+ * labelled weeks pulled from the Worker's capture. A candidate that scores below the champion on the held-out
+ * latest labelled week is not published; one that passes runs as a canary for `canaryDays` and is promoted
+ * only if its realized AUC on live labels is at least the champion's, else its challenger alias is withdrawn.
  */
 export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSummary> {
   const log = o.log
+  const windows = o.windows ?? DEFAULT_WINDOWS
   const base: TrainSettings = {
     dataFile: o.dataFile,
-    windows: DEFAULT_WINDOWS,
-    sweep: DEFAULT_SWEEP,
+    windows,
+    sweep: o.sweep ?? DEFAULT_SWEEP,
     trainRows: o.trainRows,
     seed: 7,
     smoothing: 20,
     folds: 5,
   }
-  log('── train the champion on January–February')
+  log(`── train the champion on ${windows.train.from}..${windows.train.to}`)
   const first = await trainAndRegister(home, base, { model: o.model, experiment: o.experiment }, log)
   const holder = await currentVersion(home.db, o.model, 'champion')
   if (holder !== first.version) {
     await promote(home.db, o.model, first.version, {
-      actor: 'tarmac start',
+      actor: ACTOR,
       reason: `initial champion: report AUC ${first.metrics.report_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
       force: holder !== null,
     })
   }
   log('── read the replay window')
-  const ds = await loadDataset(o.dataFile, { windows: DEFAULT_WINDOWS, progress: createProgress('  read') })
+  const ds = await loadDataset(o.dataFile, { windows, progress: createProgress('  read') })
   const description = describeDataset(ds)
   const replay = ds.splits.replay
+  const edgeState = path.join(home.root, 'edge-state', `${Date.now()}`)
   const worker = await startLocalWorker({
     root: ROOT,
-    persistDir: path.join(home.root, 'edge-state', `${Date.now()}`),
+    persistDir: edgeState,
     // a replayed week takes seconds: alias changes must reach the Worker within one
-    vars: { CANARY_MODE: 'canary', CANARY_PERCENT: String(o.canaryPercent), MODEL_CACHE_TTL_SECONDS: '1' },
+    vars: { CANARY_MODE: 'canary', CANARY_PERCENT: String(o.canaryPercent), MODEL_CACHE_TTL_SECONDS: '1', ...o.workerVars },
     log,
   })
   const target = { url: worker.url, adminKey: worker.adminKey, model: o.model }
+  const edge = { endpoint: worker.url, adminKey: worker.adminKey }
   const summary: LoopSummary = {
     data: { dataVersion: ds.dataVersion, trainRows: description.windows.train.rows, replayRows: replay.size },
     champion: { version: first.version, reportAuc: first.metrics.report_auc, baselineAuc: first.metrics.baseline_auc },
     checkpoints: [],
     firstDrift: null,
     firstAlert: null,
-    retrain: null,
-    promotion: null,
-    june: {},
+    retrains: [],
+    finalChampion: first.version,
+    lastMonth: { month: '', rows: 0, auc: {} },
+    served: [],
     replay: { predictions: 0, labels: 0, seconds: 0, versions: {} },
     aliasHistory: [],
+    edgeState,
   }
   try {
-    await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, o.model, first.version, 'champion')
-    log(
-      `── replay ${DEFAULT_WINDOWS.replay.from}..${DEFAULT_WINDOWS.replay.to} (1 flight in ${o.sampleEvery}), labels ${o.labelDelayDays} days late`,
-    )
-    const [replayStart] = windowBounds(DEFAULT_WINDOWS.replay)
-    let canaryFrom: number | null = null
+    await publishVersion(home.store, edge, o.model, first.version, 'champion')
+    log(`── replay ${windows.replay.from}..${windows.replay.to} (1 flight in ${o.sampleEvery}), labels ${o.labelDelayDays} days late`)
+    const [replayStart] = windowBounds(windows.replay)
+    let onCanary: { record: RetrainRecord; from: number } | null = null
+    let lastRetrain: number | null = null
     summary.replay = await replayTraffic(target, replay, {
       sampleEvery: o.sampleEvery,
       labelDelayDays: o.labelDelayDays,
@@ -166,8 +214,15 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
       onCheckpoint: async (from, to, predictions) => {
         const aggregated = await drainTelemetry(target, from, to, predictions)
         if (aggregated < predictions) log(`  telemetry: ${aggregated} of ${predictions} predictions aggregated after waiting`)
-        const record = checkpointRecord(from, to, predictions, await runMonitoring(target, from, to))
+        const record = checkpointRecord(from, to, predictions, summary.finalChampion, await runMonitoring(target, from, to))
         summary.checkpoints.push(record)
+        const served = record.versions.find((v) => v.version === record.champion)
+        summary.served.push({
+          from: record.from,
+          version: record.champion,
+          realizedAuc: served?.realizedAuc ?? null,
+          labels: served?.labels ?? 0,
+        })
         for (const v of record.versions) {
           log(
             `  v${v.version}: drifted [${v.drifted.join(', ') || 'none'}]${v.predictionDrift ? ' + prediction' : ''}, realized AUC ${v.realizedAuc?.toFixed(4) ?? '—'} (${v.labels} labels), estimated ${v.estimatedAuc?.toFixed(4) ?? '—'}`,
@@ -175,29 +230,50 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
         }
         for (const a of record.alerts) log(`  alert ${a.kind}: ${a.rule} on v${a.version}`)
         if (!summary.firstDrift && record.versions.some((v) => v.drifted.length > 0 || v.predictionDrift)) summary.firstDrift = record.from
-        const fired = record.alerts.some((a) => a.kind === 'fired')
-        if (!summary.firstAlert && fired) summary.firstAlert = record.from
-        const labelledUntil = to - o.labelDelayDays * DAY_MS
-        if (!summary.retrain && summary.firstAlert && labelledUntil - replayStart >= o.minRetrainDays * DAY_MS) {
-          summary.retrain = await retrain(home, o, base, target, replayStart, labelledUntil, first.version)
-          await publishVersion(
-            home.store,
-            { endpoint: worker.url, adminKey: worker.adminKey },
-            o.model,
-            summary.retrain.version,
-            'challenger',
-          )
-          canaryFrom = to
-          log(`── v${summary.retrain.version} published as challenger: ${o.canaryPercent}% canary`)
-        } else if (summary.retrain && !summary.promotion && canaryFrom !== null && to - canaryFrom >= o.canaryDays * DAY_MS) {
-          summary.promotion = await judgeCanary(home, o, summary, record, worker)
+        if (!summary.firstAlert && record.alerts.some((a) => a.kind === 'fired')) summary.firstAlert = record.from
+
+        if (onCanary) {
+          if (to - onCanary.from < o.canaryDays * DAY_MS) return
+          await judgeCanary(home, o, edge, onCanary.record, record, day(onCanary.from))
+          if (onCanary.record.outcome === 'promoted') summary.finalChampion = onCanary.record.version
+          onCanary = null
+          return
         }
+        const labelledUntil = to - o.labelDelayDays * DAY_MS
+        const due =
+          lastRetrain === null
+            ? summary.firstAlert !== null && labelledUntil - replayStart >= o.minRetrainDays * DAY_MS
+            : to - lastRetrain >= o.retrainEveryDays * DAY_MS
+        if (!due) return
+        lastRetrain = to
+        const retrained = await retrain(home, o, base, target, replayStart, labelledUntil, summary.finalChampion)
+        summary.retrains.push(retrained)
+        if (retrained.reportAuc < retrained.championAucSameRows) {
+          retrained.outcome = 'gate'
+          log(
+            `── v${retrained.version} not published: below the champion on ${retrained.windows.report.from}..${retrained.windows.report.to}`,
+          )
+          return
+        }
+        await publishVersion(home.store, edge, o.model, retrained.version, 'challenger')
+        await setAlias(home.db, o.model, 'challenger', retrained.version, {
+          actor: ACTOR,
+          reason: `retrained on ${retrained.windows.train.from}..${retrained.windows.train.to}: AUC ${retrained.reportAuc.toFixed(4)} vs champion v${retrained.champion} ${retrained.championAucSameRows.toFixed(4)} on ${retrained.windows.report.from}..${retrained.windows.report.to}`,
+        })
+        onCanary = { record: retrained, from: to }
+        log(`── v${retrained.version} published as challenger: ${o.canaryPercent}% canary`)
       },
     })
-    const [juneFrom, juneTo] = [Date.UTC(2001, 5, 1), Date.UTC(2001, 6, 1)]
-    const june = sliceByTime(replay, juneFrom, juneTo)
-    for (const v of [first.version, ...(summary.retrain ? [summary.retrain.version] : [])])
-      summary.june[`v${v}`] = await versionAuc(home.store, o.model, v, june)
+    // the replay's last calendar month, scored offline for every version: how each would have done there
+    const [, replayEnd] = windowBounds(windows.replay)
+    const lastMonthStart = Date.UTC(new Date(replayEnd - 1).getUTCFullYear(), new Date(replayEnd - 1).getUTCMonth(), 1)
+    const month = sliceByTime(replay, lastMonthStart, replayEnd)
+    summary.lastMonth = { month: day(lastMonthStart).slice(0, 7), rows: 0, auc: {} }
+    for (const v of [first.version, ...summary.retrains.map((r) => r.version)]) {
+      const scored = await versionAuc(home.store, o.model, v, month)
+      summary.lastMonth.auc[`v${v}`] = scored.auc
+      summary.lastMonth.rows = scored.rows
+    }
     summary.aliasHistory = (await aliasHistory(home.db, o.model)).map((e) => ({
       alias: e.alias,
       from: e.fromVersion,
@@ -212,9 +288,9 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
 }
 
 /**
- * Retrains on what the edge saw, the way production does: the labelled capture of the replay so far is pulled
- * from the Worker into a data version (tarmac data pull), and the model trains on its last labelled weeks,
- * validated on the latest one. The champion is scored on the same validation rows.
+ * Retrains on what the edge saw, the way production does: the labelled capture since the replay began is pulled
+ * from the Worker into a data version (tarmac data pull), and the model trains on its last `retrainWeeks`
+ * labelled weeks, selected and reported on the latest week. The champion is scored on the same report rows.
  */
 async function retrain(
   home: Home,
@@ -224,13 +300,16 @@ async function retrain(
   replayStart: number,
   labelledUntil: number,
   championVersion: number,
-) {
-  o.log(`── pull the labelled capture ${day(replayStart)}..${day(labelledUntil - 1)} from the Worker`)
+): Promise<RetrainRecord> {
+  const weeks = Math.max(1, Math.min(o.retrainWeeks, Math.floor((labelledUntil - replayStart) / (7 * DAY_MS)) - 1))
+  const windows = trailingWeeks(day(labelledUntil), weeks)
+  const [from] = windowBounds(windows.train)
+  o.log(`── pull the labelled capture ${day(from)}..${day(labelledUntil - 1)} from the Worker`)
   const pulled = await pullCapture({
     worker: target.url,
     adminKey: target.adminKey,
     model: o.model,
-    from: replayStart,
+    from,
     to: labelledUntil,
     dir: path.join(home.root, 'data'),
   })
@@ -238,62 +317,71 @@ async function retrain(
   o.log(
     `  ${lineage.rows.toLocaleString('en-US')} labelled of ${lineage.captured.toLocaleString('en-US')} captured rows (${((lineage.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage) → ${pulled.file}`,
   )
-  // the most recent labelled week is held out (its first half selects, the second half reports); whole weeks before it train
-  const weeks = Math.max(1, Math.floor((labelledUntil - replayStart) / (7 * DAY_MS)) - 1)
-  const windows = trailingWeeks(day(labelledUntil), weeks)
   o.log(
     `── retrain on ${windows.train.from}..${windows.train.to}, select on ${windows.validate.from}..${windows.validate.to}, report on ${windows.report.from}..${windows.report.to}`,
   )
-  const sweep: SweepFile = { base: { epochs: 3, batchSize: 1024 }, trials: DEFAULT_SWEEP.trials?.slice(1, 3) ?? [] }
+  const sweep = o.retrainSweep ?? { base: { epochs: 3, batchSize: 1024 }, trials: DEFAULT_SWEEP.trials?.slice(1, 3) ?? [] }
   const trained = await trainAndRegister(
     home,
-    { ...base, dataFile: pulled.file, windows, sweep },
+    { ...base, dataFile: pulled.file, windows, sweep, trainRows: null },
     { model: o.model, experiment: o.experiment },
     o.log,
   )
   const report = (await loadDataset(pulled.file, { windows, quarantineDir: path.join(home.root, 'quarantine') })).splits.report
   const champion = await versionAuc(home.store, o.model, championVersion, report)
   o.log(
-    `  challenger v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
+    `  candidate v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
   )
   return {
     at: day(labelledUntil),
     data: pulled,
     windows,
     version: trained.version,
+    champion: championVersion,
     reportAuc: trained.metrics.report_auc,
     championAucSameRows: champion.auc,
+    outcome: 'on canary',
   }
 }
 
+/** After the canary: promoted (registry gates, then the Worker's champion) or withdrawn from the Worker and the registry. */
 async function judgeCanary(
   home: Home,
   o: LoopOptions,
-  summary: LoopSummary,
+  edge: { endpoint: string; adminKey: string },
+  retrained: RetrainRecord,
   record: CheckpointRecord,
-  worker: { url: string; adminKey: string },
-) {
-  const retrained = summary.retrain!
-  const canaryAuc = Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
-  const challengerAuc = canaryAuc[`v${retrained.version}`] ?? null
-  const championAuc = canaryAuc[`v${summary.champion.version}`] ?? null
-  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4)} vs v${summary.champion.version} ${championAuc?.toFixed(4)}; report slice of recent data ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
-  if (challengerAuc === null || championAuc === null || challengerAuc < championAuc) {
-    o.log(`── challenger not promoted: ${reason}`)
-    return null
+  canaryFrom: string,
+): Promise<void> {
+  const realizedAuc = Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
+  retrained.canary = { from: canaryFrom, to: record.to, realizedAuc }
+  const challengerAuc = realizedAuc[`v${retrained.version}`] ?? null
+  const championAuc = realizedAuc[`v${retrained.champion}`] ?? null
+  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4) ?? '—'} vs v${retrained.champion} ${championAuc?.toFixed(4) ?? '—'}; recent labelled week ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
+  let refusal = challengerAuc === null || championAuc === null || challengerAuc < championAuc ? reason : null
+  if (!refusal) {
+    try {
+      await promote(home.db, o.model, retrained.version, {
+        actor: ACTOR,
+        reason,
+        championMetrics: { val_auc: retrained.championAucSameRows },
+        gates: o.gates,
+      })
+    } catch (e) {
+      if (!(e instanceof TarmacError && e.code === 'gate_failed')) throw e
+      refusal = e.message
+    }
   }
-  try {
-    promote(home.db, o.model, retrained.version, {
-      actor: 'tarmac start',
-      reason,
-      championMetrics: { val_auc: retrained.championAucSameRows },
-    })
-  } catch (e) {
-    if (!(e instanceof TarmacError && e.code === 'gate_failed')) throw e
-    o.log(`── challenger not promoted: ${e.message}`)
-    return null
+  if (refusal) {
+    retrained.outcome = 'canary'
+    await createWorkerClient(edge).admin.deleteAlias(o.model, 'challenger')
+    await deleteAlias(home.db, o.model, 'challenger', { actor: ACTOR, reason: `withdrawn: ${refusal}` })
+    o.log(`── v${retrained.version} withdrawn: ${refusal}`)
+    return
   }
-  await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, o.model, retrained.version, 'champion')
+  retrained.outcome = 'promoted'
+  await publishVersion(home.store, edge, o.model, retrained.version, 'champion')
+  await createWorkerClient(edge).admin.deleteAlias(o.model, 'challenger')
+  await deleteAlias(home.db, o.model, 'challenger', { actor: ACTOR, reason: `v${retrained.version} promoted to champion` })
   o.log(`── v${retrained.version} promoted to champion (${reason})`)
-  return { at: record.to, version: retrained.version, canaryAuc }
 }
