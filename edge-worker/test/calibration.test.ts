@@ -1,15 +1,12 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, SELF } from 'cloudflare:test'
+import { createScheduledController, env, SELF } from 'cloudflare:test'
 import type { PerformanceRecord, Timeseries } from '@tarmac/sdk/contracts/monitoring'
-import { fromInstance } from '@tarmac/sdk/features'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { sha256Hex } from '../src/auth/hash.ts'
 import { database } from '../src/db/client.ts'
 import { alerts } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import type { AlertMessage } from '../src/monitoring/webhook.ts'
-import { instanceOf, type PredictionEvent, rawFeatures } from '../src/telemetry/events.ts'
-import { instances, KEY_A, makeModel, postJson, publish } from './fixtures.ts'
+import { consumePredictions, KEY_A, makeModel, postJson, publish } from './fixtures.ts'
 
 const db = database(env.DB)
 const MODEL = 'calib-model'
@@ -75,31 +72,7 @@ beforeAll(async () => {
   // no val_auc: realized_auc stays unknown, so only calibration can alert on these labels
   const model = await makeModel(MODEL, 1, 801)
   await publish({ ...model, manifest: { ...model.manifest, metrics: {} } })
-  const keyHash = (await sha256Hex('test-key-a')).slice(0, 32)
-  const events: PredictionEvent[] = instances(probabilities.length, 51).map((row, i) => ({
-    eventId: `cal-${i}`,
-    predictionId: `cal-${i}`,
-    role: 'served',
-    source: 'edge',
-    engine: 'ts',
-    model: MODEL,
-    version: 1,
-    at: D + 12 * HOUR + i * 1000,
-    latencyMs: 2,
-    probability: probabilities[i],
-    features: rawFeatures(fromInstance(row)),
-    keyHash,
-    instance: instanceOf(fromInstance(row)),
-  }))
-  for (let i = 0; i < events.length; i += 100) {
-    const batch = createMessageBatch<PredictionEvent>(
-      'tarmac-telemetry',
-      events.slice(i, i + 100).map((body, j) => ({ id: `cm-${i + j}`, timestamp: new Date(), attempts: 1, body })),
-    )
-    const ctx = createExecutionContext()
-    await worker.queue(batch, env, ctx)
-    await getQueueResult(batch, ctx)
-  }
+  await consumePredictions(MODEL, probabilities, D + 12 * HOUR, 'cal', 51)
 })
 afterAll(() => vi.restoreAllMocks())
 
