@@ -1,5 +1,9 @@
-import { SELF } from 'cloudflare:test'
-import type { ModelFixture } from '@tarmac/sdk/testing'
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from 'cloudflare:test'
+import { fromInstance } from '@tarmac/sdk/features'
+import { type ModelFixture, syntheticInstances } from '@tarmac/sdk/testing'
+import { sha256Hex } from '../src/auth/hash.ts'
+import worker from '../src/index.ts'
+import { instanceOf, type PredictionEvent, rawFeatures } from '../src/telemetry/events.ts'
 
 export const ADMIN = { Authorization: 'Bearer test-admin-key' }
 /** predict keys configured in vitest.config.ts; each has its own rate-limit budget */
@@ -55,5 +59,37 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 15_00
     if (value !== undefined) return value
     if (Date.now() > until) throw new Error('timed out')
     await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * Served predictions of `model` v1 with the given probabilities, one a second from `at`, made with test-key-a (so
+ * its feedback joins them) and fed straight to the telemetry consumer; prediction ids are `${prefix}-${i}`.
+ */
+export async function consumePredictions(model: string, probabilities: readonly number[], at: number, prefix: string, seed: number) {
+  const keyHash = (await sha256Hex('test-key-a')).slice(0, 32)
+  const events: PredictionEvent[] = syntheticInstances(probabilities.length, seed).map((row, i) => ({
+    eventId: `${prefix}-${i}`,
+    predictionId: `${prefix}-${i}`,
+    role: 'served',
+    source: 'edge',
+    engine: 'ts',
+    model,
+    version: 1,
+    at: at + i * 1000,
+    latencyMs: 2,
+    probability: probabilities[i],
+    features: rawFeatures(fromInstance(row)),
+    keyHash,
+    instance: instanceOf(fromInstance(row)),
+  }))
+  for (let i = 0; i < events.length; i += 100) {
+    const batch = createMessageBatch<PredictionEvent>(
+      'tarmac-telemetry',
+      events.slice(i, i + 100).map((body, j) => ({ id: `${prefix}-message-${i + j}`, timestamp: new Date(), attempts: 1, body })),
+    )
+    const ctx = createExecutionContext()
+    await worker.queue(batch, env, ctx)
+    await getQueueResult(batch, ctx)
   }
 }

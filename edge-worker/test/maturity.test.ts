@@ -1,14 +1,11 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult } from 'cloudflare:test'
-import { fromInstance } from '@tarmac/sdk/features'
+import { createScheduledController, env } from 'cloudflare:test'
 import { and, eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { sha256Hex } from '../src/auth/hash.ts'
 import { database } from '../src/db/client.ts'
 import { alerts, feedback, performance, predictions } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { maturingWindows } from '../src/monitoring/maturing.ts'
-import { instanceOf, type PredictionEvent, rawFeatures } from '../src/telemetry/events.ts'
-import { instances, makeModel, postJson, publish } from './fixtures.ts'
+import { consumePredictions, makeModel, postJson, publish } from './fixtures.ts'
 
 const db = database(env.DB)
 const MODEL = 'mature-model'
@@ -22,31 +19,7 @@ const probabilities = Array.from({ length: 300 }, (_, i) => (i + 0.5) / 300)
 beforeAll(async () => {
   const model = await makeModel(MODEL, 1, 701)
   await publish({ ...model, manifest: { ...model.manifest, metrics: { val_auc: 0.8 } } })
-  const keyHash = (await sha256Hex('test-key-a')).slice(0, 32)
-  const events: PredictionEvent[] = instances(300, 41).map((row, i) => ({
-    eventId: `mat-${i}`,
-    predictionId: `mat-${i}`,
-    role: 'served',
-    source: 'edge',
-    engine: 'ts',
-    model: MODEL,
-    version: 1,
-    at: D + 12 * HOUR + i * 1000,
-    latencyMs: 2,
-    probability: probabilities[i],
-    features: rawFeatures(fromInstance(row)),
-    keyHash,
-    instance: instanceOf(fromInstance(row)),
-  }))
-  for (let i = 0; i < events.length; i += 100) {
-    const batch = createMessageBatch<PredictionEvent>(
-      'tarmac-telemetry',
-      events.slice(i, i + 100).map((body, j) => ({ id: `mm-${i + j}`, timestamp: new Date(), attempts: 1, body })),
-    )
-    const ctx = createExecutionContext()
-    await worker.queue(batch, env, ctx)
-    await getQueueResult(batch, ctx)
-  }
+  await consumePredictions(MODEL, probabilities, D + 12 * HOUR, 'mat', 41)
 })
 
 /** The hourly cron as it would run at `at` (wall clock advanced by the test). */

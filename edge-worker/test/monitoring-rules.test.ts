@@ -6,7 +6,7 @@ import { type Alert, evaluateRule, evaluateRules, RULES, type Thresholds, transi
 import { alertMessage, deliver } from '../src/monitoring/webhook.ts'
 import { hourWindow, trailingWindow } from '../src/monitoring/window.ts'
 
-const T: Thresholds = { aucTolerance: 0.03, minLabels: 500, p99LatencyMs: 100, maxErrorRate: 0.01 }
+const T: Thresholds = { aucTolerance: 0.03, minLabels: 500, maxEce: 0.05, eceMinLabels: 1000, p99LatencyMs: 100, maxErrorRate: 0.01 }
 const feature = (name: string, drifted: boolean): FeatureDrift => ({
   feature: name,
   kind: 'numeric',
@@ -33,6 +33,7 @@ const signals = (s: Partial<WindowSignals> = {}): WindowSignals => ({
   drift: report([]),
   labels: 1000,
   realizedAuc: 0.8,
+  ece: 0.01,
   baselineAuc: 0.8,
   latencyP99: 20,
   errorRate: null,
@@ -61,6 +62,17 @@ describe('alert rules', () => {
     expect(state('realized_auc', { realizedAuc: null })).toBe('unknown')
     expect(state('realized_auc', { realizedAuc: 0.5, baselineAuc: null })).toBe('unknown')
     expect(state('realized_auc', { realizedAuc: 0.76 }, { ...T, aucTolerance: 0.05 })).toBe('ok')
+  })
+
+  it('fires on ECE above its bound only once ALERT_ECE_MIN_LABELS labels are in, whatever the classes', () => {
+    expect(state('calibration_error', { ece: 0.051 })).toBe('firing')
+    expect(state('calibration_error', { ece: 0.05 })).toBe('ok')
+    expect(state('calibration_error', { ece: 0.3, labels: 999 })).toBe('unknown')
+    expect(state('calibration_error', { ece: null })).toBe('unknown')
+    // all outcomes one class: no AUC, but calibration is still judged
+    expect(state('calibration_error', { ece: 0.8, realizedAuc: null, baselineAuc: null })).toBe('firing')
+    expect(state('calibration_error', { ece: 0.08 }, { ...T, maxEce: 0.1 })).toBe('ok')
+    expect(evaluateRule('calibration_error', signals({ ece: 0.2 }), T).detail).toEqual({ ece: 0.2, bound: 0.05, labels: 1000 })
   })
 
   it('bounds p99 latency and the error rate when they are known', () => {
@@ -176,6 +188,13 @@ describe('webhook', () => {
     })
   })
 
+  it('states the calibration figure, its bound and the labels it stands on', () => {
+    const calibration: Alert = { ...fired, rule: 'calibration_error', detail: { ece: 0.123456, bound: 0.05, labels: 1200 } }
+    expect(alertMessage({ kind: 'fired', alert: calibration }).text).toBe(
+      '[FIRING] calibration_error on m v2: ECE 0.1235 (bound 0.05) on 1200 labels',
+    )
+  })
+
   it('retries 5xx and network errors a bounded number of times, and not other 4xx', async () => {
     const answers = [new Error('connection reset'), 502, 200]
     const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async () => {
@@ -205,7 +224,18 @@ describe('monitoring config and windows', () => {
     } as unknown as Env)
     expect(c.windowHours).toBe(24)
     expect([...c.rules]).toEqual(['latency_p99'])
-    expect(c.thresholds).toEqual({ aucTolerance: 0.03, minLabels: 50, p99LatencyMs: 250, maxErrorRate: 0.01 })
+    expect(c.thresholds).toEqual({
+      aucTolerance: 0.03,
+      minLabels: 50,
+      maxEce: 0.05,
+      eceMinLabels: 1000,
+      p99LatencyMs: 250,
+      maxErrorRate: 0.01,
+    })
+    expect(monitoringConfigOf({ ALERT_MAX_ECE: '0.1', ALERT_ECE_MIN_LABELS: '-3' } as unknown as Env).thresholds).toMatchObject({
+      maxEce: 0.1,
+      eceMinLabels: 1,
+    })
     expect(c.webhookUrl).toBeNull()
     expect([...monitoringConfigOf({ ALERT_RULES: '' } as unknown as Env).rules]).toEqual([...RULES])
   })

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { DriftRecord, Timeseries } from '../src/monitor/api.ts'
+import type { DriftRecord, PerformanceRecord, Timeseries } from '../src/monitor/api.ts'
 import { mergeTimeseries } from '../src/monitor/api.ts'
 import { dataRange, parseInstant, splitRange } from '../src/monitor/range.ts'
-import { binLabel, distributionSeries, driftSeries } from '../src/monitor/series.ts'
+import { binLabel, calibrationSeries, distributionSeries, driftSeries } from '../src/monitor/series.ts'
 
 const H = 3_600_000
 const DAY = 24 * H
@@ -18,6 +18,7 @@ const hour = (at: number, count: number, predictionCounts: number[]) => ({
   predictionCounts,
   labels: 0,
   realizedAuc: null,
+  ece: null,
 })
 
 function feature(name: string, statistic: number, drifted: boolean) {
@@ -110,5 +111,30 @@ describe('monitor data shaping', () => {
     expect([distance.drifted, distance.windows]).toEqual([1, 3])
     expect(hourOfDay.drifted).toBe(0)
     expect(prediction.feature).toBe('prediction')
+  })
+
+  it('plots the calibration error per window, oldest first, with its labels', () => {
+    const record = (day: number, ece: number | null, labels: number): PerformanceRecord => ({
+      model: 'm',
+      version: 1,
+      windowStart: new Date(T0 + day * DAY).toISOString(),
+      windowEnd: new Date(T0 + (day + 1) * DAY).toISOString(),
+      createdAt: new Date(T0).toISOString(),
+      count: 100,
+      realized: { labels, auc: null, logLoss: null, ece, calibration: [] },
+      estimated: { auc: 0.7, accuracy: 0.8 },
+      baselineAuc: 0.75,
+      latencyMs: { p50: 1, p99: 2 },
+      errorRate: 0,
+    })
+    const c = calibrationSeries([record(1, 0.0412, 800), record(0, null, 0)])
+    expect(c.columns).toEqual([
+      [(T0 + DAY) / 1000, (T0 + 2 * DAY) / 1000],
+      [null, 0.0412],
+    ])
+    expect(c.rows.map((r) => r.slice(1))).toEqual([
+      ['–', '0'],
+      ['0.0412', '800'],
+    ])
   })
 })

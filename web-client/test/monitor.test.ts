@@ -64,13 +64,19 @@ describe('monitoring dashboard on a replay dated in 2001', () => {
     expect(await page.textContent('#summary-range')).toBe('2001-03-05 00:00 – 2001-03-10 00:00 UTC')
     expect(await page.textContent('#monitor-status')).toContain(`${sent} predictions`)
     const canvases = await page.$$eval('.chart canvas', (els) => els.map((c) => c.getBoundingClientRect()).map((r) => [r.width, r.height]))
-    // 4 main charts + 5 features + the prediction
-    expect(canvases.length).toBe(10)
+    // 5 main charts + 5 features + the prediction
+    expect(canvases.length).toBe(11)
     for (const [w, h] of canvases) expect(w * h).toBeGreaterThan(0)
-    for (const id of ['volume', 'latency', 'distribution', 'performance']) {
+    for (const id of ['volume', 'latency', 'distribution', 'performance', 'calibration']) {
       expect(await page.getAttribute(`#${id} .plot`, 'aria-label')).toBeTruthy()
       expect(await page.$$eval(`#${id} tbody tr`, (rows) => rows.length)).toBeGreaterThan(0)
     }
+    // ECE per window beside the AUCs: the figures the monitoring passes stored, oldest window first
+    const ece = runs.map((run) => run.evaluations[0]?.performance.realized.ece)
+    expect(ece.every((e) => typeof e === 'number' && e >= 0 && e < 1)).toBe(true)
+    expect(await page.$$eval('#calibration details tbody tr td:first-of-type', (cells) => cells.map((c) => c.textContent))).toEqual(
+      ece.map((e) => e?.toFixed(4)),
+    )
     expect(await page.getAttribute('#drift-summary [data-feature="distance"]', 'data-drifted')).toBe('true')
     expect(await page.textContent('#drift-summary [data-feature="distance"]')).toContain('drifted in 2 of 5 windows')
 

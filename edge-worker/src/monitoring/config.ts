@@ -25,6 +25,8 @@ export function monitoringConfigOf(env: Env): MonitoringConfig {
     thresholds: {
       aucTolerance: Math.max(0, numberOr(env.ALERT_AUC_TOLERANCE, 0.03)),
       minLabels: Math.max(1, numberOr(env.ALERT_MIN_LABELS, 500)),
+      maxEce: Math.max(0, numberOr(env.ALERT_MAX_ECE, 0.05)),
+      eceMinLabels: Math.max(1, numberOr(env.ALERT_ECE_MIN_LABELS, 1000)),
       p99LatencyMs: Math.max(0, numberOr(env.ALERT_P99_LATENCY_MS, 250)),
       maxErrorRate: Math.max(0, numberOr(env.ALERT_MAX_ERROR_RATE, 0.01)),
     },

@@ -135,7 +135,7 @@ async function evaluateVersion(
   }
   await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
 
-  const signals = { drift, labels: labelled.labels, realizedAuc: labelled.auc, baselineAuc, latencyP99, errorRate }
+  const signals = { drift, labels: labelled.labels, realizedAuc: labelled.auc, ece: labelled.ece, baselineAuc, latencyP99, errorRate }
   // an alert is dated by the data it judged: a replay or backfill of a past window files its alerts at that
   // window's end, not at the wall-clock time of the pass (the cron's window ends now, so it is unchanged)
   const observedAt = Math.min(now, w.end)

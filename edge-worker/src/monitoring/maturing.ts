@@ -1,8 +1,8 @@
 /**
  * Labels that mature: outcomes arrive days after their predictions, so the realized performance of a past
- * prediction window is recomputed on every pass until LABEL_MATURITY_DAYS after its end, and the realized_auc
- * rule judges the newest window whose labels suffice, not only the last DRIFT_WINDOW_HOURS (which in
- * production has almost none yet).
+ * prediction window is recomputed on every pass until LABEL_MATURITY_DAYS after its end, and the label rules
+ * (realized_auc, calibration_error) judge the newest window whose labels suffice, not only the last
+ * DRIFT_WINDOW_HOURS (which in production has almost none yet).
  */
 
 import type { MonitoringRun } from '@tarmac/sdk/contracts/monitoring'
@@ -13,8 +13,8 @@ import { readManifest } from '../models/loader.ts'
 import { applyOutcomes } from './alerts.ts'
 import { monitoringConfigOf } from './config.ts'
 import { notify } from './evaluate.ts'
-import { loadLabelled, realized } from './labels.ts'
-import { evaluateRule } from './rules.ts'
+import { loadLabelled, type Realized, realized } from './labels.ts'
+import { evaluateRule, type Rule, type RuleOutcome, type WindowSignals } from './rules.ts'
 import { bucketRange, HOUR_MS, iso, trailingWindow, type Window } from './window.ts'
 
 const DAY_MS = 24 * HOUR_MS
@@ -22,10 +22,19 @@ const DAY_MS = 24 * HOUR_MS
 export interface MaturingRun {
   /** windows recomputed, newest first: [start, end) ISO */
   windows: { from: string; to: string }[]
-  /** per version, the window realized_auc judged (null: no window had enough labels) */
-  judged: { model: string; version: number; window: { from: string; to: string } | null; labels: number; realizedAuc: number | null }[]
+  /** per version and label rule, the window it judged (null: no window gave it enough evidence) */
+  judged: {
+    model: string
+    version: number
+    rule: Rule
+    window: { from: string; to: string } | null
+    detail: Record<string, unknown> | null
+  }[]
   changes: MonitoringRun['changes']
 }
+
+/** The rules that read labels, and so are judged on maturing windows. */
+const LABEL_RULES = ['realized_auc', 'calibration_error'] as const satisfies readonly Rule[]
 
 /** The cron's windows back to the maturity horizon, newest first: those whose labels may still arrive. */
 export function maturingWindows(at: number, windowHours: number, maturityDays: number): Window[] {
@@ -35,6 +44,17 @@ export function maturingWindows(at: number, windowHours: number, maturityDays: n
   for (let end = latest.end; end > at - maturityDays * DAY_MS; end -= span) out.push({ start: end - span, end })
   return out
 }
+
+/** What the label rules read of a window: its realized figures; the rest is the trailing pass's business. */
+const labelSignals = (r: Realized, baselineAuc: number | null): WindowSignals => ({
+  drift: null,
+  labels: r.labels,
+  realizedAuc: r.auc,
+  ece: r.ece,
+  baselineAuc,
+  latencyP99: null,
+  errorRate: null,
+})
 
 export async function runMaturing(env: Env, at: number, now = Date.now()): Promise<MaturingRun> {
   const db = database(env.DB)
@@ -49,10 +69,11 @@ export async function runMaturing(env: Env, at: number, now = Date.now()): Promi
     .from(profileCounts)
     .where(and(gte(profileCounts.hour, first), lt(profileCounts.hour, last)))
   for (const key of versions) {
-    let judged: { w: Window; labels: number; auc: number | null } | null = null
+    const recomputed: { w: Window; labelled: Realized }[] = []
     for (const w of windows) {
       const labelled = realized(await loadLabelled(db, key.model, w, key.version))
       if (labelled.labels === 0) continue
+      recomputed.push({ w, labelled })
       // the pass that evaluated this window as the cron's trailing one created its row; only the labels change
       await db
         .update(performance)
@@ -71,31 +92,22 @@ export async function runMaturing(env: Env, at: number, now = Date.now()): Promi
             eq(performance.windowEnd, w.end),
           ),
         )
-      if (!judged && labelled.auc !== null && labelled.labels >= config.thresholds.minLabels)
-        judged = { w, labels: labelled.labels, auc: labelled.auc }
     }
-    run.judged.push({
-      ...key,
-      window: judged && { from: iso(judged.w.start), to: iso(judged.w.end) },
-      labels: judged?.labels ?? 0,
-      realizedAuc: judged?.auc ?? null,
-    })
-    if (!judged || !config.rules.has('realized_auc')) continue
-    const manifest = await readManifest(env, key.model, key.version)
-    const outcome = evaluateRule(
-      'realized_auc',
-      {
-        drift: null,
-        labels: judged.labels,
-        realizedAuc: judged.auc,
-        baselineAuc: manifest.metrics.val_auc ?? null,
-        latencyP99: null,
-        errorRate: null,
-      },
-      config.thresholds,
-    )
-    outcome.detail = { ...outcome.detail, window: { from: iso(judged.w.start), to: iso(judged.w.end) } }
-    for (const change of await applyOutcomes(db, key, [outcome], now)) run.changes.push(await notify(db, config, change, now))
+    const rules = LABEL_RULES.filter((r) => config.rules.has(r))
+    if (rules.length === 0 || recomputed.length === 0) continue
+    // only realized_auc needs the manifest (its val_auc baseline)
+    const baselineAuc = rules.includes('realized_auc') ? ((await readManifest(env, key.model, key.version)).metrics.val_auc ?? null) : null
+    const outcomes: RuleOutcome[] = []
+    for (const rule of rules) {
+      // each rule judges the newest window with enough evidence for it: their label minimums differ
+      const judged = recomputed
+        .map(({ w, labelled }) => ({ w, outcome: evaluateRule(rule, labelSignals(labelled, baselineAuc), config.thresholds) }))
+        .find((j) => j.outcome.state !== 'unknown')
+      const window = judged ? { from: iso(judged.w.start), to: iso(judged.w.end) } : null
+      run.judged.push({ ...key, rule, window, detail: judged?.outcome.detail ?? null })
+      if (judged) outcomes.push({ ...judged.outcome, detail: { ...judged.outcome.detail, window } })
+    }
+    for (const change of await applyOutcomes(db, key, outcomes, now)) run.changes.push(await notify(db, config, change, now))
   }
   return run
 }

@@ -1,13 +1,12 @@
 /** Read side of the monitoring API: hourly series, stored reports and alerts. */
 
 import type { AlertRecord, DriftRecord, HourPoint, PerformanceRecord, Timeseries } from '@tarmac/sdk/contracts/monitoring'
-import { auc } from '@tarmac/sdk/metrics'
 import { and, asc, avg, desc, eq, gt, gte, inArray, lt, type SQL } from 'drizzle-orm'
 import type { database } from '../db/client.ts'
 import { alerts, driftReports, performance, predictions, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
 import { ERRORS_FEATURE, LATENCY_EDGES_MS, LATENCY_FEATURE, PREDICTION_FEATURE, ROWS_FEATURE } from '../telemetry/profile.ts'
-import { finiteOrNull, type Labelled, loadLabelled } from './labels.ts'
+import { type Labelled, loadLabelled, realized } from './labels.ts'
 import { histogramQuantile } from './profiles.ts'
 import { alertRecord, driftRecord, performanceRecord } from './views.ts'
 import { bucketRange, bucketStart, iso, type Window } from './window.ts'
@@ -86,7 +85,7 @@ export async function timeseries(env: Env, db: Db, model: string, w: Window): Pr
 function hourPoint(hour: string, h: HourAcc, edges: number[]): HourPoint {
   const latency = { kind: 'numeric' as const, edges: LATENCY_EDGES_MS, counts: h.latency }
   const bins = Math.max(edges.length + 1, h.prediction.length)
-  const labels = Uint8Array.from(h.labelled, (l) => (l.delayed ? 1 : 0))
+  const labelled = realized(h.labelled)
   return {
     hour: new Date(bucketStart(hour)).toISOString(),
     count: h.count,
@@ -95,16 +94,9 @@ function hourPoint(hour: string, h: HourAcc, edges: number[]): HourPoint {
     latencyP99: histogramQuantile(latency, 0.99),
     meanProbability: h.mean,
     predictionCounts: Array.from({ length: bins }, (_, i) => h.prediction[i] ?? 0),
-    labels: h.labelled.length,
-    realizedAuc:
-      h.labelled.length > 0
-        ? finiteOrNull(
-            auc(
-              labels,
-              Float64Array.from(h.labelled, (l) => l.probability),
-            ),
-          )
-        : null,
+    labels: labelled.labels,
+    realizedAuc: labelled.auc,
+    ece: labelled.ece,
   }
 }
 

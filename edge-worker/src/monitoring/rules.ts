@@ -10,6 +10,10 @@ export interface Thresholds {
   aucTolerance: number
   /** realized AUC is only judged on at least this many labels */
   minLabels: number
+  /** calibration_error fires above this expected calibration error */
+  maxEce: number
+  /** ECE is only judged on at least this many labels: on few, sampling noise alone makes it large */
+  eceMinLabels: number
   p99LatencyMs: number
   maxErrorRate: number
 }
@@ -20,6 +24,8 @@ export interface WindowSignals {
   drift: DriftReport | null
   labels: number
   realizedAuc: number | null
+  /** expected calibration error of the labelled predictions (10 equal-width bins) */
+  ece: number | null
   /** manifest metrics.val_auc */
   baselineAuc: number | null
   latencyP99: number | null
@@ -55,6 +61,13 @@ export function evaluateRule(rule: Rule, s: WindowSignals, t: Thresholds): RuleO
         return { rule, state: 'unknown', detail: { ...detail, reason: `fewer than ${t.minLabels} labels of both classes` } }
       }
       return { rule, state: judge(s.realizedAuc < s.baselineAuc - t.aucTolerance), detail }
+    }
+    case 'calibration_error': {
+      const detail = { ece: s.ece, bound: t.maxEce, labels: s.labels }
+      if (s.labels < t.eceMinLabels || s.ece === null) {
+        return { rule, state: 'unknown', detail: { ...detail, reason: `fewer than ${t.eceMinLabels} labels` } }
+      }
+      return { rule, state: judge(s.ece > t.maxEce), detail }
     }
     case 'latency_p99':
       if (s.latencyP99 === null) return { rule, state: 'unknown', detail: { reason: 'no latencies' } }

@@ -29,6 +29,8 @@ function summary(a: Alert): string {
       return `prediction ${d.method} ${num(d.statistic)} (threshold ${num(d.threshold)} on ${d.thresholdOn})`
     case 'realized_auc':
       return `realized AUC ${num(d.realizedAuc)} vs val_auc ${num(d.baselineAuc)} − ${num(d.tolerance)} on ${d.labels} labels`
+    case 'calibration_error':
+      return `ECE ${num(d.ece)} (bound ${num(d.bound)}) on ${d.labels} labels`
     case 'latency_p99':
       return `p99 latency ${num(d.p99Ms)} ms (budget ${num(d.budgetMs)} ms)`
     case 'error_rate':

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { driftReportSchema } from '../drift/index.ts'
 
 /** The alert rules the Worker's hourly evaluation knows. */
-export const ALERT_RULES = ['dataset_drift', 'prediction_drift', 'realized_auc', 'latency_p99', 'error_rate'] as const
+export const ALERT_RULES = ['dataset_drift', 'prediction_drift', 'realized_auc', 'calibration_error', 'latency_p99', 'error_rate'] as const
 export type AlertRule = (typeof ALERT_RULES)[number]
 
 const isoTime = z.iso.datetime()
@@ -26,6 +26,7 @@ export const performanceRecordSchema = z.object({
     labels: z.number().int(),
     auc: z.number().nullable(),
     logLoss: z.number().nullable(),
+    /** expected calibration error on 10 equal-width probability bins (sdk metrics); null without labels */
     ece: z.number().nullable(),
     calibration: z.array(calibrationBin),
   }),
@@ -62,6 +63,8 @@ export const hourPointSchema = z.object({
   predictionCounts: z.array(z.number()),
   labels: z.number().int(),
   realizedAuc: z.number().nullable(),
+  /** expected calibration error of the hour's labelled predictions, as `realized.ece` of a window */
+  ece: z.number().nullable(),
 })
 
 export const timeseriesSchema = z.object({

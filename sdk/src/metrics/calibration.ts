@@ -1,4 +1,7 @@
-/** Reliability of predicted probabilities on equal-width bins of [0, 1]. */
+/**
+ * Reliability of predicted probabilities on equal-width bins of [0, 1] — 10 unless asked otherwise, the binning of
+ * training's val_ece/report_ece and of the edge's realized ECE per monitoring window and hour, so the figures compare.
+ */
 
 export interface CalibrationBin {
   lower: number

@@ -4,7 +4,7 @@ import { byId } from '../dom.ts'
 import type { AlertRecord, DriftRecord, PerformanceRecord, Timeseries } from './api.ts'
 import { type Chart, COLORS, renderChart, renderEmpty } from './chart.ts'
 import { renderDrift } from './drift.ts'
-import { distributionSeries, driftSeries, latencySeries, performanceSeries, volumeSeries } from './series.ts'
+import { calibrationSeries, distributionSeries, driftSeries, latencySeries, performanceSeries, volumeSeries } from './series.ts'
 
 export interface DashboardData {
   timeseries: Timeseries
@@ -83,9 +83,11 @@ function hourly(data: DashboardData, version: number): Chart[] {
 
 function performance(data: DashboardData, version: number): Chart[] {
   const host = byId('performance', HTMLElement)
+  const calibrationHost = byId('calibration', HTMLElement)
   const windows = data.performance.filter((p) => p.version === version)
   if (windows.length === 0) {
     renderEmpty(host, 'AUC per monitoring window', `No performance windows of v${version} in this range.`)
+    renderEmpty(calibrationHost, 'Calibration error per monitoring window', `No performance windows of v${version} in this range.`)
     return []
   }
   return [
@@ -102,6 +104,15 @@ function performance(data: DashboardData, version: number): Chart[] {
       head: ['window end (UTC)', 'realized AUC', 'labels', 'estimated AUC', 'val_auc'],
       height: MAIN_HEIGHT,
       yRange: [0.3, 1],
+    }),
+    renderChart(calibrationHost, {
+      caption: 'Expected calibration error per monitoring window (labelled outcomes, 10 equal-width probability bins)',
+      summary: `Line chart over ${windows.length} windows: expected calibration error of v${version}, 0 when every bin observes the rate it predicts.`,
+      yLabel: 'ECE',
+      styles: [{ label: 'ECE', color: COLORS.orange, kind: 'line' }],
+      series: calibrationSeries(windows),
+      head: ['window end (UTC)', 'ECE', 'labels'],
+      height: MAIN_HEIGHT,
     }),
   ]
 }

@@ -122,3 +122,12 @@ export function performanceSeries(records: readonly PerformanceRecord[]): Series
     ]),
   }
 }
+
+/** Expected calibration error per window (labelled outcomes, 10 equal-width probability bins), oldest first. */
+export function calibrationSeries(records: readonly PerformanceRecord[]): Series {
+  const sorted = [...records].sort(byTime((r) => r.windowEnd))
+  return {
+    columns: [sorted.map((r) => seconds(r.windowEnd)), sorted.map((r) => r.realized.ece)],
+    rows: sorted.map((r) => [formatInstant(Date.parse(r.windowEnd)), fixed(r.realized.ece, 4), String(r.realized.labels)]),
+  }
+}

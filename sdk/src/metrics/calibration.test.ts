@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { calibrationBins, expectedCalibrationError } from './calibration.ts'
+
+const repeat = <T>(n: number, x: T): T[] => Array.from({ length: n }, () => x)
+
+describe('expected calibration error', () => {
+  it('is 0 when each bin observes the rate it predicts', () => {
+    // bin [0.1, 0.2): 0.15 with 3 of 20 positive; bin [0.2, 0.3): mean of 0.2 and 0.25 is 0.225, 9 of 40 positive
+    const scores = [...repeat(20, 0.15), ...repeat(20, 0.2), ...repeat(20, 0.25)]
+    const labels = [...repeat(3, 1), ...repeat(17, 0), ...repeat(9, 1), ...repeat(31, 0)]
+    const bins = calibrationBins(labels, scores)
+    expect(bins.map((b) => b.count)).toEqual([0, 20, 40, 0, 0, 0, 0, 0, 0, 0])
+    expect(expectedCalibrationError(bins)).toBeCloseTo(0, 12)
+  })
+
+  it('is 1 − the mean score when every outcome is positive', () => {
+    // |1 − 0.15| on a third of the rows, |1 − 0.225| on two thirds: (0.85 + 2 · 0.775) / 3 = 0.8
+    const scores = [...repeat(10, 0.15), ...repeat(10, 0.2), ...repeat(10, 0.25)]
+    expect(expectedCalibrationError(calibrationBins(repeat(30, 1), scores))).toBeCloseTo(0.8, 12)
+  })
+
+  it('weights each bin by its count', () => {
+    // bin 1: mean 0.1, observed 1/2 → 0.4 on 2 rows; bin 9: mean 0.9, observed 1 → 0.1 on 3 rows: (0.8 + 0.3) / 5
+    expect(expectedCalibrationError(calibrationBins([0, 1, 1, 1, 1], [0.1, 0.1, 0.9, 0.9, 0.9]))).toBeCloseTo(0.22, 12)
+  })
+
+  it('puts 1 in the last bin and 0 in the first, and has no value without rows', () => {
+    const bins = calibrationBins([1, 0], [1, 0])
+    expect([bins[0].count, bins[9].count]).toEqual([1, 1])
+    expect(expectedCalibrationError(bins)).toBe(0)
+    expect(expectedCalibrationError(calibrationBins([], []))).toBeNaN()
+  })
+})
