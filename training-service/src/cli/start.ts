@@ -13,13 +13,13 @@ function formatSummary(s: LoopSummary): string {
     `data ${s.data.dataVersion}: ${s.data.trainRows.toLocaleString('en-US')} training flights, ${s.data.replayRows.toLocaleString('en-US')} replayed as production (${s.replay.predictions.toLocaleString('en-US')} sent, ${s.replay.labels.toLocaleString('en-US')} labels, ${s.replay.seconds.toFixed(0)}s)`,
     `champion v${s.champion.version}: report AUC ${f4(s.champion.reportAuc)} vs baseline ${f4(s.champion.baselineAuc)} (March 16–31, untouched by selection)`,
     '',
-    'week        version  drifted features                          pred drift  realized AUC  estimated AUC  p50/p99 ms  alerts',
+    'week        version  drifted features                          pred drift  realized AUC     ECE  estimated AUC  p50/p99 ms  alerts',
   ]
   for (const c of s.checkpoints) {
     for (const v of c.versions) {
       const alerts = c.alerts.filter((a) => a.version === v.version).map((a) => `${a.kind} ${a.rule}`)
       lines.push(
-        `${c.from}  v${String(v.version).padEnd(6)}  ${(v.drifted.join(', ') || '—').padEnd(40)}  ${(v.predictionDrift ? 'yes' : 'no').padEnd(10)}  ${f4(v.realizedAuc).padStart(12)}  ${f4(v.estimatedAuc).padStart(13)}  ${`${v.latencyP50?.toFixed(1) ?? '—'}/${v.latencyP99?.toFixed(1) ?? '—'}`.padStart(10)}  ${alerts.join('; ')}`,
+        `${c.from}  v${String(v.version).padEnd(6)}  ${(v.drifted.join(', ') || '—').padEnd(40)}  ${(v.predictionDrift ? 'yes' : 'no').padEnd(10)}  ${f4(v.realizedAuc).padStart(12)}  ${f4(v.ece).padStart(6)}  ${f4(v.estimatedAuc).padStart(13)}  ${`${v.latencyP50?.toFixed(1) ?? '—'}/${v.latencyP99?.toFixed(1) ?? '—'}`.padStart(10)}  ${alerts.join('; ')}`,
       )
     }
   }
@@ -44,7 +44,10 @@ function formatSummary(s: LoopSummary): string {
   const judged = s.served.filter((w) => w.realizedAuc !== null)
   if (judged.length > 0) {
     const worst = judged.reduce((a, b) => ((b.realizedAuc ?? 1) < (a.realizedAuc ?? 1) ? b : a))
-    lines.push(`served model's realized AUC: lowest week ${worst.from} (v${worst.version}) ${f4(worst.realizedAuc)}`)
+    const worstEce = judged.reduce((a, b) => ((b.ece ?? 0) > (a.ece ?? 0) ? b : a))
+    lines.push(
+      `served model's realized AUC: lowest week ${worst.from} (v${worst.version}) ${f4(worst.realizedAuc)}; highest ECE ${worstEce.from} (v${worstEce.version}) ${f4(worstEce.ece)}`,
+    )
   }
   lines.push(
     `${s.lastMonth.month} AUC, offline on all ${s.lastMonth.rows.toLocaleString('en-US')} flights: ${Object.entries(s.lastMonth.auc)

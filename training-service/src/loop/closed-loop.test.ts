@@ -72,10 +72,7 @@ beforeAll(async () => {
     // retrains on two weeks of one flight in 40 are loosely calibrated (ECE ≈ 0.06); the loop's mechanics are under test
     gates: { maxEce: 0.15 },
     workerVars: { ALERT_MIN_LABELS: '100', DRIFT_MIN_ROWS: '200' },
-    log: (line) => {
-      log.push(line)
-      if (process.env.TARMAC_TEST_LOG) process.stderr.write(`${line}\n`)
-    },
+    log: (line) => log.push(line),
   })
 }, 600_000)
 
@@ -100,6 +97,8 @@ describe('runClosedLoop (npm start) on a small slice with reversed outcomes', ()
     expect(after.length).toBeGreaterThan(0)
     for (const w of before) expect(w.realizedAuc).toBeLessThan(0.5)
     for (const w of after) expect(w.realizedAuc).toBeGreaterThan(0.5)
+    // calibration is watched beside AUC: every judged week carries its ECE
+    for (const w of [...before, ...after]) expect(w.ece).toBeGreaterThanOrEqual(0)
     expect(summary.lastMonth.auc[`v${first.version}`]).toBeGreaterThan(summary.lastMonth.auc[`v${summary.champion.version}`])
   })
 

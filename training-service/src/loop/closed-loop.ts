@@ -66,6 +66,8 @@ export interface CheckpointRecord {
     drifted: string[]
     predictionDrift: boolean
     realizedAuc: number | null
+    /** expected calibration error on the same labels (10 equal-width bins) */
+    ece: number | null
     estimatedAuc: number | null
     labels: number
     latencyP50: number | null
@@ -105,7 +107,7 @@ export interface LoopSummary {
   /** offline AUC on the replay's last calendar month of every version trained, on all its flights */
   lastMonth: { month: string; rows: number; auc: Record<string, number> }
   /** realized AUC of whichever version was champion, per checkpoint (what users of the model saw) */
-  served: { from: string; version: number; realizedAuc: number | null; labels: number }[]
+  served: { from: string; version: number; realizedAuc: number | null; ece: number | null; labels: number }[]
   replay: ReplayStats
   aliasHistory: { alias: string; from: number | null; to: number | null; reason: string; at: string }[]
   /** the local Worker's state folder: `tarmac dashboard` and the monitoring API read it after the run */
@@ -126,6 +128,7 @@ function checkpointRecord(from: number, to: number, predictions: number, champio
       drifted: e.drift?.report.features.filter((f) => f.drifted).map((f) => f.feature) ?? [],
       predictionDrift: e.drift?.report.prediction.drifted ?? false,
       realizedAuc: e.performance.realized.auc,
+      ece: e.performance.realized.ece,
       estimatedAuc: e.performance.estimated.auc,
       labels: e.performance.realized.labels,
       latencyP50: e.performance.latencyMs.p50,
@@ -221,11 +224,12 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
           from: record.from,
           version: record.champion,
           realizedAuc: served?.realizedAuc ?? null,
+          ece: served?.ece ?? null,
           labels: served?.labels ?? 0,
         })
         for (const v of record.versions) {
           log(
-            `  v${v.version}: drifted [${v.drifted.join(', ') || 'none'}]${v.predictionDrift ? ' + prediction' : ''}, realized AUC ${v.realizedAuc?.toFixed(4) ?? '—'} (${v.labels} labels), estimated ${v.estimatedAuc?.toFixed(4) ?? '—'}`,
+            `  v${v.version}: drifted [${v.drifted.join(', ') || 'none'}]${v.predictionDrift ? ' + prediction' : ''}, realized AUC ${v.realizedAuc?.toFixed(4) ?? '—'} (${v.labels} labels), ECE ${v.ece?.toFixed(4) ?? '—'}, estimated ${v.estimatedAuc?.toFixed(4) ?? '—'}`,
           )
         }
         for (const a of record.alerts) log(`  alert ${a.kind}: ${a.rule} on v${a.version}`)
