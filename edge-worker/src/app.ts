@@ -2,7 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import type { AppEnv } from './app-env.ts'
-import { predictAuth, rateLimit } from './auth/middleware.ts'
+import { predictAuth, rateLimit, rejectRetiredAdminHeader } from './auth/middleware.ts'
 import { configOf } from './config.ts'
 import { ApiError, errorResponse, handleError } from './errors.ts'
 import { requestLog } from './logging.ts'
@@ -30,6 +30,7 @@ export function createApp() {
   })
   app.openAPIRegistry.registerPath(kserveColonRoute)
   app.use('*', requestLog)
+  app.use('*', rejectRetiredAdminHeader)
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`))
 
   // browsers call the public API from the web client; admin stays same-origin only

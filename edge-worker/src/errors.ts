@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@tarmac/sdk/contracts/errors'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -6,7 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly field?: string,
   ) {
@@ -15,7 +16,7 @@ export class ApiError extends Error {
   }
 }
 
-const HTTP_CODES: Partial<Record<number, string>> = {
+const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
   400: 'bad_request',
   401: 'unauthorized',
   404: 'not_found',
@@ -29,7 +30,7 @@ const HTTP_CODES: Partial<Record<number, string>> = {
  * Tarmac's error object, except under /v2 where the Open Inference Protocol wants `{"error":"<message>"}`:
  * there the field leads the message and the code travels in `X-Tarmac-Error-Code` (and the request log).
  */
-export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, field?: string) {
+export function errorResponse(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string, field?: string) {
   if (c.req.path === '/v2' || c.req.path.startsWith('/v2/')) {
     c.header(ERROR_CODE_HEADER, code)
     return c.json({ error: field === undefined ? message : `${field}: ${message}` }, status)

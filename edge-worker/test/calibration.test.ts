@@ -6,7 +6,7 @@ import { database } from '../src/db/client.ts'
 import { alerts } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import type { AlertMessage } from '../src/monitoring/webhook.ts'
-import { consumePredictions, KEY_A, makeModel, postJson, publish } from './fixtures.ts'
+import { ADMIN, consumePredictions, KEY_A, makeModel, postJson, publish } from './fixtures.ts'
 
 const db = database(env.DB)
 const MODEL = 'calib-model'
@@ -27,7 +27,7 @@ const outcomes = (calibrated: boolean) =>
   probabilities.map((p, i) => ({ predictionId: `cal-${i}`, delayed: !calibrated || i % 200 < Math.round(p * 200) }))
 
 async function report(calibrated: boolean, correction: boolean): Promise<void> {
-  const headers = correction ? { ...KEY_A, 'X-Tarmac-Admin-Key': 'test-admin-key', 'X-Tarmac-Correction': 'calibration test' } : KEY_A
+  const headers = correction ? { ...ADMIN, 'X-Tarmac-Correction': 'calibration test' } : KEY_A
   const all = outcomes(calibrated)
   for (let i = 0; i < all.length; i += 300)
     expect((await postJson('/v1/feedback/batch', { outcomes: all.slice(i, i + 300) }, headers)).status).toBe(202)

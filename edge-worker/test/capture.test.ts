@@ -158,18 +158,19 @@ describe('poisoning what comes back', () => {
     await new Promise((r) => setTimeout(r, 1500))
     expect(await figures()).toEqual(afterLabels)
     // an admin backfill may date telemetry in the past
-    expect(
-      (await postJson('/v1/telemetry', report(Date.now() - 30 * 24 * HOUR), { ...KEY_A, 'X-Tarmac-Admin-Key': 'test-admin-key' })).status,
-    ).toBe(202)
+    expect((await postJson('/v1/telemetry', report(Date.now() - 30 * 24 * HOUR), ADMIN)).status).toBe(202)
   })
 
   it('the admin corrects a label explicitly, with an audit row', async () => {
     const wrongAdmin = await postJson('/v1/feedback', { predictionId: 'own-1', delay: 90 }, { ...KEY_A, 'X-Tarmac-Correction': 'typo' })
     expect(wrongAdmin.status).toBe(401)
+    expect(await wrongAdmin.json()).toMatchObject({ error: { code: 'unauthorized', field: 'X-Tarmac-Correction' } })
+    // the admin's own key labels only its own predictions: without the correction header it is another caller
+    expect((await postJson('/v1/feedback', { predictionId: 'own-1', delay: 90 }, ADMIN)).status).toBe(403)
     const corrected = await postJson(
       '/v1/feedback',
       { predictionId: 'own-1', delay: 90 },
-      { ...KEY_B, 'X-Tarmac-Admin-Key': 'test-admin-key', 'X-Tarmac-Correction': 'airline data fixed' },
+      { ...ADMIN, 'X-Tarmac-Correction': 'airline data fixed' },
     )
     expect(corrected.status).toBe(202)
     const audit = await db.select().from(feedbackAudit).where(eq(feedbackAudit.predictionId, 'own-1'))

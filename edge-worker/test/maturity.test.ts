@@ -5,7 +5,7 @@ import { database } from '../src/db/client.ts'
 import { alerts, feedback, performance, predictions } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import { maturingWindows } from '../src/monitoring/maturing.ts'
-import { consumePredictions, makeModel, postJson, publish } from './fixtures.ts'
+import { ADMIN, consumePredictions, makeModel, postJson, publish } from './fixtures.ts'
 
 const db = database(env.DB)
 const MODEL = 'mature-model'
@@ -41,12 +41,7 @@ async function realizedAuc() {
 
 /** Outcomes that rank the predictions backwards (flip) or correctly. */
 const outcomes = (flip: boolean) => probabilities.map((p, i) => ({ predictionId: `mat-${i}`, delayed: p > 0.7 !== flip }))
-const correct = (flip: boolean) =>
-  postJson(
-    '/v1/feedback/batch',
-    { outcomes: outcomes(flip) },
-    { Authorization: 'Bearer test-key-a', 'X-Tarmac-Admin-Key': 'test-admin-key', 'X-Tarmac-Correction': 'test' },
-  )
+const correct = (flip: boolean) => postJson('/v1/feedback/batch', { outcomes: outcomes(flip) }, { ...ADMIN, 'X-Tarmac-Correction': 'test' })
 
 describe('labels that mature', () => {
   it('lists the windows still maturing at a time, newest first', () => {

@@ -140,7 +140,7 @@ describe('alerts', () => {
     const served = await predict('mon-labels', instances(300, 24))
     const cut = [...served].sort((a, b) => b.probability - a.probability)[90].probability
     // the second pass rewrites stored labels: only an admin correction may
-    const correction = { ...KEY_A, 'X-Tarmac-Admin-Key': 'test-admin-key', 'X-Tarmac-Correction': 'outcomes re-sourced' }
+    const correction = { ...ADMIN, 'X-Tarmac-Correction': 'outcomes re-sourced' }
     const label = async (flip: boolean) => {
       for (let i = 0; i < served.length; i += 30) {
         const batch = served
@@ -196,7 +196,7 @@ describe('alerts', () => {
 
   it('dates the alerts of a past window by that window, not by when the pass ran', async () => {
     await publish(await makeModel('mon-past', 1, 605))
-    const replayed = { ...KEY_A, 'X-Tarmac-Admin-Key': 'test-admin-key', 'X-Tarmac-Event-Time': '2026-05-01T10:20:00Z' }
+    const replayed = { ...ADMIN, 'X-Tarmac-Event-Time': '2026-05-01T10:20:00Z' }
     const res = await post('/v1/models/mon-past/predict', { instances: instances(50, 25) }, replayed)
     expect(res.status).toBe(200)
     for (const until = Date.now() + 30_000; ; ) {

@@ -3,10 +3,9 @@ import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../src/db/client.ts'
 import { predictions } from '../src/db/schema.ts'
-import { instances, makeModel, postJson, publish } from './fixtures.ts'
+import { ADMIN, instances, makeModel, postJson, publish } from './fixtures.ts'
 
 const db = database(env.DB)
-const REPLAY = { Authorization: 'Bearer test-key-a', 'X-Tarmac-Admin-Key': 'test-admin-key' }
 
 async function storedHour(id: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
@@ -26,7 +25,7 @@ describe('replaying historical traffic', () => {
     const res = await postJson(
       '/v1/models/replay-model/predict',
       { instances: instances(1, 1) },
-      { ...REPLAY, 'X-Tarmac-Event-Time': '2001-04-02T07:15:00Z' },
+      { ...ADMIN, 'X-Tarmac-Event-Time': '2001-04-02T07:15:00Z' },
     )
     expect(res.status).toBe(200)
     const { predictions: served } = await res.json<{ predictions: { id: string }[] }>()
@@ -38,7 +37,7 @@ describe('replaying historical traffic', () => {
       { origin: 'SFO', destination: 'LAX', departedAt: '2001-05-01T06:10:00Z', distance: 337 },
       { origin: 'ORD', destination: 'SFO', departedAt: '2001-06-09T22:45:00Z', distance: 1846 },
     ]
-    const res = await postJson('/v1/models/replay-model/predict', { instances: rows }, { ...REPLAY, 'X-Tarmac-Event-Time': 'departure' })
+    const res = await postJson('/v1/models/replay-model/predict', { instances: rows }, { ...ADMIN, 'X-Tarmac-Event-Time': 'departure' })
     const { predictions: served } = await res.json<{ predictions: { id: string }[] }>()
     expect([await storedHour(served[0].id), await storedHour(served[1].id)]).toEqual(['2001-05-01T06', '2001-06-09T22'])
   })
@@ -54,7 +53,7 @@ describe('replaying historical traffic', () => {
     const bad = await postJson(
       '/v1/models/replay-model/predict',
       { instances: instances(1, 3) },
-      { ...REPLAY, 'X-Tarmac-Event-Time': 'last tuesday' },
+      { ...ADMIN, 'X-Tarmac-Event-Time': 'last tuesday' },
     )
     expect(bad.status).toBe(400)
   })

@@ -1,13 +1,16 @@
 import { WorkerError, WorkerUnreachableError } from '@tarmac/sdk/client/worker'
+import type { ErrorCode } from '@tarmac/sdk/contracts/errors'
 
 /** A mistake in what the user gave us (file, flag, config): reported as one line, exit code 2, never a stack trace. */
 export class UserInputError extends Error {
   override name = 'UserInputError'
 }
 
-/** Error codes the CLI maps to exit codes and the HTTP API maps to statuses. */
-/** `unavailable`: the metadata store cannot be reached (bad URL target, server down). */
-export type TarmacErrorCode = 'not_found' | 'invalid_argument' | 'gate_failed' | 'conflict' | 'unavailable'
+/**
+ * Error codes the CLI maps to exit codes and the HTTP API maps to statuses: a few of the sdk's one set, so the
+ * API answers them as they are. `unavailable`: the metadata store cannot be reached (bad URL target, server down).
+ */
+export type TarmacErrorCode = Extract<ErrorCode, 'not_found' | 'invalid_request' | 'gate_failed' | 'conflict' | 'unavailable'>
 
 export class TarmacError extends Error {
   override readonly name = 'TarmacError'
@@ -15,7 +18,7 @@ export class TarmacError extends Error {
   constructor(
     readonly code: TarmacErrorCode,
     message: string,
-    /** the offending input, for invalid_argument */
+    /** the offending input, for invalid_request */
     readonly field?: string,
     /** structured context, e.g. the gate results of a refused promotion */
     readonly details?: unknown,
@@ -24,7 +27,7 @@ export class TarmacError extends Error {
   }
 }
 
-export const invalidArgument = (field: string, message: string) => new TarmacError('invalid_argument', `${field}: ${message}`, field)
+export const invalidArgument = (field: string, message: string) => new TarmacError('invalid_request', `${field}: ${message}`, field)
 
 /** The Worker refused a call or could not be reached: the user's to fix (URL, key, a Worker that is down), in one line. */
 export function userFacing(error: unknown): unknown {

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const served = await replayPredictions(harness.workerUrl, harness.adminKey, PLAN)
   sent = served.length
   await waitForTelemetry(harness.workerUrl, PLAN, sent)
-  await sendFeedback(harness.workerUrl, served, PLAN.labelledShare)
+  await sendFeedback(harness.workerUrl, harness.adminKey, served, PLAN.labelledShare)
   runs = await monitorDays(harness.workerUrl, harness.adminKey, PLAN)
   session = await launchChromium({ webgpu: false })
   page = await session.context.newPage()

@@ -13,12 +13,27 @@ function bearerKey(header: string | undefined): string | undefined {
  * A wrong key counts against the client address's limit before the 401, so guessing keys is throttled like
  * any other traffic (the key-based limit never sees a caller without a valid key).
  */
-async function refuse(c: Context<AppEnv>, message: string): Promise<never> {
+async function refuse(c: Context<AppEnv>, message: string, field?: string): Promise<never> {
   const address = (await sha256Hex(c.req.header('CF-Connecting-IP') ?? 'anonymous')).slice(0, 32)
   const { success } = await c.env.RATE_LIMITER.limit({ key: `auth-failed:${address}` })
   if (!success) throw new ApiError(429, 'rate_limited', 'too many failed authentications from this address; retry in a minute')
-  throw new ApiError(401, 'unauthorized', message)
+  throw new ApiError(401, 'unauthorized', message, field)
 }
+
+/** The header an earlier admin scheme used on public routes: refused by name rather than silently ignored. */
+export const RETIRED_ADMIN_HEADER = 'X-Tarmac-Admin-Key'
+
+/** One admin scheme, `Authorization: Bearer`, on every route. */
+export const rejectRetiredAdminHeader = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.header(RETIRED_ADMIN_HEADER) !== undefined)
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `${RETIRED_ADMIN_HEADER} is no longer accepted: send the admin key as Authorization: Bearer <admin key>`,
+      RETIRED_ADMIN_HEADER,
+    )
+  await next()
+})
 
 /** Admin routes are never open: without ADMIN_KEY_SHA256 every admin call is refused. */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
@@ -29,29 +44,39 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
 })
 
 /**
- * Predict keys: when PREDICT_KEYS_SHA256 is empty the public API is open. The caller (api key, else client
- * address) is what rate limits count; the request key (X-Tarmac-Key, else the caller) keeps canary routing
- * sticky and tags telemetry. Only truncated hashes leave this middleware.
+ * Predict keys: when PREDICT_KEYS_SHA256 is empty the public API is open. The admin key is accepted too, and
+ * marks the caller `admin` (not rate limited; may date a replay, backfill telemetry, correct a label). The
+ * caller (its key, else client address) is what rate limits count; the request key (X-Tarmac-Key, else the
+ * caller) keeps canary routing sticky and tags telemetry. Only truncated hashes leave this middleware.
  */
 export const predictAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = bearerKey(c.req.header('Authorization'))
-  if (parseHashes(c.env.PREDICT_KEYS_SHA256).length > 0) {
+  const admin = key !== undefined && (await keyMatches(key, c.env.ADMIN_KEY_SHA256))
+  if (!admin && parseHashes(c.env.PREDICT_KEYS_SHA256).length > 0) {
     if (!key) throw new ApiError(401, 'unauthorized', 'api key required (Authorization: Bearer <key>)')
     if (!(await keyMatches(key, c.env.PREDICT_KEYS_SHA256))) await refuse(c, 'invalid api key')
   }
   const caller = key ?? c.req.header('CF-Connecting-IP') ?? 'anonymous'
+  c.set('admin', admin)
   c.set('callerKey', (await sha256Hex(caller)).slice(0, 32))
   c.set('requestKey', (await sha256Hex(c.req.header('X-Tarmac-Key') ?? caller)).slice(0, 32))
   await next()
 })
 
+/**
+ * What only the admin may do on a public route (`header` asks for it): anyone else gets a 401 that counts as a
+ * failed authentication, so the public API is no oracle for guessing the admin key.
+ */
+export async function requireAdminCaller(c: Context<AppEnv>, header: string): Promise<void> {
+  if (!c.get('admin')) await refuse(c, `${header} needs the admin key (Authorization: Bearer <admin key>)`, header)
+}
+
 /** The `period` of the RATE_LIMITER binding in wrangler.toml. */
 const RATE_LIMIT_PERIOD_SECONDS = 60
 
-/** Per-caller limit; an admin's replay or smoke test (valid `X-Tarmac-Admin-Key`) is not counted. */
+/** Per-caller limit; the admin's replays, backfills and smoke tests are not counted. */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const admin = c.req.header('X-Tarmac-Admin-Key')
-  if (admin && (await keyMatches(admin, c.env.ADMIN_KEY_SHA256))) return next()
+  if (c.get('admin')) return next()
   const { success } = await c.env.RATE_LIMITER.limit({ key: c.get('callerKey') })
   if (!success) {
     // the limiter counts per minute; every Tarmac client waits this long before its one retry
@@ -64,17 +89,12 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
 /**
  * A replay of historical traffic dates its telemetry by the replayed clock (`X-Tarmac-Event-Time`), so drift
  * is measured per replayed hour: an ISO date-time for the whole request, or `departure` to date each
- * prediction by its own flight's departure time. Only an admin may do that (`X-Tarmac-Admin-Key`).
+ * prediction by its own flight's departure time. Only the admin may do that.
  */
-export async function replayEventTime(
-  header: string | undefined,
-  adminKey: string | undefined,
-  adminHash: string | undefined,
-): Promise<number | 'departure' | undefined> {
+export async function replayEventTime(c: Context<AppEnv>): Promise<number | 'departure' | undefined> {
+  const header = c.req.header('X-Tarmac-Event-Time')
   if (header === undefined) return undefined
-  if (!adminKey || !(await keyMatches(adminKey, adminHash))) {
-    throw new ApiError(401, 'unauthorized', 'X-Tarmac-Event-Time needs a valid X-Tarmac-Admin-Key', 'X-Tarmac-Event-Time')
-  }
+  await requireAdminCaller(c, 'X-Tarmac-Event-Time')
   if (header === 'departure') return header
   const at = Date.parse(header)
   if (Number.isNaN(at))

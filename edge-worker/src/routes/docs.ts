@@ -36,10 +36,10 @@ function derivedOperationId(method: string, path: string): string {
   return method + words.map((w) => w[0].toUpperCase() + w.slice(1)).join('')
 }
 
-/** Which key a path needs: admin routes the admin key, the public API a predict key (when any is configured). */
-function securityOf(path: string) {
+/** Which key a path needs: admin routes the admin key, the public API a predict key (when any is configured) or the admin key. */
+function securityOf(path: string): Record<string, string[]>[] {
   if (path.startsWith('/admin/')) return [{ adminKey: [] }]
-  if (path.startsWith('/v1/') || path === '/v2' || path.startsWith('/v2/')) return [{ apiKey: [] }]
+  if (path.startsWith('/v1/') || path === '/v2' || path.startsWith('/v2/')) return [{ apiKey: [] }, { adminKey: [] }]
   return []
 }
 
@@ -70,7 +70,8 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'adminKey', {
     type: 'http',
     scheme: 'bearer',
-    description: 'The admin key (`Authorization: Bearer <key>`), whose sha256 is ADMIN_KEY_SHA256.',
+    description:
+      'The admin key (`Authorization: Bearer <key>`), whose sha256 is ADMIN_KEY_SHA256. It also opens every public route, where it is not rate limited and may send `X-Tarmac-Event-Time`, `X-Tarmac-Correction` and backdated telemetry.',
   })
   app.get('/openapi.json', (c) => c.json(openApiDocument(app, new URL(c.req.url).origin)))
   app.get('/docs', (c) => {

@@ -7,8 +7,7 @@ import {
 } from '@tarmac/sdk/contracts/feedback'
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
-import { keyMatches } from '../auth/hash.ts'
-import { ApiError } from '../errors.ts'
+import { requireAdminCaller } from '../auth/middleware.ts'
 import { type Reporter, storeOutcomes } from '../feedback/store.ts'
 import { checkBatchSize, createRouter, errors, pick } from './router.ts'
 
@@ -20,7 +19,7 @@ const route = createRoute({
   path: '/v1/feedback',
   summary: 'Report the outcome of a predicted flight',
   description:
-    '`matched` is false while the prediction is still in the telemetry queue; the outcome is kept and joins later. Only the key that made the prediction may label it, once; the admin corrects a label with `X-Tarmac-Correction: <reason>` and `X-Tarmac-Admin-Key`.',
+    '`matched` is false while the prediction is still in the telemetry queue; the outcome is kept and joins later. Only the key that made the prediction may label it, once; the admin (its key as the Bearer) corrects a label with `X-Tarmac-Correction: <reason>`, which leaves an audit row.',
   request: { body: { content: { 'application/json': { schema: feedbackRequest } }, required: true } },
   responses: {
     202: { description: 'Outcome stored (or the same outcome again)', content: { 'application/json': { schema: feedbackResponse } } },
@@ -50,13 +49,11 @@ const batchRoute = createRoute({
   },
 })
 
-/** An explicit admin correction (`X-Tarmac-Correction: <reason>` with `X-Tarmac-Admin-Key`), else the caller's own label. */
+/** An explicit admin correction (`X-Tarmac-Correction: <reason>` from the admin), else the caller's own label. */
 async function reporterOf(c: Context<AppEnv>): Promise<Reporter> {
   const reason = c.req.header('X-Tarmac-Correction')
   if (reason === undefined) return { keyHash: c.get('callerKey'), correction: null }
-  const admin = c.req.header('X-Tarmac-Admin-Key')
-  if (!admin || !(await keyMatches(admin, c.env.ADMIN_KEY_SHA256)))
-    throw new ApiError(401, 'unauthorized', 'X-Tarmac-Correction needs a valid X-Tarmac-Admin-Key', 'X-Tarmac-Correction')
+  await requireAdminCaller(c, 'X-Tarmac-Correction')
   return { keyHash: c.get('callerKey'), correction: reason.trim() || 'admin correction' }
 }
 

@@ -16,7 +16,7 @@ const route = createRoute({
   operationId: 'predict',
   summary: 'Chance that flights which have left the gate arrive 15+ minutes late',
   description:
-    'A prediction at departure: each instance gives the actual gate departure (`departedAt`, local wall clock). It is not a booking-time forecast: the model reads the departure minute, which reveals much of a departure delay. The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary. A replay dates its telemetry with `X-Tarmac-Event-Time` (needs `X-Tarmac-Admin-Key`).',
+    'A prediction at departure: each instance gives the actual gate departure (`departedAt`, local wall clock). It is not a booking-time forecast: the model reads the departure minute, which reveals much of a departure delay. The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary. A replay dates its telemetry with `X-Tarmac-Event-Time` (only with the admin key as the Bearer).',
   request: {
     params: z.object({ name: modelName }),
     body: { content: { 'application/json': { schema: predictRequest } }, required: true },
@@ -39,7 +39,7 @@ export const predictRoutes = createRouter().openapi(route, async (c) => {
   const startedAt = Date.now()
   const { instances } = c.req.valid('json')
   checkBatchSize(c.env, instances.length, 'instances')
-  const eventTime = await replayEventTime(c.req.header('X-Tarmac-Event-Time'), c.req.header('X-Tarmac-Admin-Key'), c.env.ADMIN_KEY_SHA256)
+  const eventTime = await replayEventTime(c)
   const result = await predictFlights(c.env, c.executionCtx, {
     name: c.req.valid('param').name,
     flights: instances.map(fromInstance),

@@ -3,7 +3,6 @@ import { type TelemetryPrediction, telemetryRequestSchema, telemetryResponseSche
 import { fromInstance } from '@tarmac/sdk/features'
 import type { Context } from 'hono'
 import type { AppEnv } from '../app-env.ts'
-import { keyMatches } from '../auth/hash.ts'
 import { ApiError } from '../errors.ts'
 import { record } from '../inference.ts'
 import { readManifest } from '../models/loader.ts'
@@ -41,8 +40,7 @@ type Reported = TelemetryPrediction
  * (a backfill needs the admin key). Nothing is queued unless every row passes.
  */
 async function checkReported(c: Context<AppEnv>, predictions: Reported[], now: number): Promise<void> {
-  const admin = c.req.header('X-Tarmac-Admin-Key')
-  const backfill = admin !== undefined && (await keyMatches(admin, c.env.ADMIN_KEY_SHA256))
+  const backfill = c.get('admin')
   const maxAgeHours = Number(c.env.TELEMETRY_MAX_AGE_HOURS)
   const oldest = now - (Number.isFinite(maxAgeHours) && maxAgeHours > 0 ? maxAgeHours : 24) * 3_600_000
   const known = new Map<string, Promise<boolean>>()

@@ -71,10 +71,10 @@ describe('the Worker client', () => {
     expect(arrivals).toHaveLength(1)
   })
 
-  it('sends the predict key on public routes and the admin key as Bearer only on /admin', async () => {
+  it('sends the admin key, when given, as the one Bearer on every route, else the predict key on public routes', async () => {
     const seen: Record<string, string | undefined>[] = []
     const { url } = await serve((req, res) => {
-      seen.push({ path: req.url, authorization: req.headers.authorization, admin: req.headers['x-tarmac-admin-key'] as string | undefined })
+      seen.push({ path: req.url, authorization: req.headers.authorization })
       if (req.url?.startsWith('/admin'))
         json(res, 200, {
           from: '2001-01-01T00:00:00.000Z',
@@ -86,12 +86,17 @@ describe('the Worker client', () => {
         })
       else json(res, 200, predictBody)
     })
-    const client = createWorkerClient({ endpoint: url, apiKey: 'api', adminKey: 'admin' })
-    await client.predict('m', [instance])
-    await client.admin.runMonitoring({ from: 0, to: 3_600_000 })
+    const admin = createWorkerClient({ endpoint: url, apiKey: 'api', adminKey: 'admin' })
+    await admin.predict('m', [instance])
+    await admin.admin.runMonitoring({ from: 0, to: 3_600_000 })
+    const caller = createWorkerClient({ endpoint: url, apiKey: 'api' })
+    await caller.predict('m', [instance])
+    await caller.admin.runMonitoring({ from: 0, to: 3_600_000 })
     expect(seen).toEqual([
-      { path: '/v1/models/m/predict', authorization: 'Bearer api', admin: 'admin' },
-      { path: '/admin/monitoring/run', authorization: 'Bearer admin', admin: undefined },
+      { path: '/v1/models/m/predict', authorization: 'Bearer admin' },
+      { path: '/admin/monitoring/run', authorization: 'Bearer admin' },
+      { path: '/v1/models/m/predict', authorization: 'Bearer api' },
+      { path: '/admin/monitoring/run', authorization: undefined },
     ])
   })
 

@@ -25,9 +25,9 @@ import { manifestSchema } from '../manifest/index.ts'
 export interface WorkerClientOptions {
   /** the Worker's base URL, e.g. http://127.0.0.1:8787 */
   endpoint: string
-  /** a predict key, sent as `Authorization: Bearer` on /v1 and /v2 */
+  /** a predict key, sent as `Authorization: Bearer` on /v1 and /v2 (unless an admin key is given) */
   apiKey?: string
-  /** the admin key: `Authorization: Bearer` on /admin; on public routes `X-Tarmac-Admin-Key` (not rate limited) */
+  /** the admin key: the `Authorization: Bearer` of every call, /admin and public routes alike (not rate limited there) */
   adminKey?: string
   /** tries per call while the Worker answers 429, 5xx or cannot be reached (default 3) */
   attempts?: number
@@ -119,12 +119,9 @@ export function createWorkerClient(options: WorkerClientOptions) {
 
   function headersFor(call: Call): Record<string, string> {
     const headers: Record<string, string> = { ...options.headers, ...call.headers }
-    if (call.path.startsWith('/admin/')) {
-      if (options.adminKey) headers.Authorization = `Bearer ${options.adminKey}`
-    } else {
-      if (options.apiKey) headers.Authorization = `Bearer ${options.apiKey}`
-      if (options.adminKey) headers['X-Tarmac-Admin-Key'] = options.adminKey
-    }
+    // one scheme: the admin key, when given, is the caller on every route
+    const key = options.adminKey ?? (call.path.startsWith('/admin/') ? undefined : options.apiKey)
+    if (key) headers.Authorization = `Bearer ${key}`
     if (call.json !== undefined) headers['Content-Type'] = 'application/json'
     if (call.bytes !== undefined) headers['Content-Type'] = 'application/octet-stream'
     return headers

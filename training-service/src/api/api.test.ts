@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { apiErrorSchema, errorCodeSchema } from '@tarmac/sdk/contracts/errors'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TarmacDatabase } from '../db/open.ts'
 import { GOOD_METRICS, seedVersion } from '../registry/testing.ts'
@@ -78,10 +79,13 @@ describe.each(DIALECTS)('API on %s', (dialect) => {
       expect(await get('/api/v1/runs/nope')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'unknown run "nope"' } } })
       expect(await get('/api/v1/runs?status=sleeping')).toMatchObject({
         status: 400,
-        body: { error: { code: 'invalid_argument', field: 'status' } },
+        body: { error: { code: 'invalid_request', field: 'status' } },
       })
       expect(await get('/api/v1/runs?limit=0')).toMatchObject({ status: 400, body: { error: { field: 'limit' } } })
       expect(await get('/api/v1/nowhere')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } })
+      // the sdk's one error contract, the edge Worker's too: its code enum admits no other spelling
+      for (const path of ['/api/v1/runs/nope', '/api/v1/runs?status=sleeping', '/api/v1/runs?limit=0', '/api/v1/nowhere'])
+        expect(apiErrorSchema.safeParse((await get(path)).body).success, path).toBe(true)
     })
   })
 
@@ -123,6 +127,7 @@ describe.each(DIALECTS)('API on %s', (dialect) => {
       const refused = await post<{ error: { message: string } }>(aliasPath, { version: 3, reason: 'tiny gain' })
       expect(refused).toMatchObject({ status: 409, body: { error: { code: 'gate_failed', details: { gates: expect.any(Array) } } } })
       expect(refused.body.error.message).toContain('beats_champion')
+      expect(apiErrorSchema.parse(refused.body).error.details).toMatchObject({ gates: expect.any(Array) })
       expect(await post(aliasPath, { version: 3, reason: 'tiny gain', force: true })).toMatchObject({
         status: 200,
         body: { event: { forced: true } },
@@ -138,11 +143,11 @@ describe.each(DIALECTS)('API on %s', (dialect) => {
     it('rejects bad bodies and unknown names with the right status', async () => {
       expect(await post(aliasPath, { version: 'two', reason: 'x' })).toMatchObject({
         status: 400,
-        body: { error: { code: 'invalid_argument', field: 'version' } },
+        body: { error: { code: 'invalid_request', field: 'version' } },
       })
       expect(await post(aliasPath, { version: -1, reason: 'x' })).toMatchObject({ status: 400, body: { error: { field: 'version' } } })
       expect(await post(aliasPath, { version: 1 })).toMatchObject({ status: 400, body: { error: { field: 'reason' } } })
-      expect(await post(aliasPath, '{not json')).toMatchObject({ status: 400, body: { error: { code: 'invalid_argument' } } })
+      expect(await post(aliasPath, '{not json')).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } })
       expect(await post('/api/v1/models/delay/aliases/latest', { version: 1, reason: 'x' })).toMatchObject({
         status: 400,
         body: { error: { field: 'alias' } },
@@ -176,7 +181,10 @@ describe('documents and pages', () => {
   })
 
   it('publishes an OpenAPI document listing every route', async () => {
-    const { status, body } = await get<{ paths: Record<string, Record<string, { security?: unknown }>> }>('/openapi.json')
+    const { status, body } = await get<{
+      paths: Record<string, Record<string, { security?: unknown }>>
+      components: { schemas: Record<string, { properties: { error: { properties: { code: { enum: string[] } } } } }> }
+    }>('/openapi.json')
     expect(status).toBe(200)
     expect(Object.keys(body.paths).sort()).toEqual([
       '/api/v1/experiments',
@@ -192,6 +200,8 @@ describe('documents and pages', () => {
       '/api/v1/runs/{id}/metrics/{key}',
     ])
     expect(body.paths['/api/v1/models/{name}/aliases/{alias}'].post.security).toEqual([{ adminKey: [] }])
+    // errors are documented as the sdk's contract, codes and all
+    expect(body.components.schemas.Error.properties.error.properties.code.enum).toEqual(errorCodeSchema.options)
   })
 
   it('renders the docs page, a run page with an SVG chart, and health', async () => {

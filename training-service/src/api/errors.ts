@@ -1,14 +1,13 @@
+import type { ApiErrorBody } from '@tarmac/sdk/contracts/errors'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
 import { TarmacError, type TarmacErrorCode } from '../errors.ts'
 
-export type ErrorCode = TarmacErrorCode | 'unauthorized' | 'internal'
-export type ErrorBody = { error: { code: ErrorCode; message: string; field?: string; details?: unknown } }
-
+/** The HTTP status of each code a TarmacError carries. */
 const STATUS: Record<TarmacErrorCode, ContentfulStatusCode> = {
-  invalid_argument: 400,
+  invalid_request: 400,
   not_found: 404,
   gate_failed: 409,
   conflict: 409,
@@ -17,8 +16,9 @@ const STATUS: Record<TarmacErrorCode, ContentfulStatusCode> = {
 
 export const statusOf = (code: TarmacErrorCode): ContentfulStatusCode => STATUS[code]
 
-export function errorResponse(c: Context, status: ContentfulStatusCode, error: ErrorBody['error']) {
-  return c.json({ error } satisfies ErrorBody, status)
+/** The sdk's error contract, the edge Worker's too: one shape, one set of codes (a bad request is `invalid_request`). */
+export function errorResponse(c: Context, status: ContentfulStatusCode, error: ApiErrorBody['error']) {
+  return c.json({ error } satisfies ApiErrorBody, status)
 }
 
 /** OpenAPIHono's defaultHook: a request that fails its zod schema gets a 400 naming the first bad field. */
@@ -26,7 +26,7 @@ export function validationHook(result: { target: string } & ({ success: true } |
   if (result.success) return
   const issue = result.error.issues[0]
   const field = issue.path.length > 0 ? issue.path.join('.') : result.target
-  return errorResponse(c, 400, { code: 'invalid_argument', message: `${field}: ${issue.message}`, field })
+  return errorResponse(c, 400, { code: 'invalid_request', message: `${field}: ${issue.message}`, field })
 }
 
 /** Maps thrown errors to JSON: TarmacError by code, HTTP errors (e.g. malformed JSON) by status, anything else is a 500. */
@@ -36,7 +36,7 @@ export function handleError(error: Error, c: Context) {
   }
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode
-    return errorResponse(c, status, { code: status === 401 ? 'unauthorized' : 'invalid_argument', message: error.message })
+    return errorResponse(c, status, { code: status === 401 ? 'unauthorized' : 'invalid_request', message: error.message })
   }
   console.error(error)
   return errorResponse(c, 500, { code: 'internal', message: 'internal error' })

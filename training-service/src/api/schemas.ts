@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { apiErrorSchema } from '@tarmac/sdk/contracts/errors'
 import { ALIAS_ACTIONS, RUN_STATUSES } from '../db/schema.ts'
 
 /** Request and response shapes of the HTTP API; timestamps travel as ISO 8601 strings. */
@@ -7,11 +8,11 @@ const isoDate = z.string().openapi({ format: 'date-time', example: '2025-01-01T0
 const numbers = z.record(z.string(), z.number())
 const strings = z.record(z.string(), z.string())
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), details: z.unknown().optional() }),
-  })
-  .openapi('Error')
+/**
+ * The one error contract of Tarmac's HTTP APIs, shared with the edge Worker. Named with zod's own `.meta`, which
+ * every schema has: `.openapi` exists only on schemas built after @hono/zod-openapi loaded, and the sdk's may not be.
+ */
+export const ErrorSchema = apiErrorSchema.meta({ id: 'Error' })
 
 export const ExperimentSchema = z.object({ id: z.number().int(), name: z.string(), createdAt: isoDate }).openapi('Experiment')
 

@@ -18,8 +18,8 @@ export async function drive(url: string, load: Load, seconds: number, connection
     url: `${url}${load.path}`,
     method: load.method,
     body: load.body,
-    // the admin header exempts the bench from the per-caller rate limit, nothing else
-    headers: { 'content-type': 'application/json', 'X-Tarmac-Admin-Key': adminKey },
+    // the admin key exempts the bench from the per-caller rate limit, nothing else
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
     connections,
     duration: seconds,
   })

@@ -36,10 +36,11 @@ afterAll(async () => {
   await worker?.stop()
 })
 
+/** As the admin (its key is the Bearer): the caller that predicts is the one that may label. */
 async function post(p: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${worker.url}${p}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${worker.adminKey}`, ...headers },
     body: JSON.stringify(body),
   })
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
@@ -58,11 +59,7 @@ describe('the production loop against wrangler dev', () => {
         departedAt: new Date(f.departureMs).toISOString().slice(0, 19),
         distance: f.distance,
       }))
-      const r = await post(
-        '/v1/models/flight-delay/predict',
-        { instances },
-        { 'X-Tarmac-Event-Time': 'departure', 'X-Tarmac-Admin-Key': worker.adminKey },
-      )
+      const r = await post('/v1/models/flight-delay/predict', { instances }, { 'X-Tarmac-Event-Time': 'departure' })
       expect(r.status).toBe(200)
       ids.push(...(r.body.predictions as { id: string }[]).map((p) => p.id))
     }

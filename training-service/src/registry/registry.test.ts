@@ -43,23 +43,23 @@ describe.each(DIALECTS)('registry on %s', (dialect) => {
       const register = { name: 'delay', runId: run.id, artifactUri: 'file:///m', manifestSha256: 'a'.repeat(64) }
       await expectTarmacError(() => getModel(db, 'x'), 'not_found', 'unknown model "x"')
       await expectTarmacError(() => getVersion(db, 'delay', 7), 'not_found', 'version 7 of "delay" does not exist')
-      await expectTarmacError(() => getVersion(db, 'delay', -1), 'invalid_argument', 'version: must be a positive integer, got -1')
-      await expectTarmacError(() => getVersion(db, 'delay', 1.5), 'invalid_argument', 'version: must be a positive integer')
+      await expectTarmacError(() => getVersion(db, 'delay', -1), 'invalid_request', 'version: must be a positive integer, got -1')
+      await expectTarmacError(() => getVersion(db, 'delay', 1.5), 'invalid_request', 'version: must be a positive integer')
       await expectTarmacError(() => registerModelVersion(db, { ...register, runId: 'ghost' }), 'not_found', 'unknown run "ghost"')
-      await expectTarmacError(() => registerModelVersion(db, { ...register, name: 'Bad Name' }), 'invalid_argument', 'name: "Bad Name"')
-      await expectTarmacError(() => registerModelVersion(db, { ...register, manifestSha256: 'xyz' }), 'invalid_argument', 'manifestSha256')
+      await expectTarmacError(() => registerModelVersion(db, { ...register, name: 'Bad Name' }), 'invalid_request', 'name: "Bad Name"')
+      await expectTarmacError(() => registerModelVersion(db, { ...register, manifestSha256: 'xyz' }), 'invalid_request', 'manifestSha256')
       await expectTarmacError(
         () => registerModelVersion(db, { ...register, metrics: { val_auc: Infinity } }),
-        'invalid_argument',
+        'invalid_request',
         'metric "val_auc"',
       )
-      await expectTarmacError(() => setAlias(db, 'delay', 'v2', 1, who), 'invalid_argument', 'alias: "v2"')
-      await expectTarmacError(() => setAlias(db, 'delay', 'latest', 1, who), 'invalid_argument', 'alias: "latest"')
+      await expectTarmacError(() => setAlias(db, 'delay', 'v2', 1, who), 'invalid_request', 'alias: "v2"')
+      await expectTarmacError(() => setAlias(db, 'delay', 'latest', 1, who), 'invalid_request', 'alias: "latest"')
       await expectTarmacError(() => setAlias(db, 'delay', 'champion', 9, who), 'not_found', 'version 9 of "delay" does not exist')
       await expectTarmacError(() => setAlias(db, 'nope', 'champion', 1, who), 'not_found', 'unknown model "nope"')
-      await expectTarmacError(() => setAlias(db, 'delay', 'champion', 1, { actor: 'ana', reason: ' ' }), 'invalid_argument', 'reason')
+      await expectTarmacError(() => setAlias(db, 'delay', 'champion', 1, { actor: 'ana', reason: ' ' }), 'invalid_request', 'reason')
       await expectTarmacError(() => getAlias(db, 'delay', 'champion'), 'not_found', 'model "delay" has no alias "champion"')
-      await expectTarmacError(() => promote(db, 'delay', 0, who), 'invalid_argument', 'version: must be a positive integer, got 0')
+      await expectTarmacError(() => promote(db, 'delay', 0, who), 'invalid_request', 'version: must be a positive integer, got 0')
     })
   })
 

@@ -163,16 +163,12 @@ describe.each(DIALECTS)('tracking on %s', (dialect) => {
     }
     await expectError(() => getRun(db, 'nope'), 'not_found', 'unknown run "nope"')
     await expectError(() => logMetric(db, 'nope', 'loss', 1), 'not_found', 'unknown run "nope"')
-    await expectError(() => logMetric(db, run.id, 'loss', Number.NaN), 'invalid_argument', 'metric "loss": must be a finite number')
-    await expectError(() => logMetric(db, run.id, 'loss', 1, { step: -1 }), 'invalid_argument', 'step: must be a non-negative integer')
-    await expectError(() => logMetric(db, run.id, '../etc', 1), 'invalid_argument', 'metric key')
-    await expectError(() => startRun(db, { experiment: ' ' }), 'invalid_argument', 'experiment: must be 1-200 characters')
+    await expectError(() => logMetric(db, run.id, 'loss', Number.NaN), 'invalid_request', 'metric "loss": must be a finite number')
+    await expectError(() => logMetric(db, run.id, 'loss', 1, { step: -1 }), 'invalid_request', 'step: must be a non-negative integer')
+    await expectError(() => logMetric(db, run.id, '../etc', 1), 'invalid_request', 'metric key')
+    await expectError(() => startRun(db, { experiment: ' ' }), 'invalid_request', 'experiment: must be 1-200 characters')
     await expectError(() => startRun(db, { experiment: 'e', parentRunId: 'ghost' }), 'not_found', 'unknown run "ghost"')
-    await expectError(
-      () => logArtifact(db, run.id, { path: '../x', sha256: 'b'.repeat(64), size: 1, uri: 'u' }),
-      'invalid_argument',
-      'path',
-    )
+    await expectError(() => logArtifact(db, run.id, { path: '../x', sha256: 'b'.repeat(64), size: 1, uri: 'u' }), 'invalid_request', 'path')
     await logParams(db, run.id, { lr: 0.1 })
     await logParams(db, run.id, { lr: 0.1 })
     await expectError(() => logParams(db, run.id, { lr: 0.2 }), 'conflict', 'param "lr"')

@@ -62,7 +62,7 @@ export async function replayPredictions(workerUrl: string, adminKey: string, pla
     const body = await post<{ predictions: Served[] }>(
       `${workerUrl}/v1/models/${plan.model}/predict`,
       { instances },
-      { 'X-Tarmac-Event-Time': at, 'X-Tarmac-Admin-Key': adminKey },
+      { 'X-Tarmac-Event-Time': at, Authorization: `Bearer ${adminKey}` },
     )
     served[i] = body.predictions
   }
@@ -70,14 +70,17 @@ export async function replayPredictions(workerUrl: string, adminKey: string, pla
   return served.flat()
 }
 
-/** Outcomes drawn from the served probability (a calibrated model's world): delayed ≥ 15 min, else on time. */
-export async function sendFeedback(workerUrl: string, served: readonly Served[], share: number): Promise<number> {
+/**
+ * Outcomes drawn from the served probability (a calibrated model's world): delayed ≥ 15 min, else on time.
+ * Sent with the admin key, the caller that made the predictions (only it may label them).
+ */
+export async function sendFeedback(workerUrl: string, adminKey: string, served: readonly Served[], share: number): Promise<number> {
   const r = rng(42)
   const outcomes = served
     .filter(() => r() < share)
     .map((p) => ({ predictionId: p.id, delay: r() < p.probability ? 15 + Math.floor(r() * 120) : -10 + Math.floor(r() * 20) }))
   for (let i = 0; i < outcomes.length; i += 1000)
-    await post(`${workerUrl}/v1/feedback/batch`, { outcomes: outcomes.slice(i, i + 1000) }, {})
+    await post(`${workerUrl}/v1/feedback/batch`, { outcomes: outcomes.slice(i, i + 1000) }, { Authorization: `Bearer ${adminKey}` })
   return outcomes.length
 }
 
