@@ -113,7 +113,7 @@ async function train(
     emit(Boolean(flags.json), summary, (v) =>
       [
         `${v.model} version ${v.version} from run ${v.runId}`,
-        `report AUC ${v.metrics.report_auc.toFixed(4)} (untouched slice ${settings.windows.report.from}..${settings.windows.report.to}) vs baseline ${v.metrics.baseline_auc.toFixed(4)}`,
+        `report AUC ${v.metrics.report_auc.toFixed(4)} (untouched slice ${settings.windows.report.from}..${settings.windows.report.to}) vs baseline ${v.metrics.baseline_auc.toFixed(4)}${v.metrics.report_auc_logreg === undefined ? '' : `, logistic regression on the same encodings ${v.metrics.report_auc_logreg.toFixed(4)}`}`,
         `selection AUC ${v.metrics.val_auc.toFixed(4)} (${settings.windows.validate.from}..${settings.windows.validate.to}: early stopping, trial, threshold ${v.metrics.threshold.toFixed(3)})`,
         `int8 AUC ${v.metrics.int8_val_auc.toFixed(4)} on the selection slice, ${v.metrics.int8_size_bytes} bytes`,
         trialsLine(v.trials, v.bestTrial),

@@ -63,6 +63,9 @@ export function renderBlocks(d: DocData): Record<string, string> {
       '| --- | ---: |',
       `| baseline: delay rate of (origin, departure hour), report slice | ${f4(m.baseline_auc)} |`,
       `| chosen model (trial ${t.bestTrial}, ${t.trials[t.bestTrial - 1]?.family}), **report slice** (${int(m.report_rows)} flights) | **${f4(m.report_auc)}** |`,
+      ...(m.report_auc_logreg === undefined
+        ? []
+        : [`| logistic regression on the same encodings (the sweep's best), report slice | ${f4(m.report_auc_logreg)} |`]),
       `| chosen model, selection slice (optimistic: it chose epochs, trial and threshold) | ${f4(m.val_auc)} |`,
       '',
       `Report slice at the selection threshold ${f3(m.threshold)}: F1 ${f3(m.report_f1)}, accuracy ${f3(m.report_accuracy)}, log loss ${f4(m.report_log_loss)}, Brier ${f4(m.report_brier)}, ECE ${f4(m.report_ece)}.`,

@@ -1,3 +1,4 @@
+import { auc } from '@tarmac/sdk/metrics'
 import { exportOnnx } from '../../export/bundle.ts'
 import { evaluateHeldOut, type HeldOutEvaluation } from '../../train/evaluate.ts'
 import type { Featurized, RateFeatureAuc } from '../../train/features.ts'
@@ -7,7 +8,11 @@ import type { Ingested } from './ingest.ts'
 import type { TrainOutput } from './train.ts'
 
 /** The evaluate step's output: selection and report quality, and the rate features' AUCs beside them. */
-export type Evaluated = HeldOutEvaluation & { rateAuc: RateFeatureAuc[] }
+export type Evaluated = HeldOutEvaluation & {
+  rateAuc: RateFeatureAuc[]
+  /** the sweep's best logistic regression on the report slice, when another family was chosen */
+  logregReportAuc: number | null
+}
 
 /**
  * The best trial scored: the decision threshold chosen on the selection slice (which also chose epochs and
@@ -16,8 +21,8 @@ export type Evaluated = HeldOutEvaluation & { rateAuc: RateFeatureAuc[] }
 export function evaluateStep(): Step<'evaluate', { ingest: Ingested; featurize: Featurized; train: TrainOutput }, Evaluated> {
   return {
     name: 'evaluate',
-    // 2: threshold from the selection slice, metrics on the report slice
-    version: 2,
+    // 3: the logistic regression comparison on the report slice
+    version: 3,
     needs: { ingest: true, featurize: true, train: true },
     params: null,
     cache: true,
@@ -35,7 +40,12 @@ export function evaluateStep(): Step<'evaluate', { ingest: Ingested; featurize: 
       log(
         `report (untouched): AUC ${r.auc.toFixed(4)}, log loss ${r.logLoss.toFixed(4)}, Brier ${r.brier.toFixed(4)}, ECE ${r.ece.toFixed(4)}, F1 ${r.f1.toFixed(3)} at the selection threshold`,
       )
-      return { ...e, rateAuc: f.rateAuc }
+      let logregReportAuc: number | null = null
+      if (t.logreg) {
+        logregReportAuc = auc(f.report.labels, predictEncoded(exportOnnx(t.logreg.net, {}).fp32, f.report))
+        log(`report: logistic regression on the same encodings (trial ${t.logreg.trial + 1}) AUC ${logregReportAuc.toFixed(4)}`)
+      }
+      return { ...e, rateAuc: f.rateAuc, logregReportAuc }
     },
   }
 }

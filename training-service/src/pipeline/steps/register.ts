@@ -71,6 +71,7 @@ export function summaryMetrics(r: Pick<RegisterInputs, 'baseline' | 'evaluate' |
     report_accuracy: rep.accuracy,
     report_f1: rep.f1,
     report_rows: rep.rows,
+    ...(e.logregReportAuc === null ? {} : { report_auc_logreg: e.logregReportAuc }),
     ...Object.fromEntries(
       e.rateAuc.flatMap((a) => [
         [`rate_auc_oof_${a.cell}`, a.oof],

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { trialConfigSchema } from '../../train/family.ts'
-import { pickBest, type TrialSummary } from './train.ts'
+import { logregComparison, pickBest, type TrialSummary } from './train.ts'
 
 const config = trialConfigSchema.parse({ family: 'mlp' })
-const ok = (valAuc: number, attempts = 1): TrialSummary => ({
+const logreg = trialConfigSchema.parse({ family: 'logreg' })
+const ok = (valAuc: number, attempts = 1, trialConfig = config): TrialSummary => ({
   status: 'finished',
-  config,
+  config: trialConfig,
   history: [],
   bestEpoch: 1,
   valAuc,
@@ -23,5 +24,19 @@ describe('choosing the best trial of a sweep', () => {
 
   it('fails the sweep, naming every reason, when no trial finished', () => {
     expect(() => pickBest([failed('bad shape'), failed('stalled')])).toThrow('every trial failed (trial 1: bad shape; trial 2: stalled)')
+  })
+})
+
+describe('the logistic regression comparison', () => {
+  it('is the best finished logistic regression when an MLP was chosen', () => {
+    const trials = [ok(0.7, 1, logreg), ok(0.8), { ...failed('boom'), config: logreg }, ok(0.72, 1, logreg)]
+    expect(logregComparison(trials, pickBest(trials))).toBe(3)
+  })
+
+  it('is absent when a logistic regression was chosen or none finished', () => {
+    const won = [ok(0.8, 1, logreg), ok(0.7)]
+    expect(logregComparison(won, pickBest(won))).toBeNull()
+    const none = [ok(0.8), { ...failed('boom'), config: logreg }]
+    expect(logregComparison(none, pickBest(none))).toBeNull()
   })
 })

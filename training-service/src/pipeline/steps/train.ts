@@ -29,6 +29,11 @@ export interface TrainOutput {
   best: number
   net: TrialResult['net']
   valPredictions: Float32Array
+  /**
+   * The best finished logistic regression of the sweep when another family won: the always-reported
+   * comparison (same encodings, same pipeline), scored on the report slice by the evaluate step.
+   */
+  logreg: { trial: number; net: TrialResult['net'] } | null
 }
 
 export interface TrainHooks {
@@ -49,6 +54,13 @@ export function pickBest(trials: TrialSummary[]): number {
     throw new Error(`every trial failed (${reasons.join('; ')})`)
   }
   return best
+}
+
+/** The finished logistic regression with the best validation AUC, when another family was chosen: the comparison. */
+export function logregComparison(trials: TrialSummary[], best: number): number | null {
+  if (trials[best].config.family === 'logreg') return null
+  const logregs = trials.flatMap((t, i) => (t.config.family === 'logreg' && t.status === 'finished' ? [i] : []))
+  return logregs.length === 0 ? null : logregs[pickBest(logregs.map((i) => trials[i]))]
 }
 
 function summarize(outcome: TrialOutcome, config: TrialResult['config'], labels: Uint8Array): TrialSummary {
@@ -84,8 +96,8 @@ export function trainStep(
 ): Step<'train', { featurize: Featurized }, TrainOutput> {
   return {
     name: 'train',
-    // 2: trials carry their status and attempts
-    version: 2,
+    // 3: the best logistic regression's weights are kept beside the winner's
+    version: 3,
     needs: { featurize: true },
     // how many trials run at once and where does not change a trial's weights (seeded): not in the key
     params: { sweep: expandSweep(s.sweep) },
@@ -128,7 +140,15 @@ export function trainStep(
       const best = pickBest(trials)
       const chosen = outcomes[best] as Extract<TrialOutcome, { status: 'finished' }>
       log(`best: trial ${best + 1} (${trials[best].config.family}) val AUC ${(trials[best] as { valAuc: number }).valAuc.toFixed(4)}`)
-      return { trials, best, net: chosen.result.net, valPredictions: chosen.result.valPredictions }
+      const comparison = logregComparison(trials, best)
+      const compared = comparison === null ? null : outcomes[comparison]
+      return {
+        trials,
+        best,
+        net: chosen.result.net,
+        valPredictions: chosen.result.valPredictions,
+        logreg: comparison !== null && compared?.status === 'finished' ? { trial: comparison, net: compared.result.net } : null,
+      }
     },
   }
 }
