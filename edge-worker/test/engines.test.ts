@@ -2,12 +2,12 @@ import { encodeFlights, fromInstance } from '@tarmac/sdk/features'
 import { describe, expect, it } from 'vitest'
 import { createTsEngine, EngineRegistry, NoEngineError } from '../../sdk/src/engine/index.ts'
 import { createWorkerdOrtEngine } from '../src/models/ort-workerd.ts'
-import { instances, makeModel } from './fixtures.ts'
+import { encoder, instances, makeModel } from './fixtures.ts'
 
 describe('engines inside workerd', () => {
   it('ONNX Runtime (wasm, precompiled module) equals the TS engine within 1e-5, fp32 and int8', async () => {
     const model = await makeModel('engine-model', 1, 202)
-    const batch = encodeFlights(instances(300, 3).map(fromInstance), model.manifest.encoder)
+    const batch = encodeFlights(instances(300, 3).map(fromInstance), encoder)
     for (const bytes of [model.fp32, model.int8]) {
       const ts = await createTsEngine(bytes).run(batch)
       const ort = await createWorkerdOrtEngine(bytes)
@@ -25,7 +25,7 @@ describe('engines inside workerd', () => {
       { name: 'ts', create: async () => createTsEngine(new Uint8Array([1, 2, 3])) },
       { name: 'ort-wasm', create: () => createWorkerdOrtEngine(model.fp32) },
     ])
-    const batch = encodeFlights(instances(5, 4).map(fromInstance), model.manifest.encoder)
+    const batch = encodeFlights(instances(5, 4).map(fromInstance), encoder)
     const { engine, probabilities } = await registry.run(batch)
     expect(engine).toBe('ort-wasm')
     expect(probabilities).toHaveLength(5)

@@ -6,7 +6,7 @@ import type { TelemetryOptions } from './types.ts'
 export interface TelemetryEvent {
   id: string
   model: { name: string; version: number }
-  backend: 'ort-wasm' | 'ort-webgpu'
+  backend: 'ts' | 'ort-wasm' | 'ort-webgpu'
   probability: number
   latencyMs: number
   at: number

@@ -2,12 +2,14 @@ export {
   type CellLookup,
   type CellStat,
   type EncodedBatch,
+  type EncoderParams,
   type EncoderSpec,
   encodeFlights,
   type Flight,
   fromInstance,
   fromRecord,
   NUMERIC_FEATURES,
+  type ServingEncoder,
   specLookup,
 } from './encoder.ts'
 export { encodeTrainingRows, type FitOptions, type FittedEncoder, fitEncoder, foldOf } from './fit.ts'
@@ -28,3 +30,4 @@ export {
   REQUIRED_COLUMNS,
   recordToInstance,
 } from './schema.ts'
+export { type CellTables, CellTablesFormatError, openCellTables, packCellTables, servingEncoder, tableSizes } from './tables.ts'

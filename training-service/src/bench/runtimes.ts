@@ -1,4 +1,4 @@
-import { encodeFlights, type Flight } from '@tarmac/sdk/features'
+import { type EncoderSpec, encodeFlights, type Flight, type ServingEncoder } from '@tarmac/sdk/features'
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import { buildOnnxModel, createTsEvaluator } from '@tarmac/sdk/onnx'
 import * as ortNode from 'onnxruntime-node'
@@ -10,7 +10,7 @@ export interface ModelUnderTest {
   label: string
   fp32: Uint8Array
   int8: Uint8Array
-  encoder: ModelManifest['encoder']
+  encoder: EncoderSpec | ServingEncoder
   flights: Flight[]
   manifest: ModelManifest | null
 }

@@ -11,7 +11,7 @@ import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
 import { UserInputError } from '../errors.ts'
 import { type Home, openHome } from '../home.ts'
-import { readManifest } from '../publish/edge-client.ts'
+import { readEncoder, readManifest } from '../publish/edge-client.ts'
 import { TarmacError } from '../registry/errors.ts'
 import { getModel } from '../registry/versions.ts'
 
@@ -36,7 +36,7 @@ async function registeredModel(home: Home, name: string, version: number): Promi
     label: `${name}@${version} (${manifest.family})`,
     fp32,
     int8,
-    encoder: manifest.encoder,
+    encoder: await readEncoder(home.store, manifest),
     flights: syntheticFlights(2000, 5).flights,
     manifest,
   }

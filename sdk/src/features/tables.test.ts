@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../random.ts'
+import { syntheticFlights } from '../testing.ts'
+import { encodeFlights, type Flight } from './encoder.ts'
+import { fitEncoder } from './fit.ts'
+import { CELL_NAMES } from './keys.ts'
+import { CellTablesFormatError, openCellTables, packCellTables, servingEncoder, tableSizes } from './tables.ts'
+
+const train = syntheticFlights(20_000, 31)
+const { spec } = fitEncoder(train.flights, train.labels, { minAirportCount: 10, minCellCount: 2 })
+const blob = packCellTables(spec.cells)
+const { cells, ...params } = spec
+const manifestEncoder = { ...params, cells: tableSizes(cells) }
+
+/** Later flights of the same airports, plus airports and minutes the tables never saw. */
+function validationLike(n: number): Flight[] {
+  const r = seededRandom(5)
+  const later = syntheticFlights(n, 77).flights.map((f) => ({ ...f, departureMs: f.departureMs + 90 * 86_400_000 }))
+  for (let i = 0; i < n / 10; i++) later[Math.floor(r() * n)].origin = 'XYZ'
+  later.push({ origin: '', destination: '', departureMs: 0, distance: 1 })
+  return later
+}
+
+describe('cell tables blob', () => {
+  it('encodes validation-like rows to the same bits as the JSON tables, unseen airports and cells included', () => {
+    const flights = validationLike(5_000)
+    const json = encodeFlights(flights, spec)
+    const binary = encodeFlights(flights, servingEncoder(manifestEncoder, blob))
+    expect(Buffer.from(binary.numeric.buffer).equals(Buffer.from(json.numeric.buffer))).toBe(true)
+    expect(binary.origin).toEqual(json.origin)
+    expect(binary.destination).toEqual(json.destination)
+  })
+
+  it('answers every stored key with its stat and reads keys back as cellKeys spells them', () => {
+    const tables = openCellTables(blob)
+    for (const cell of CELL_NAMES) {
+      const stored = Object.entries(spec.cells[cell])
+      expect(stored.length).toBeGreaterThan(0)
+      for (const [key, stat] of stored) expect(tables.lookup(cell, key, 0)).toEqual(stat)
+      expect(tables.keys(cell).sort()).toEqual(Object.keys(spec.cells[cell]).sort())
+    }
+  })
+
+  it('never matches a key spelled differently from cellKeys, or of another cell', () => {
+    const tables = openCellTables(blob)
+    const [hourKey] = Object.keys(spec.cells.origin_hour).filter((k) => k.endsWith('@07'))
+    expect(tables.lookup('origin_hour', hourKey, 0)).toBeDefined()
+    expect(tables.lookup('origin_hour', hourKey.replace('@07', '@7'), 0)).toBeUndefined()
+    const [flightKey] = Object.keys(spec.cells.flight)
+    const minute = flightKey.split('@')[1]
+    expect(tables.lookup('flight', flightKey.replace(`@${minute}`, `@0${minute}`), 0)).toBeUndefined()
+    expect(tables.lookup('route', flightKey, 0)).toBeUndefined()
+    expect(tables.lookup('origin', 'ATL-BOS', 0)).toBeUndefined()
+  })
+
+  it('is deterministic, compact, and reads in place from an 8-aligned buffer', () => {
+    expect(packCellTables(spec.cells)).toEqual(blob)
+    const json = new TextEncoder().encode(JSON.stringify(spec.cells)).length
+    expect(blob.length).toBeLessThan(json / 2)
+    // a view at an odd offset is copied once; the result is the same
+    const shifted = new Uint8Array(blob.length + 3)
+    shifted.set(blob, 3)
+    const tables = openCellTables(shifted.subarray(3))
+    const [key, stat] = Object.entries(spec.cells.route)[0]
+    expect(tables.lookup('route', key, 0)).toEqual(stat)
+  })
+
+  it('refuses a damaged blob or one from another version with a clear error', () => {
+    expect(() => openCellTables(blob.subarray(0, 8))).toThrow(/too short/)
+    const bad = blob.slice()
+    bad[0] = 0
+    expect(() => openCellTables(bad)).toThrow(CellTablesFormatError)
+    expect(() => openCellTables(blob.subarray(0, blob.length - 64))).toThrow(/past the end/)
+    expect(() => servingEncoder({ ...manifestEncoder, cells: { ...manifestEncoder.cells, flight: 1 } }, blob)).toThrow(
+      /flight has \d+ entries, the manifest says 1/,
+    )
+  })
+
+  it('refuses to pack a key cellKeys would never write', () => {
+    expect(() => packCellTables({ ...spec.cells, origin_hour: { 'SFO@7': [1, 2] } })).toThrow(/origin_hour key 'SFO@7'/)
+  })
+})
