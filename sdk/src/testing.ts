@@ -15,7 +15,7 @@ import {
   tableSizes,
 } from './features/index.ts'
 import { artifactFile, featureSchemaHash, type ModelManifest, modelTensors, sha256Hex } from './manifest/index.ts'
-import { buildOnnxModel, createTsEvaluator, type NetworkSpec } from './onnx/index.ts'
+import { buildOnnxModel, createMlpEvaluator, createTsEvaluator, type NetworkSpec } from './onnx/index.ts'
 import { seededRandom } from './random.ts'
 
 export const FIXTURE_AIRPORTS = ['ATL', 'BOS', 'DEN', 'DFW', 'JFK', 'LAX', 'MIA', 'ORD', 'SEA', 'SFO'] as const
@@ -118,5 +118,6 @@ export async function makeModelFixture(
 /** What the TS evaluator says about instances under a fixture's encoder: the reference every engine must match. */
 export function referenceProbabilities(model: ModelFixture, rows: FlightInstance[], graph: 'fp32' | 'int8' = 'fp32'): Float32Array {
   const batch = encodeFlights(rows.map(fromInstance), servingEncoder(model.manifest.encoder, model.tables))
-  return createTsEvaluator(model[graph]).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
+  // the TS engine's evaluator: what the Worker and the browser's default backend compute, bit for bit
+  return createMlpEvaluator(model[graph]).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
 }

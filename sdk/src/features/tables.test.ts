@@ -26,7 +26,7 @@ describe('cell tables blob', () => {
     const flights = validationLike(5_000)
     const json = encodeFlights(flights, spec)
     const binary = encodeFlights(flights, servingEncoder(manifestEncoder, blob))
-    expect(Buffer.from(binary.numeric.buffer).equals(Buffer.from(json.numeric.buffer))).toBe(true)
+    expect(new Uint8Array(binary.numeric.buffer)).toEqual(new Uint8Array(json.numeric.buffer))
     expect(binary.origin).toEqual(json.origin)
     expect(binary.destination).toEqual(json.destination)
   })

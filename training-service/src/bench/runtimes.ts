@@ -1,6 +1,6 @@
 import { type EncoderSpec, encodeFlights, type Flight, type ServingEncoder } from '@tarmac/sdk/features'
 import type { ModelManifest } from '@tarmac/sdk/manifest'
-import { buildOnnxModel, createTsEvaluator } from '@tarmac/sdk/onnx'
+import { buildOnnxModel, createMlpEvaluator, createTsEvaluator } from '@tarmac/sdk/onnx'
 import * as ortNode from 'onnxruntime-node'
 import * as ortWeb from 'onnxruntime-web'
 import { fmt, percentile, row, timeCalls } from './stats.ts'
@@ -71,10 +71,12 @@ export async function benchRuntimes(m: ModelUnderTest, runs: number): Promise<st
     ['int8', m.int8],
   ] as const) {
     const ts = createTsEvaluator(bytes)
+    const mlp = createMlpEvaluator(bytes)
     const node = await ortRunner(ortNode, bytes, { graphOptimizationLevel: 'basic' })
     const web = await ortRunner(ortWeb, bytes, {})
     const runners: [string, (b: typeof one) => unknown][] = [
-      ['ts evaluator', (b) => ts.run({ numeric: b.numeric, origin: b.origin, destination: b.destination }, b.rows)],
+      ['ts engine (fused MLP)', (b) => mlp.run({ numeric: b.numeric, origin: b.origin, destination: b.destination }, b.rows)],
+      ['ts evaluator (before)', (b) => ts.run({ numeric: b.numeric, origin: b.origin, destination: b.destination }, b.rows)],
       ['onnxruntime-node', node],
       ['onnxruntime-web (wasm)', web],
     ]
@@ -93,6 +95,33 @@ export async function benchRuntimes(m: ModelUnderTest, runs: number): Promise<st
       )
     }
   }
-  lines.push(row('ratio ts / onnxruntime-web, 1 row int8', fmt(results['ts evaluator int8'] / results['onnxruntime-web (wasm) int8'], 2)))
+  lines.push(
+    row(
+      'ratio ts engine / onnxruntime-web, 1 row int8',
+      fmt(results['ts engine (fused MLP) int8'] / results['onnxruntime-web (wasm) int8'], 2),
+    ),
+  )
+  lines.push(
+    row(
+      'ratio ts engine / ts evaluator (before), 1 row int8',
+      fmt(results['ts engine (fused MLP) int8'] / results['ts evaluator (before) int8'], 2),
+    ),
+  )
+  lines.push(...(await crossover(m, runs)))
+  return lines
+}
+
+/** µs per call of the TS engine and onnxruntime-web (the Worker's two engines) by batch size: where ORT starts to win. */
+async function crossover(m: ModelUnderTest, runs: number): Promise<string[]> {
+  const mlp = createMlpEvaluator(m.int8)
+  const web = await ortRunner(ortWeb, m.int8, {})
+  const lines = [row('crossover (int8, µs per call)', 'rows', 'ts engine', 'onnxruntime-web', 'faster')]
+  for (const rows of [1, 2, 4, 8, 16, 64]) {
+    const batch = encodeFlights(m.flights.slice(0, rows), m.encoder)
+    const feeds = { numeric: batch.numeric, origin: batch.origin, destination: batch.destination }
+    const ts = percentile(await timeCalls(() => mlp.run(feeds, rows), Math.max(50, runs / rows)), 50)
+    const ort = percentile(await timeCalls(() => web(batch), Math.max(50, runs / rows)), 50)
+    lines.push(row('', rows, fmt(ts), fmt(ort), ts <= ort ? 'ts' : 'ort'))
+  }
   return lines
 }

@@ -6,6 +6,7 @@ import { benchBatchScoring } from '../batch/bench.ts'
 import { resolveModel } from '../batch/model.ts'
 import { benchDrift } from '../bench/drift.ts'
 import { benchEdge } from '../bench/edge.ts'
+import { benchEncoder } from '../bench/encoder.ts'
 import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/runtimes.ts'
 import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
@@ -16,7 +17,7 @@ import { TarmacError } from '../registry/errors.ts'
 import { getModel } from '../registry/versions.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
-const SECTIONS = ['sweep', 'runtimes', 'drift', 'batch', 'edge', 'browser'] as const
+const SECTIONS = ['sweep', 'encoder', 'runtimes', 'drift', 'batch', 'edge', 'browser'] as const
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
   try {
@@ -60,6 +61,7 @@ export function registerBenchCommand(program: Command): void {
       try {
         const version = await latestVersion(home, flags.model)
         if (only.includes('sweep')) print(await benchSweep(smoke ? 5_000 : 100_000))
+        if (only.includes('encoder')) print(await benchEncoder(smoke ? 2 : 10))
         if (only.includes('runtimes'))
           print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
         if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))
