@@ -36,10 +36,11 @@ function configure(ort: OrtModule): OrtModule {
 }
 
 /**
- * Above this many int8 graph bytes onnxruntime-web's SIMD kernels outrun the TS engine at one row, so 'ts' yields
- * its place to the ORT backends the caller listed (measured by `npm run bench -- --only runtimes`).
+ * Above this many int8 graph bytes onnxruntime-web's SIMD kernels outrun the TS engine on one row, so 'ts' yields
+ * its place to the ORT backends the caller listed. Measured (one row, Node 24, the exporter's MLP at growing
+ * widths): TS ahead at 18 KB (hidden 128/64) and 50 KB (256/128), behind at 97 KB (384/192) and 162 KB (512/256).
  */
-export const TS_ENGINE_MAX_MODEL_BYTES = 1_000_000
+export const TS_ENGINE_MAX_MODEL_BYTES = 64_000
 
 /** The caller's order, with 'ts' moved behind the ORT backends for a model too large for it. */
 export function backendOrder(backends: readonly Backend[], modelBytes: number): Backend[] {
