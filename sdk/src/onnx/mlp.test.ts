@@ -6,8 +6,7 @@ import { OnnxInputError, UnsupportedOpError } from './errors.ts'
 import { createTsEvaluator } from './evaluator.ts'
 import { createMlpEvaluator } from './mlp.ts'
 import type { NetworkSpec } from './model.ts'
-import { maxAbsDiff, type NetworkShape, randomInputs, randomNetwork, TYPICAL } from './testing.ts'
-import { encodeOnnxModel } from './writer.ts'
+import { graphModel, maxAbsDiff, type NetworkShape, randomInputs, randomNetwork, TYPICAL } from './testing.ts'
 
 const ROWS = 300
 const SHAPES: [string, NetworkShape][] = [
@@ -67,20 +66,12 @@ describe('fused MLP evaluator', () => {
 
   it('refuses a graph of another shape, and the TS engine then runs it with the general evaluator', async () => {
     // Add of two activations: a valid graph of supported ops that is not the exporter's MLP
-    const bytes = encodeOnnxModel({
-      irVersion: 8,
-      producerName: 'test',
-      producerVersion: '',
-      opsetImport: [{ domain: '', version: 17 }],
-      metadata: {},
-      graph: {
-        name: 't',
-        nodes: [{ opType: 'Add', domain: '', name: 'y', inputs: ['numeric', 'numeric'], outputs: ['y'], attributes: [] }],
-        initializers: [],
-        inputs: [{ name: 'numeric', dtype: 'float32', shape: ['N', 1], docString: '' }],
-        outputs: [{ name: 'y', dtype: 'float32', shape: ['N', 1], docString: '' }],
-      },
-    })
+    const bytes = graphModel(
+      [{ opType: 'Add', domain: '', name: 'y', inputs: ['numeric', 'numeric'], outputs: ['y'], attributes: [] }],
+      [],
+      [{ name: 'numeric', dtype: 'float32', shape: ['N', 1], docString: '' }],
+      1,
+    )
     expect(() => createMlpEvaluator(bytes)).toThrow(UnsupportedOpError)
     const engine = createTsEngine(bytes)
     const batch = { rows: 2, numeric: Float32Array.of(1, 2), origin: new Int32Array(2), destination: new Int32Array(2) }
