@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineProject } from 'vitest/config'
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
@@ -29,5 +29,7 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
     testTimeout: 60_000,
+    // monitoring's setup scores and captures thousands of rows: slow on a shared machine
+    hookTimeout: 60_000,
   },
 })

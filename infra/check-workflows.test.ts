@@ -29,17 +29,19 @@ describe('workflow check', () => {
   })
 
   it('reports a job without runs-on and a step with neither run nor uses', () => {
-    const broken = ci.replace('    runs-on: ubuntu-24.04\n', '').replace('      - run: npm ci\n', '      - name: nothing to do\n')
+    const broken = ci
+      .replace('    runs-on: ubuntu-24.04\n', '')
+      .replace('      - name: Bench smoke\n        run: npm run bench -- --smoke\n', '      - name: nothing to do\n')
     const problems = checkWorkflows({ ...real, workflowsDir: withCi(broken) })
-    expect(problems).toContain('.github/workflows/ci.yml: /jobs/check/runs-on: This property is required')
-    expect(problems.some((p) => p.includes('/jobs/check/steps/3'))).toBe(true)
+    expect(problems).toContain('.github/workflows/ci.yml: /jobs/test/runs-on: This property is required')
+    expect(problems.some((p) => p.includes('/jobs/test/steps/3'))).toBe(true)
   })
 
   it('reports an undocumented secret and a missing infra script', () => {
     const broken = ci
       .replace('      - name: Bench smoke\n', '      - run: npx tsx infra/chek.ts\n      - name: Bench smoke\n')
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
-      .replace('      - run: npm ci\n', '      - run: npm ci\n        env:\n          NPM_TOKEN: ${{ secrets.NPM_TOKEN }}\n')
+      .replace('        run: bash .ci/run\n', '        run: bash .ci/run\n        env:\n          NPM_TOKEN: ${{ secrets.NPM_TOKEN }}\n')
     expect(checkWorkflows({ ...real, workflowsDir: withCi(broken) })).toEqual([
       '.github/workflows/ci.yml: secrets.NPM_TOKEN is not documented in docs/deploy.md',
       '.github/workflows/ci.yml: runs infra/chek.ts, which does not exist',

@@ -57,7 +57,7 @@ describe('infra check', () => {
       'wrangler.toml [env.production] r2_buckets MODELS: "tarmac-model-production" has no cloudflare_r2_bucket in infra/terraform (production has: tarmac-models-production)',
     )
     expect(problems).toContain(
-      'wrangler.toml [env.staging] queues.producers TELEMETRY: "tarmac-telemetri-staging" has no cloudflare_queue in infra/terraform (staging has: tarmac-telemetry-staging, tarmac-telemetry-dlq-staging)',
+      'wrangler.toml [env.staging] queues.producers TELEMETRY: "tarmac-telemetri-staging" has no cloudflare_queue in infra/terraform (staging has: tarmac-departures-staging, tarmac-departures-dlq-staging, tarmac-stream-results-staging, tarmac-telemetry-staging, tarmac-telemetry-dlq-staging)',
     )
   })
 
@@ -66,7 +66,7 @@ describe('infra check', () => {
     const problems = await checkInfra({ ...real, terraformDir })
     for (const env of ['staging', 'production'])
       expect(problems).toContain(
-        `wrangler.toml [env.${env}] queues.consumers dead_letter_queue tarmac-telemetry-${env}: "tarmac-telemetry-dlq-${env}" has no cloudflare_queue in infra/terraform (${env} has: tarmac-telemetry-${env})`,
+        `wrangler.toml [env.${env}] queues.consumers dead_letter_queue tarmac-telemetry-${env}: "tarmac-telemetry-dlq-${env}" has no cloudflare_queue in infra/terraform (${env} has: tarmac-departures-${env}, tarmac-departures-dlq-${env}, tarmac-stream-results-${env}, tarmac-telemetry-${env})`,
       )
     expect(problems).toHaveLength(2)
   })

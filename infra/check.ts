@@ -9,7 +9,13 @@ import { parse as parseToml } from 'smol-toml'
 
 export const ENVIRONMENTS = ['staging', 'production'] as const
 /** Set with `wrangler secret put --env <env>`; a deployed environment must never declare them as vars. */
-export const WORKER_SECRETS = ['ADMIN_KEY_SHA256', 'PREDICT_KEYS_SHA256', 'ALERT_WEBHOOK_URL']
+export const WORKER_SECRETS = [
+  'ADMIN_KEY_SHA256',
+  'PREDICT_KEYS_SHA256',
+  'ALERT_WEBHOOK_URL',
+  'STREAM_WEBHOOK_URL',
+  'STREAM_WEBHOOK_SECRET',
+]
 
 const ZERO_ID = /^[0-]+$/
 

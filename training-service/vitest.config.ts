@@ -6,7 +6,7 @@ export default defineProject({
     include: ['src/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60000,
-    // one throwaway Postgres server for the dialect tests (src/testing/postgres.ts)
+    // one throwaway Postgres server for the dialect tests (src/local/postgres-server.ts)
     globalSetup: ['src/testing/postgres-setup.ts'],
   },
 })

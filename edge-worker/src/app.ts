@@ -7,17 +7,28 @@ import { configOf } from './config.ts'
 import { ApiError, errorResponse, handleError } from './errors.ts'
 import { requestLog } from './logging.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { captureRoutes } from './routes/capture.ts'
 import { healthRoutes, registerDocs } from './routes/docs.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
 import { inferV2Routes } from './routes/infer-v2.ts'
 import { modelRoutes } from './routes/models.ts'
 import { monitoringRoutes } from './routes/monitoring.ts'
-import { predictRoutes } from './routes/predict.ts'
+import { oipRoutes } from './routes/oip.ts'
+import { kserveColonRoute, predictRoutes } from './routes/predict.ts'
 import { telemetryRoutes } from './routes/telemetry.ts'
+import { streamRoutes } from './streams/route.ts'
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>()
   app.onError(handleError)
+  // KServe v1 clients send `POST /v1/models/{name}:predict`; a path param cannot end at a colon, so that form
+  // is dispatched again as the slash route, before any middleware, which then runs once
+  app.post('/v1/models/:target{[a-z0-9][a-z0-9-]{0,62}:predict}', (c) => {
+    const url = new URL(c.req.url)
+    url.pathname = url.pathname.replace(/:predict$/, '/predict')
+    return app.fetch(new Request(url, c.req.raw), c.env, c.executionCtx)
+  })
+  app.openAPIRegistry.registerPath(kserveColonRoute)
   app.use('*', requestLog)
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`))
 
@@ -46,11 +57,14 @@ export function createApp() {
   app.route('/', healthRoutes)
   app.route('/', predictRoutes)
   app.route('/', inferV2Routes)
+  app.route('/', oipRoutes)
   app.route('/', modelRoutes)
   app.route('/', feedbackRoutes)
   app.route('/', telemetryRoutes)
   app.route('/', adminRoutes)
+  app.route('/', captureRoutes)
   app.route('/', monitoringRoutes)
+  app.route('/', streamRoutes)
   registerDocs(app)
   return app
 }

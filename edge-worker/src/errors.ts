@@ -1,12 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { z } from 'zod'
-
-/** The one error shape of every Tarmac API. */
-export const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), requestId: z.string().optional() }),
-})
 
 /** A client-facing failure with its status; anything else that escapes a handler is a 500. */
 export class ApiError extends Error {
@@ -31,9 +25,19 @@ const HTTP_CODES: Partial<Record<number, string>> = {
   429: 'rate_limited',
 }
 
+/**
+ * Tarmac's error object, except under /v2 where the Open Inference Protocol wants `{"error":"<message>"}`:
+ * there the field leads the message and the code travels in `X-Tarmac-Error-Code` (and the request log).
+ */
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, field?: string) {
+  if (c.req.path === '/v2' || c.req.path.startsWith('/v2/')) {
+    c.header(ERROR_CODE_HEADER, code)
+    return c.json({ error: field === undefined ? message : `${field}: ${message}` }, status)
+  }
   return c.json({ error: field === undefined ? { code, message } : { code, message, field } }, status)
 }
+
+export const ERROR_CODE_HEADER = 'X-Tarmac-Error-Code'
 
 export function handleError(err: Error, c: Context) {
   if (err instanceof ApiError) return errorResponse(c, err.status, err.code, err.message, err.field)

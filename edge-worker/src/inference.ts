@@ -7,17 +7,23 @@ import { routesToChallenger } from './models/canary.ts'
 import { CHALLENGER, CHAMPION } from './models/keys.ts'
 import { loadModel, ModelUnavailableError, type ServingModel } from './models/loader.ts'
 import { writeDataPoints } from './telemetry/analytics.ts'
-import { enqueue, type FailureEvent, hourBucket, type PredictionEvent, rawFeatures } from './telemetry/events.ts'
+import { enqueue, type FailureEvent, hourBucket, instanceOf, type PredictionEvent, rawFeatures } from './telemetry/events.ts'
 
 export interface PredictRequest {
   name: string
   flights: Flight[]
   /** hashed stickiness key */
   requestKey: string
+  /** hashed key of the caller: the only one (besides the admin) who may label these predictions */
+  callerKey: string
   /** when the request arrived (ms), for the latency the telemetry reports */
   startedAt: number
   /** the replayed clock (ms) telemetry is dated by, or each flight's departure; now when absent */
   eventTime?: number | 'departure'
+  /** the alias that must answer (a call for one version): no canary routing, no shadow */
+  alias?: string
+  /** prediction ids, one per flight, when the caller needs them stable (a stream's event ids); fresh otherwise */
+  ids?: string[]
 }
 
 export interface PredictResult {
@@ -36,14 +42,15 @@ export interface PredictResult {
  */
 export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'waitUntil'>, req: PredictRequest): Promise<PredictResult> {
   const config = configOf(env)
-  const champion = await loadModel(env, req.name, CHAMPION).catch((error) => {
+  const pinned = req.alias ?? CHAMPION
+  const champion = await loadModel(env, req.name, pinned).catch((error) => {
     if (error instanceof ModelUnavailableError) ctx.waitUntil(recordFailure(env, req, unavailable(error), 'served', error.code))
     throw error
   })
   if (!champion) throw new ApiError(404, 'model_not_found', `no model '${req.name}' is published`, 'name')
   const role = config.canaryMode === 'canary' ? 'served' : 'shadow'
   const challenger =
-    config.canaryMode !== 'off' && routesToChallenger(req.requestKey, config.canaryPercent)
+    req.alias === undefined && config.canaryMode !== 'off' && routesToChallenger(req.requestKey, config.canaryPercent)
       ? await loadModel(env, req.name, CHALLENGER).catch((error) => {
           // a broken challenger never breaks the champion, but the rows it failed count against it
           if (error instanceof ModelUnavailableError) ctx.waitUntil(recordFailure(env, req, unavailable(error), role, error.code))
@@ -51,12 +58,12 @@ export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'wait
         })
       : null
   const answering = config.canaryMode === 'canary' && challenger ? challenger : champion
-  const alias = answering === champion ? CHAMPION : CHALLENGER
+  const alias = answering === champion ? pinned : CHALLENGER
   const { probabilities, engine } = await run(answering, req.flights).catch((error) => {
     ctx.waitUntil(recordFailure(env, req, answering.manifest, 'served', error instanceof ApiError ? error.code : 'internal'))
     throw error
   })
-  const ids = req.flights.map(() => crypto.randomUUID())
+  const ids = req.ids ?? req.flights.map(() => crypto.randomUUID())
   const served = events(req, answering, ids, probabilities, engine, 'served')
   ctx.waitUntil(record(env, served))
   if (config.canaryMode === 'shadow' && challenger) ctx.waitUntil(shadow(env, req, challenger, ids))
@@ -139,7 +146,8 @@ function events(
     latencyMs,
     probability: probabilities[i],
     features: rawFeatures(f),
-    keyHash: req.requestKey,
+    keyHash: req.callerKey,
+    instance: instanceOf(f),
   }))
 }
 

@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { matchedRoutes } from 'hono/route'
 import type { AppEnv } from './app-env.ts'
+import { ERROR_CODE_HEADER } from './errors.ts'
 
 /** The one structured line a request leaves in the Worker's logs (Workers Logs indexes its JSON fields). */
 export interface RequestLogLine {
@@ -104,6 +105,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
     route: routeOf(c),
     status: c.res.status,
     ...described,
+    errorCode: described.errorCode ?? c.res.headers.get(ERROR_CODE_HEADER),
     latencyMs: Date.now() - startedAt,
   }
   console.log(JSON.stringify(line))

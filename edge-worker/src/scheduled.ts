@@ -1,11 +1,14 @@
+import { purgeExpired } from './capture/retention.ts'
 import { database } from './db/client.ts'
 import { heartbeats } from './db/schema.ts'
 import { monitoringConfigOf } from './monitoring/config.ts'
 import { runMonitoring } from './monitoring/evaluate.ts'
+import { runMaturing } from './monitoring/maturing.ts'
 import { trailingWindow } from './monitoring/window.ts'
 
 /**
- * Hourly cron: a heartbeat, then monitoring over the last DRIFT_WINDOW_HOURS completed prediction hours.
+ * Hourly cron: a heartbeat, monitoring over the last DRIFT_WINDOW_HOURS completed prediction hours, then the
+ * realized performance of the windows whose labels are still maturing (monitoring/maturing.ts), then retention.
  * Never throws (a failing cron retries noisily); POST /admin/monitoring/run runs the same pass on demand.
  */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
@@ -30,5 +33,24 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     )
   } catch (error) {
     console.error(JSON.stringify({ event: 'monitoring_run_failed', message: error instanceof Error ? error.message : String(error) }))
+  }
+  try {
+    // after the trailing pass, which creates the newest window's row: labels that came in since re-judge older ones
+    const run = await runMaturing(env, controller.scheduledTime)
+    console.log(
+      JSON.stringify({
+        event: 'labels_matured',
+        windows: run.windows.length,
+        judged: run.judged,
+        changes: run.changes.map((c) => ({ kind: c.kind, rule: c.alert.rule, model: c.alert.model, version: c.alert.version })),
+      }),
+    )
+  } catch (error) {
+    console.error(JSON.stringify({ event: 'labels_matured_failed', message: error instanceof Error ? error.message : String(error) }))
+  }
+  try {
+    await purgeExpired(env, controller.scheduledTime)
+  } catch (error) {
+    console.error(JSON.stringify({ event: 'retention_failed', message: error instanceof Error ? error.message : String(error) }))
   }
 }

@@ -53,6 +53,7 @@ describe('canary routing', () => {
       name: 'canary-model',
       flights: rows.map(fromInstance),
       requestKey: 'k',
+      callerKey: 'k',
       startedAt: Date.now(),
     })
     await waitOnExecutionContext(ctx)
@@ -77,6 +78,7 @@ describe('canary routing', () => {
       name: 'canary-broken',
       flights: instances(3, 7).map(fromInstance),
       requestKey: 'k',
+      callerKey: 'k',
       startedAt: Date.now(),
     })
     await waitOnExecutionContext(ctx)

@@ -217,6 +217,13 @@ describe('client mistakes get the right 4xx, never a 500', () => {
       body: method === 'GET' ? undefined : c.body,
     })
     expect(res.status).toBe(c.status)
+    if (c.path.startsWith('/v2/')) {
+      // the Open Inference Protocol's error is a string: the field leads it, the code is a header
+      const body = await res.json<{ error: string }>()
+      expect(body.error).toMatch(new RegExp(`^${c.field}: .+`))
+      expect(res.headers.get('X-Tarmac-Error-Code')).toBe(c.code)
+      return
+    }
     const body = await res.json<{ error: { code: string; message: string; field?: string } }>()
     expect(body.error.code).toBe(c.code)
     expect(body.error.message).toBeTruthy()
@@ -226,10 +233,14 @@ describe('client mistakes get the right 4xx, never a 500', () => {
   it('rate limits a caller with 429 after its budget (300/min in tests)', async () => {
     const key = { Authorization: 'Bearer test-key-c' }
     const seen: number[] = []
+    let last: Response | undefined
     // windows align to the wall clock: a rollover mid-loop can cost up to one more budget
-    for (let i = 0; i < 700 && seen.at(-1) !== 429; i++)
-      seen.push((await SELF.fetch('https://edge.test/v1/models/no-such-model', { headers: key })).status)
+    for (let i = 0; i < 700 && seen.at(-1) !== 429; i++) {
+      last = await SELF.fetch('https://edge.test/v1/models/no-such-model', { headers: key })
+      seen.push(last.status)
+    }
     expect(seen.at(-1)).toBe(429)
+    expect(last?.headers.get('Retry-After')).toBe('60')
     expect(seen.length).toBeGreaterThan(300)
     expect(new Set(seen.slice(0, -1))).toEqual(new Set([404]))
   })

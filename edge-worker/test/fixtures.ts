@@ -48,3 +48,14 @@ export function postJson(path: string, body: unknown, headers: Record<string, st
     body: JSON.stringify(body),
   })
 }
+
+/** Polls `probe` until it returns a value: for what the local queues deliver asynchronously. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > until) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test'
+import type { Timeseries } from '@tarmac/sdk/contracts/monitoring'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Timeseries } from '../src/monitoring/api.ts'
 import { ADMIN, instances, KEY_B, makeModel, postJson, publish } from './fixtures.ts'
 
 const get = (path: string, headers: Record<string, string> = KEY_B) => SELF.fetch(`https://edge.test${path}`, { headers })

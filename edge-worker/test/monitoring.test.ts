@@ -1,11 +1,11 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test'
+import type { AlertRecord, MonitoringRun, Timeseries } from '@tarmac/sdk/contracts/monitoring'
 import type { FlightInstance } from '@tarmac/sdk/features'
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { database } from '../src/db/client.ts'
 import { alerts, driftReports, failures, predictions } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
-import type { AlertRecord, MonitoringRun, Timeseries } from '../src/monitoring/api.ts'
 import type { AlertMessage } from '../src/monitoring/webhook.ts'
 import { ADMIN, instances, KEY_A, makeModel, publish } from './fixtures.ts'
 
@@ -139,11 +139,13 @@ describe('alerts', () => {
   it('fires the performance alert on flipped labels, once, and resolves it after good labels', async () => {
     const served = await predict('mon-labels', instances(300, 24))
     const cut = [...served].sort((a, b) => b.probability - a.probability)[90].probability
+    // the second pass rewrites stored labels: only an admin correction may
+    const correction = { ...KEY_A, 'X-Tarmac-Admin-Key': 'test-admin-key', 'X-Tarmac-Correction': 'outcomes re-sourced' }
     const label = async (flip: boolean) => {
       for (let i = 0; i < served.length; i += 30) {
         const batch = served
           .slice(i, i + 30)
-          .map((p) => post('/v1/feedback', { predictionId: p.id, delayed: p.probability > cut !== flip }))
+          .map((p) => post('/v1/feedback', { predictionId: p.id, delayed: p.probability > cut !== flip }, flip ? KEY_A : correction))
         for (const res of await Promise.all(batch)) expect(res.status).toBe(202)
       }
     }

@@ -9,7 +9,7 @@ import worker from '../src/index.ts'
 import { predictionDataPoint } from '../src/telemetry/analytics.ts'
 import { enqueue, type FailureEvent, type PredictionEvent, rawFeatures, type TelemetryMessage } from '../src/telemetry/events.ts'
 import { edgeProfileSpec, LATENCY_FEATURE } from '../src/telemetry/profile.ts'
-import { instances, type ModelFixture, makeModel, postJson, publish, reference } from './fixtures.ts'
+import { instances, type ModelFixture, makeModel, postJson, publish, reference, waitFor } from './fixtures.ts'
 
 const db = database(env.DB)
 let model: ModelFixture
@@ -45,18 +45,8 @@ async function deliver(events: TelemetryMessage[]) {
     events.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })),
   )
   const ctx = createExecutionContext()
-  await worker.queue(batch, env)
+  await worker.queue(batch, env, ctx)
   return getQueueResult(batch, ctx)
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > until) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 describe('telemetry consumer', () => {

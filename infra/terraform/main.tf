@@ -23,6 +23,16 @@ resource "cloudflare_r2_bucket_lifecycle" "models" {
       }
     },
     {
+      # inference capture (capture/<model>/<date>/<hour>/): training data, kept capture_retention_days
+      # (keep it equal to the Worker's CAPTURE_RETENTION_DAYS, which purges the D1 rows joining labels to it)
+      id         = "expire-capture"
+      enabled    = true
+      conditions = { prefix = "capture/" }
+      delete_objects_transition = {
+        condition = { type = "Age", max_age = var.capture_retention_days * 86400 }
+      }
+    },
+    {
       id         = "abort-stale-multipart-uploads"
       enabled    = true
       conditions = { prefix = "" }
@@ -57,3 +67,19 @@ resource "cloudflare_queue" "telemetry_dlq" {
 
 # Workers Analytics Engine datasets and rate-limit namespaces have no provider resource: a dataset appears on its
 # first write and a rate-limit namespace_id is chosen in wrangler.toml. infra/check.ts keeps them per environment.
+
+# Streaming: departure events in, their dead letters (invalid events with the reason, or max_retries spent), results out.
+resource "cloudflare_queue" "departures" {
+  account_id = var.account_id
+  queue_name = "tarmac-departures-${var.environment}"
+}
+
+resource "cloudflare_queue" "departures_dlq" {
+  account_id = var.account_id
+  queue_name = "tarmac-departures-dlq-${var.environment}"
+}
+
+resource "cloudflare_queue" "stream_results" {
+  account_id = var.account_id
+  queue_name = "tarmac-stream-results-${var.environment}"
+}

@@ -12,6 +12,12 @@ variable "environment" {
   }
 }
 
+variable "capture_retention_days" {
+  type        = number
+  description = "Days an inference capture object (capture/ prefix of the models bucket) is kept before R2 deletes it"
+  default     = 90
+}
+
 variable "retired_blob_days" {
   type        = number
   description = "Days a retired model blob (moved under retired/ once no manifest references it) is kept before R2 deletes it"

@@ -20,8 +20,9 @@ export async function writeSampleCsv(file: string, ranges: [number, number][]): 
 }
 
 /**
- * A small training set for CLI tests: the first `trainRows` flights of January as the train window, and
- * `validateRows` flights of early March to validate on. Returns the data file and the windows file.
+ * A small training set for CLI tests: `trainRows` flights from three weeks of January as the train window,
+ * `validateRows` flights of early March to select on and as many of mid-March to report on. Returns the
+ * data file and the windows file.
  */
 export async function writeSmallTrainingSet(
   dir: string,
@@ -30,15 +31,21 @@ export async function writeSmallTrainingSet(
 ): Promise<{ data: string; windows: string }> {
   const data = path.join(dir, 'flights.csv')
   const windows = path.join(dir, 'windows.json')
+  // three thirds from three different weeks of January: out-of-fold rates are by week, so one week alone has none
+  const third = Math.ceil(trainRows / 3)
   await writeSampleCsv(data, [
-    [0, trainRows],
+    [0, third],
+    [120_000, 120_000 + third],
+    [240_000, 240_000 + third],
     [1_000_000, 1_000_000 + validateRows],
+    [1_250_000, 1_250_000 + validateRows],
   ])
   await writeFile(
     windows,
     JSON.stringify({
-      train: { from: '2001-01-01', to: '2001-01-06' },
-      validate: { from: '2001-03-01', to: '2001-04-01' },
+      train: { from: '2001-01-01', to: '2001-01-20' },
+      validate: { from: '2001-03-01', to: '2001-03-16' },
+      report: { from: '2001-03-16', to: '2001-04-01' },
       replay: { from: '2001-04-01', to: '2001-07-01' },
     }),
   )

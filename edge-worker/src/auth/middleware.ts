@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app-env.ts'
 import { ApiError } from '../errors.ts'
@@ -8,11 +9,22 @@ function bearerKey(header: string | undefined): string | undefined {
   return m ? m[1].trim() : undefined
 }
 
+/**
+ * A wrong key counts against the client address's limit before the 401, so guessing keys is throttled like
+ * any other traffic (the key-based limit never sees a caller without a valid key).
+ */
+async function refuse(c: Context<AppEnv>, message: string): Promise<never> {
+  const address = (await sha256Hex(c.req.header('CF-Connecting-IP') ?? 'anonymous')).slice(0, 32)
+  const { success } = await c.env.RATE_LIMITER.limit({ key: `auth-failed:${address}` })
+  if (!success) throw new ApiError(429, 'rate_limited', 'too many failed authentications from this address; retry in a minute')
+  throw new ApiError(401, 'unauthorized', message)
+}
+
 /** Admin routes are never open: without ADMIN_KEY_SHA256 every admin call is refused. */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const key = bearerKey(c.req.header('Authorization'))
   if (!key) throw new ApiError(401, 'unauthorized', 'admin key required (Authorization: Bearer <key>)')
-  if (!(await keyMatches(key, c.env.ADMIN_KEY_SHA256))) throw new ApiError(401, 'unauthorized', 'invalid admin key')
+  if (!(await keyMatches(key, c.env.ADMIN_KEY_SHA256))) await refuse(c, 'invalid admin key')
   await next()
 })
 
@@ -25,7 +37,7 @@ export const predictAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = bearerKey(c.req.header('Authorization'))
   if (parseHashes(c.env.PREDICT_KEYS_SHA256).length > 0) {
     if (!key) throw new ApiError(401, 'unauthorized', 'api key required (Authorization: Bearer <key>)')
-    if (!(await keyMatches(key, c.env.PREDICT_KEYS_SHA256))) throw new ApiError(401, 'unauthorized', 'invalid api key')
+    if (!(await keyMatches(key, c.env.PREDICT_KEYS_SHA256))) await refuse(c, 'invalid api key')
   }
   const caller = key ?? c.req.header('CF-Connecting-IP') ?? 'anonymous'
   c.set('callerKey', (await sha256Hex(caller)).slice(0, 32))
@@ -33,12 +45,19 @@ export const predictAuth = createMiddleware<AppEnv>(async (c, next) => {
   await next()
 })
 
+/** The `period` of the RATE_LIMITER binding in wrangler.toml. */
+const RATE_LIMIT_PERIOD_SECONDS = 60
+
 /** Per-caller limit; an admin's replay or smoke test (valid `X-Tarmac-Admin-Key`) is not counted. */
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const admin = c.req.header('X-Tarmac-Admin-Key')
   if (admin && (await keyMatches(admin, c.env.ADMIN_KEY_SHA256))) return next()
   const { success } = await c.env.RATE_LIMITER.limit({ key: c.get('callerKey') })
-  if (!success) throw new ApiError(429, 'rate_limited', 'too many requests for this caller; retry in a minute')
+  if (!success) {
+    // the limiter counts per minute; every Tarmac client waits this long before its one retry
+    c.header('Retry-After', String(RATE_LIMIT_PERIOD_SECONDS))
+    throw new ApiError(429, 'rate_limited', 'too many requests for this caller; retry in a minute')
+  }
   await next()
 })
 

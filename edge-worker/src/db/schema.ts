@@ -21,8 +21,17 @@ export const predictions = sqliteTable(
     /** hour bucket, ISO 'YYYY-MM-DDTHH' */
     hour: text('hour').notNull(),
     createdAt: integer('created_at').notNull(),
+    /** truncated hash of the caller's key: feedback is accepted from that caller (or the admin) only */
+    keyHash: text('key_hash').notNull().default(''),
+    /** the R2 capture object holding this row's features; null when the sample left it out */
+    capture: text('capture'),
   },
-  (t) => [index('predictions_prediction_id_idx').on(t.predictionId), index('predictions_model_hour_idx').on(t.model, t.version, t.hour)],
+  (t) => [
+    index('predictions_prediction_id_idx').on(t.predictionId),
+    index('predictions_model_hour_idx').on(t.model, t.version, t.hour),
+    // a data pull joins labels one capture object at a time
+    index('predictions_capture_idx').on(t.capture),
+  ],
 )
 
 /**
@@ -45,13 +54,31 @@ export const failures = sqliteTable(
   (t) => [index('failures_model_hour_idx').on(t.model, t.version, t.hour)],
 )
 
-/** Outcome reported after the flight; joined to predictions by prediction id. */
+/**
+ * Outcome reported after the flight, once per prediction; joined to predictions by prediction id and key hash
+ * (a label sent before its prediction left the queue joins only if the same caller made the prediction).
+ */
 export const feedback = sqliteTable('feedback', {
   predictionId: text('prediction_id').primaryKey(),
   delayed: integer('delayed', { mode: 'boolean' }).notNull(),
   /** arrival delay in minutes when the client knows it */
   delay: integer('delay'),
   createdAt: integer('created_at').notNull(),
+  /** truncated hash of the reporting caller's key; ADMIN_LABEL for an admin correction */
+  keyHash: text('key_hash').notNull().default(''),
+})
+
+/** Every admin correction of a stored label: what it was, what it became, when. */
+export const feedbackAudit = sqliteTable('feedback_audit', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  predictionId: text('prediction_id').notNull(),
+  previousDelayed: integer('previous_delayed', { mode: 'boolean' }),
+  previousDelay: integer('previous_delay'),
+  delayed: integer('delayed', { mode: 'boolean' }).notNull(),
+  delay: integer('delay'),
+  /** the X-Tarmac-Correction header: why the admin changed it */
+  reason: text('reason').notNull(),
+  at: integer('at').notNull(),
 })
 
 /**
@@ -146,4 +173,22 @@ export const alerts = sqliteTable(
     uniqueIndex('alerts_firing_idx').on(t.model, t.version, t.rule).where(sql`${t.status} = 'firing'`),
     index('alerts_status_idx').on(t.status, t.lastSeen),
   ],
+)
+
+/**
+ * One row per departure event a stream scored, written with its result before delivery: a redelivered or
+ * retried event is found here and never scored again, and one whose delivery failed is resent from `result`.
+ */
+export const streamEvents = sqliteTable(
+  'stream_events',
+  {
+    stream: text('stream').notNull(),
+    eventId: text('event_id').notNull(),
+    /** the StreamResult as JSON */
+    result: text('result').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** when every configured sink accepted it; null until then */
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.eventId] })],
 )

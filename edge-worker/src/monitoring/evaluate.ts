@@ -3,6 +3,8 @@
  * drift against the manifest's reference, realized and estimated performance, serving latency; stored
  * idempotently per (model, version, window), then turned into alert changes and webhook deliveries.
  */
+
+import type { MonitoringRun } from '@tarmac/sdk/contracts/monitoring'
 import { detectDrift } from '@tarmac/sdk/drift'
 import { estimatedPerformance } from '@tarmac/sdk/metrics'
 import { and, eq, gte, lt } from 'drizzle-orm'
@@ -11,7 +13,6 @@ import { database } from '../db/client.ts'
 import { alerts, driftReports, performance, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
 import { applyOutcomes, owedDeliveries, recordDelivery, toAlert } from './alerts.ts'
-import type { MonitoringRun } from './api.ts'
 import { type MonitoringConfig, monitoringConfigOf } from './config.ts'
 import { finiteOrNull, loadLabelled, realized } from './labels.ts'
 import { edgeReference, histogramQuantile, histogramTotal, loadCounts, windowProfile } from './profiles.ts'
@@ -146,7 +147,12 @@ async function evaluateVersion(
 }
 
 /** Delivers new firings and resolutions; a refreshed firing alert is not news. */
-async function notify(db: Db, config: MonitoringConfig, change: AlertChange, now: number): Promise<MonitoringRun['changes'][number]> {
+export async function notify(
+  db: Db,
+  config: MonitoringConfig,
+  change: AlertChange,
+  now: number,
+): Promise<MonitoringRun['changes'][number]> {
   let delivery = null
   if (config.webhookUrl && change.kind !== 'updated') {
     delivery = await deliver(config.webhookUrl, alertMessage({ kind: change.kind, alert: change.alert }))

@@ -1,11 +1,18 @@
 /** Realized performance: outcomes from feedback joined to the predictions they answer. */
 import { auc, type CalibrationBin, calibrationBins, expectedCalibrationError, logLoss } from '@tarmac/sdk/metrics'
-import { and, eq, gte, lt, sql } from 'drizzle-orm'
+import { and, eq, gte, lt, or, sql } from 'drizzle-orm'
 import type { database } from '../db/client.ts'
 import { feedback, predictions } from '../db/schema.ts'
+import { ADMIN_LABEL } from '../feedback/store.ts'
 import { bucketRange, type Window } from './window.ts'
 
 type Db = ReturnType<typeof database>
+
+/** A label joins the prediction it names when it came from the key that made it, or from an admin correction. */
+export const labelJoin = and(
+  eq(feedback.predictionId, predictions.predictionId),
+  or(eq(feedback.keyHash, predictions.keyHash), eq(feedback.keyHash, ADMIN_LABEL)),
+)
 
 export interface Labelled {
   version: number
@@ -28,7 +35,7 @@ export function loadLabelled(db: Db, model: string, w: Window, version?: number)
       delayed: feedback.delayed,
     })
     .from(predictions)
-    .innerJoin(feedback, eq(feedback.predictionId, predictions.predictionId))
+    .innerJoin(feedback, labelJoin)
     .where(
       and(
         eq(predictions.model, model),

@@ -1,11 +1,12 @@
 /** Read side of the monitoring API: hourly series, stored reports and alerts. */
+
+import type { AlertRecord, DriftRecord, HourPoint, PerformanceRecord, Timeseries } from '@tarmac/sdk/contracts/monitoring'
 import { auc } from '@tarmac/sdk/metrics'
 import { and, asc, avg, desc, eq, gt, gte, inArray, lt, type SQL } from 'drizzle-orm'
 import type { database } from '../db/client.ts'
 import { alerts, driftReports, performance, predictions, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
 import { ERRORS_FEATURE, LATENCY_EDGES_MS, LATENCY_FEATURE, PREDICTION_FEATURE, ROWS_FEATURE } from '../telemetry/profile.ts'
-import type { AlertRecord, DriftRecord, HourPoint, PerformanceRecord, Timeseries } from './api.ts'
 import { finiteOrNull, type Labelled, loadLabelled } from './labels.ts'
 import { histogramQuantile } from './profiles.ts'
 import { alertRecord, driftRecord, performanceRecord } from './views.ts'

@@ -1,8 +1,9 @@
 /** Alert rules and alert state changes: pure functions of one window's evaluation and the open alerts. */
+import { ALERT_RULES, type AlertRule } from '@tarmac/sdk/contracts/monitoring'
 import type { DriftReport } from '@tarmac/sdk/drift'
 
-export const RULES = ['dataset_drift', 'prediction_drift', 'realized_auc', 'latency_p99', 'error_rate'] as const
-export type Rule = (typeof RULES)[number]
+export const RULES = ALERT_RULES
+export type Rule = AlertRule
 
 export interface Thresholds {
   /** realized AUC fires below baseline − tolerance */

@@ -1,9 +1,10 @@
 /** Stored rows → API records (epoch ms → ISO, flat columns → nested). */
+
+import type { AlertRecord, DriftRecord, PerformanceRecord } from '@tarmac/sdk/contracts/monitoring'
 import type { DriftReport } from '@tarmac/sdk/drift'
 import type { CalibrationBin } from '@tarmac/sdk/metrics'
 import type { driftReports, performance } from '../db/schema.ts'
 import { type AlertRow, toAlert } from './alerts.ts'
-import type { AlertRecord, DriftRecord, PerformanceRecord } from './api.ts'
 import { alertView } from './webhook.ts'
 import { iso } from './window.ts'
 

@@ -1,41 +1,30 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { DELAY_RANGE_MINUTES, isDelayed } from '@tarmac/sdk/features'
-import { and, eq, inArray } from 'drizzle-orm'
-import { database } from '../db/client.ts'
-import { feedback, predictions } from '../db/schema.ts'
+import { createRoute } from '@hono/zod-openapi'
+import {
+  feedbackBatchRequestSchema,
+  feedbackBatchResponseSchema,
+  feedbackRequestSchema,
+  feedbackResponseSchema,
+} from '@tarmac/sdk/contracts/feedback'
+import type { Context } from 'hono'
+import type { AppEnv } from '../app-env.ts'
+import { keyMatches } from '../auth/hash.ts'
+import { ApiError } from '../errors.ts'
+import { type Reporter, storeOutcomes } from '../feedback/store.ts'
 import { checkBatchSize, createRouter, errors, pick } from './router.ts'
 
-const feedbackRequest = z
-  .object({
-    predictionId: z.string().min(1).max(128),
-    delayed: z.boolean().optional(),
-    delay: z.number().int().min(DELAY_RANGE_MINUTES[0]).max(DELAY_RANGE_MINUTES[1]).optional(),
-  })
-  .refine((b) => b.delayed !== undefined || b.delay !== undefined, { message: 'give delayed or delay', path: ['delayed'] })
-  .refine((b) => b.delayed === undefined || b.delay === undefined || b.delayed === isDelayed(b.delay), {
-    message: 'disagrees with delay',
-    path: ['delayed'],
-  })
-  .openapi('FeedbackRequest', { example: { predictionId: '3f0c…', delay: 42 } })
-
-const feedbackResponse = z
-  .object({
-    predictionId: z.string(),
-    delayed: z.boolean(),
-    matched: z.boolean(),
-    prediction: z.object({ model: z.string(), version: z.number().int(), probability: z.number() }).nullable(),
-  })
-  .openapi('FeedbackResponse')
+const feedbackRequest = feedbackRequestSchema.openapi('FeedbackRequest', { example: { predictionId: '3f0c…', delay: 42 } })
+const feedbackResponse = feedbackResponseSchema.openapi('FeedbackResponse')
 
 const route = createRoute({
   method: 'post',
   path: '/v1/feedback',
   summary: 'Report the outcome of a predicted flight',
-  description: '`matched` is false while the prediction is still in the telemetry queue; the outcome is kept and joins later.',
+  description:
+    '`matched` is false while the prediction is still in the telemetry queue; the outcome is kept and joins later. Only the key that made the prediction may label it, once; the admin corrects a label with `X-Tarmac-Correction: <reason>` and `X-Tarmac-Admin-Key`.',
   request: { body: { content: { 'application/json': { schema: feedbackRequest } }, required: true } },
   responses: {
-    202: { description: 'Outcome stored (the latest report wins)', content: { 'application/json': { schema: feedbackResponse } } },
-    ...pick(errors, [400, 401, 413, 429]),
+    202: { description: 'Outcome stored (or the same outcome again)', content: { 'application/json': { schema: feedbackResponse } } },
+    ...pick(errors, [400, 401, 403, 409, 413, 429]),
   },
 })
 
@@ -47,7 +36,7 @@ const batchRoute = createRoute({
   request: {
     body: {
       content: {
-        'application/json': { schema: z.object({ outcomes: z.array(feedbackRequest).min(1, 'at least one outcome is required') }) },
+        'application/json': { schema: feedbackBatchRequestSchema.openapi('FeedbackBatchRequest') },
       },
       required: true,
     },
@@ -55,64 +44,30 @@ const batchRoute = createRoute({
   responses: {
     202: {
       description: 'Outcomes stored, in order',
-      content: { 'application/json': { schema: z.object({ results: z.array(feedbackResponse) }) } },
+      content: { 'application/json': { schema: feedbackBatchResponseSchema.openapi('FeedbackBatchResponse') } },
     },
-    ...pick(errors, [400, 401, 413, 429]),
+    ...pick(errors, [400, 401, 403, 409, 413, 429]),
   },
 })
 
-type Outcome = z.infer<typeof feedbackRequest>
-type Stored = z.infer<typeof feedbackResponse>
-
-/** D1 binds at most 100 parameters per statement: match ids in chunks well under it. */
-const ID_CHUNK = 90
-
-/**
- * Stores outcomes (the latest report wins) in one D1 batch, then says which predictions are already stored.
- * One round trip for the writes however many outcomes: what makes a replay's label stream affordable.
- */
-async function storeOutcomes(env: Env, outcomes: Outcome[]): Promise<Stored[]> {
-  const db = database(env.DB)
-  const now = Date.now()
-  const rows = outcomes.map((o) => ({
-    predictionId: o.predictionId,
-    delayed: o.delayed ?? isDelayed(o.delay as number),
-    delay: o.delay ?? null,
-    createdAt: now,
-  }))
-  const [first, ...rest] = rows.map((row) =>
-    db.insert(feedback).values(row).onConflictDoUpdate({ target: feedback.predictionId, set: row }),
-  )
-  await db.batch([first, ...rest])
-  const served = new Map<string, { model: string; version: number; probability: number }>()
-  for (let i = 0; i < rows.length; i += ID_CHUNK) {
-    const ids = rows.slice(i, i + ID_CHUNK).map((r) => r.predictionId)
-    const found = await db
-      .select({
-        id: predictions.predictionId,
-        model: predictions.model,
-        version: predictions.version,
-        probability: predictions.probability,
-      })
-      .from(predictions)
-      .where(and(inArray(predictions.predictionId, ids), eq(predictions.role, 'served')))
-    for (const { id, ...prediction } of found) served.set(id, prediction)
-  }
-  return rows.map((r) => ({
-    predictionId: r.predictionId,
-    delayed: r.delayed,
-    matched: served.has(r.predictionId),
-    prediction: served.get(r.predictionId) ?? null,
-  }))
+/** An explicit admin correction (`X-Tarmac-Correction: <reason>` with `X-Tarmac-Admin-Key`), else the caller's own label. */
+async function reporterOf(c: Context<AppEnv>): Promise<Reporter> {
+  const reason = c.req.header('X-Tarmac-Correction')
+  if (reason === undefined) return { keyHash: c.get('callerKey'), correction: null }
+  const admin = c.req.header('X-Tarmac-Admin-Key')
+  if (!admin || !(await keyMatches(admin, c.env.ADMIN_KEY_SHA256)))
+    throw new ApiError(401, 'unauthorized', 'X-Tarmac-Correction needs a valid X-Tarmac-Admin-Key', 'X-Tarmac-Correction')
+  return { keyHash: c.get('callerKey'), correction: reason.trim() || 'admin correction' }
 }
 
 export const feedbackRoutes = createRouter()
   .openapi(route, async (c) => {
-    const [stored] = await storeOutcomes(c.env, [c.req.valid('json')])
+    const [stored] = await storeOutcomes(c.env, [c.req.valid('json')], await reporterOf(c), () => 'predictionId')
     return c.json(stored, 202)
   })
   .openapi(batchRoute, async (c) => {
     const { outcomes } = c.req.valid('json')
     checkBatchSize(c.env, outcomes.length, 'outcomes')
-    return c.json({ results: await storeOutcomes(c.env, outcomes) }, 202)
+    const results = await storeOutcomes(c.env, outcomes, await reporterOf(c), (i) => `outcomes.${i}.predictionId`)
+    return c.json({ results }, 202)
   })

@@ -1,33 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { modelStatusSchema } from '@tarmac/sdk/contracts/predict'
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import { ApiError } from '../errors.ts'
 import { blobKey, CHALLENGER, CHAMPION } from '../models/keys.ts'
 import { loadModel } from '../models/loader.ts'
 import { createRouter, errors, modelName, pick } from './router.ts'
 
-const fileSummary = z.object({ key: z.string(), sha256: z.string(), size: z.number() })
-const modelSummary = z
-  .object({
-    name: z.string(),
-    version: z.number().int(),
-    aliases: z.record(z.string(), z.number().int()),
-    createdAt: z.string(),
-    runId: z.string(),
-    dataVersion: z.string(),
-    family: z.string(),
-    featureSchemaHash: z.string(),
-    threshold: z.number(),
-    metrics: z.record(z.string(), z.number()),
-    files: z.object({ fp32: fileSummary, int8: fileSummary, encoder: fileSummary }),
-    encoder: z.object({ airports: z.number().int(), cells: z.record(z.string(), z.number().int()), globalRate: z.number() }),
-    engine: z.string(),
-  })
-  .openapi('ModelSummary')
+const modelSummary = modelStatusSchema.openapi('ModelStatus')
 
 const route = createRoute({
   method: 'get',
   path: '/v1/models/{name}',
-  summary: 'The served model: manifest summary without the encoder tables',
+  summary: 'The served model (KServe v1 model status `{name, ready}`): manifest summary without the encoder tables',
   request: { params: z.object({ name: modelName }) },
   responses: {
     200: {
@@ -117,5 +101,5 @@ export const modelRoutes = createRouter()
     const aliases: Record<string, number> = { [CHAMPION]: champion.manifest.version }
     if (challenger) aliases[CHALLENGER] = challenger.manifest.version
     const engine = (await champion.engines.engine()).name
-    return c.json({ ...summary(champion.manifest), aliases, engine }, 200)
+    return c.json({ ...summary(champion.manifest), ready: true, aliases, engine }, 200)
   })

@@ -1,14 +1,24 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import {
+  alertListSchema as alertListContract,
+  driftReportsSchema as driftReportsContract,
+  performanceWindowsSchema as performanceWindowsContract,
+  runResultSchema as runResultContract,
+  timeseriesSchema as timeseriesContract,
+} from '@tarmac/sdk/contracts/monitoring'
 import { requireAdmin } from '../auth/middleware.ts'
 import { database } from '../db/client.ts'
 import { ApiError } from '../errors.ts'
 import { aliasPrefix } from '../models/keys.ts'
-import { alertSchema, driftRecordSchema, performanceRecordSchema, runResultSchema, timeseriesSchema } from '../monitoring/api.ts'
 import { monitoringConfigOf } from '../monitoring/config.ts'
 import { runMonitoring } from '../monitoring/evaluate.ts'
 import { driftHistory, listAlerts, performanceHistory, timeseries } from '../monitoring/queries.ts'
 import { HOUR_MS, hourWindow, trailingWindow, type Window } from '../monitoring/window.ts'
 import { createRouter, errors, modelName, pick } from './router.ts'
+
+// the sdk's contracts, named as components of /openapi.json
+const runResultSchema = runResultContract.openapi('MonitoringRun')
+const timeseriesSchema = timeseriesContract.openapi('MonitoringTimeseries')
 
 const MAX_RANGE_HOURS = 31 * 24
 const instant = (name: string) =>
@@ -61,7 +71,7 @@ const driftRoute = createRoute({
   summary: 'Stored drift reports, newest window first',
   description: 'Reports whose window overlaps [from, to) when given; at most 200.',
   request: { params, query: rangeQuery },
-  responses: { 200: json('Drift reports', z.object({ reports: z.array(driftRecordSchema) })), ...pick(errors, [400, 401, 404, 429]) },
+  responses: { 200: json('Drift reports', driftReportsContract.openapi('DriftReports')), ...pick(errors, [400, 401, 404, 429]) },
 })
 
 const performanceRoute = createRoute({
@@ -70,7 +80,7 @@ const performanceRoute = createRoute({
   summary: 'Realized (labelled) vs estimated (CBPE) performance per window, newest first',
   request: { params, query: rangeQuery },
   responses: {
-    200: json('Performance per window', z.object({ windows: z.array(performanceRecordSchema) })),
+    200: json('Performance per window', performanceWindowsContract.openapi('PerformanceWindows')),
     ...pick(errors, [400, 401, 404, 429]),
   },
 })
@@ -88,7 +98,7 @@ const alertsRoute = createRoute({
       model: modelName.optional().openapi({ param: { name: 'model', in: 'query' } }),
     }),
   },
-  responses: { 200: json('Alerts', z.object({ alerts: z.array(alertSchema) })), ...pick(errors, [400, 401, 429]) },
+  responses: { 200: json('Alerts', alertListContract.openapi('AlertList')), ...pick(errors, [400, 401, 429]) },
 })
 
 const runRoute = createRoute({

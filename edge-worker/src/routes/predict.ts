@@ -1,29 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { flightInstanceSchema, fromInstance } from '@tarmac/sdk/features'
+import { predictRequestSchema, predictResponseSchema } from '@tarmac/sdk/contracts/predict'
+import { fromInstance } from '@tarmac/sdk/features'
 import { replayEventTime } from '../auth/middleware.ts'
 import { predictFlights } from '../inference.ts'
 import { checkBatchSize, createRouter, errors, modelName, pick } from './router.ts'
 
-const predictRequest = z
-  .object({ instances: z.array(flightInstanceSchema).min(1, 'at least one instance is required') })
-  .openapi('PredictRequest', {
-    example: { instances: [{ origin: 'JFK', destination: 'LAX', departedAt: '2026-05-01T08:30:00', distance: 2475 }] },
-  })
-
-const predictResponse = z
-  .object({
-    model: z.object({ name: z.string(), version: z.number().int(), alias: z.string() }),
-    engine: z.string(),
-    predictions: z.array(z.object({ id: z.string(), probability: z.number(), delayed: z.boolean() })),
-  })
-  .openapi('PredictResponse')
+const predictRequest = predictRequestSchema.openapi('PredictRequest', {
+  example: { instances: [{ origin: 'JFK', destination: 'LAX', departedAt: '2026-05-01T08:30:00', distance: 2475 }] },
+})
+const predictResponse = predictResponseSchema.openapi('PredictResponse')
 
 const route = createRoute({
   method: 'post',
   path: '/v1/models/{name}/predict',
-  summary: 'Delay probability of a batch of flights',
+  operationId: 'predict',
+  summary: 'Chance that flights which have left the gate arrive 15+ minutes late',
   description:
-    'The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary. A replay dates its telemetry with `X-Tarmac-Event-Time` (needs `X-Tarmac-Admin-Key`).',
+    'A prediction at departure: each instance gives the actual gate departure (`departedAt`, local wall clock). It is not a booking-time forecast: the model reads the departure minute, which reveals much of a departure delay. The `X-Tarmac-Key` header (else the api key) keeps a caller on one side of a canary. A replay dates its telemetry with `X-Tarmac-Event-Time` (needs `X-Tarmac-Admin-Key`).',
   request: {
     params: z.object({ name: modelName }),
     body: { content: { 'application/json': { schema: predictRequest } }, required: true },
@@ -34,6 +27,14 @@ const route = createRoute({
   },
 })
 
+/** The colon form KServe v1 clients send: the same call, which app.ts dispatches to the route above. */
+export const kserveColonRoute = {
+  ...route,
+  path: '/v1/models/{name}:predict',
+  operationId: 'kservePredict',
+  summary: 'KServe v1 predict: the same call as `/v1/models/{name}/predict`',
+}
+
 export const predictRoutes = createRouter().openapi(route, async (c) => {
   const startedAt = Date.now()
   const { instances } = c.req.valid('json')
@@ -43,6 +44,7 @@ export const predictRoutes = createRouter().openapi(route, async (c) => {
     name: c.req.valid('param').name,
     flights: instances.map(fromInstance),
     requestKey: c.get('requestKey'),
+    callerKey: c.get('callerKey'),
     startedAt,
     eventTime,
   })

@@ -1,6 +1,7 @@
 import { inArray, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
+import { captureEvents } from '../capture/capture.ts'
 import { database } from '../db/client.ts'
 import { failures, predictions, profileCounts } from '../db/schema.ts'
 import { readManifest } from '../models/loader.ts'
@@ -17,7 +18,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Merges a batch of telemetry into D1 exactly once. Events already stored are skipped; the rest are
+ * Captures the sampled rows into R2 (capture/capture.ts), then merges the batch's aggregates into D1 exactly once. Events already stored are skipped; the rest are
  * inserted together with their profile counts in ONE D1 batch (a transaction). The predictions and
  * failures primary keys are the event ids, so if a concurrent delivery stored an event in the meantime
  * the insert fails, the transaction rolls back, and the retried batch skips it: nothing is counted twice.
@@ -39,6 +40,7 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
   if (fresh.size === 0 && failed.size === 0) return
 
   const events = [...fresh.values()]
+  const captured = await captureEvents(env, events)
   const statements: BatchItem<'sqlite'>[] = []
   const predictionRows = events.map((e) => ({
     eventId: e.eventId,
@@ -51,8 +53,10 @@ export async function consumeTelemetry(batch: MessageBatch<unknown>, env: Env): 
     probability: e.probability,
     hour: hourBucket(e.at),
     createdAt: e.at,
+    keyHash: e.keyHash,
+    capture: captured.get(e.eventId) ?? null,
   }))
-  for (const rows of chunks(predictionRows, Math.floor(MAX_PARAMS / 10))) statements.push(db.insert(predictions).values(rows))
+  for (const rows of chunks(predictionRows, Math.floor(MAX_PARAMS / 12))) statements.push(db.insert(predictions).values(rows))
   const failureRows = [...failed.values()].map(({ kind: _, at, ...f }) => ({ ...f, hour: hourBucket(at), createdAt: at }))
   for (const rows of chunks(failureRows, Math.floor(MAX_PARAMS / 8))) statements.push(db.insert(failures).values(rows))
 

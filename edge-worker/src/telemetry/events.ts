@@ -1,9 +1,9 @@
-import { departureParts, type Flight } from '@tarmac/sdk/features'
+import { departureParts, type Flight, type FlightInstance, flightInstanceSchema } from '@tarmac/sdk/features'
 import { z } from 'zod'
 
 /**
- * One prediction as the queue carries it: what the profiles and the feedback join need, no personal
- * data (the request key is a truncated hash, the flight is reduced to route, calendar and distance).
+ * One prediction as the queue carries it: what the profiles, the inference capture and the feedback join
+ * need. No raw body and no key: the caller is a truncated hash, the flight its validated instance.
  */
 export const predictionEventSchema = z.object({
   /** unique per event; the consumer's idempotency key */
@@ -24,7 +24,10 @@ export const predictionEventSchema = z.object({
     day_of_week: z.number().int().min(0).max(6),
     distance: z.number(),
   }),
+  /** truncated hash of the caller's key (or address) that made the prediction: who may label it */
   keyHash: z.string().max(64),
+  /** the validated request row, for the inference capture (optional: events queued before capture existed) */
+  instance: flightInstanceSchema.optional(),
 })
 export type PredictionEvent = z.infer<typeof predictionEventSchema>
 
@@ -53,6 +56,16 @@ export type RawFeatures = PredictionEvent['features']
 export function rawFeatures(f: Flight): RawFeatures {
   const parts = departureParts(f.departureMs)
   return { origin: f.origin, destination: f.destination, departure_hour: parts.hour, day_of_week: parts.dayOfWeek, distance: f.distance }
+}
+
+/** A flight as the request named it: its departure is the wall clock (kept as UTC), without the offset. */
+export function instanceOf(f: Flight): FlightInstance {
+  return {
+    origin: f.origin,
+    destination: f.destination,
+    departedAt: new Date(f.departureMs).toISOString().slice(0, 19),
+    distance: f.distance,
+  }
 }
 
 /** Hour bucket 'YYYY-MM-DDTHH' (UTC) of an epoch-ms instant. */

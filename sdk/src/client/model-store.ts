@@ -1,15 +1,16 @@
+import { z } from 'zod'
 import { sha256Hex } from '../manifest/hash.ts'
 import { type ArtifactFile, type ModelManifest, manifestSchema } from '../manifest/index.ts'
+import type { WorkerClient } from './worker.ts'
 
 /**
  * Where the full manifest (GET /v1/models/{name}/manifest?alias=) and the content-addressed model files
  * (GET /v1/blobs/{sha256}) come from: the edge Worker, or a mirror/CDN serving the same routes.
  */
 export interface ModelSource {
-  endpoint: string
+  worker: WorkerClient
   model: string
   alias: string
-  headers: Record<string, string>
 }
 
 export interface CachedModel {
@@ -39,7 +40,8 @@ export interface ModelStore {
 }
 
 export function createModelStore(source: ModelSource): ModelStore {
-  const base = source.endpoint.replace(/\/+$/, '')
+  // Cache Storage keys: the URLs the files come from
+  const base = source.worker.endpoint
   const manifestUrl = `${base}/v1/models/${encodeURIComponent(source.model)}/manifest?alias=${encodeURIComponent(source.alias)}`
   const blobUrl = (sha256: string) => `${base}/v1/blobs/${sha256}`
   const cacheName = `tarmac-model:${source.model}:${source.alias}`
@@ -64,18 +66,17 @@ export function createModelStore(source: ModelSource): ModelStore {
     },
 
     async latest() {
-      const res = await fetch(manifestUrl, { headers: source.headers, cache: 'no-store' })
-      if (!res.ok) throw new Error(`manifest of ${source.model}@${source.alias}: HTTP ${res.status}`)
-      const parsed = manifestSchema.safeParse(await res.json())
-      if (!parsed.success)
-        throw new ModelIntegrityError(`manifest of ${source.model}@${source.alias} is malformed: ${parsed.error.message}`)
-      return parsed.data
+      try {
+        return await source.worker.manifest(source.model, source.alias)
+      } catch (error) {
+        if (error instanceof z.ZodError)
+          throw new ModelIntegrityError(`manifest of ${source.model}@${source.alias} is malformed: ${error.message}`)
+        throw error
+      }
     },
 
     async download(file) {
-      const res = await fetch(blobUrl(file.sha256), { headers: source.headers, cache: 'no-store' })
-      if (!res.ok) throw new Error(`model blob ${file.sha256}: HTTP ${res.status}`)
-      const bytes = new Uint8Array(await res.arrayBuffer())
+      const bytes = await source.worker.blob(file.sha256)
       if (!(await matches(bytes, file))) throw new ModelIntegrityError(`model blob ${file.sha256} failed its size or sha256 check`)
       return bytes
     },

@@ -11,6 +11,7 @@ import { type CachedModel, createModelStore, type ModelStore } from './model-sto
 import { createTelemetry, type Telemetry, type TelemetryEvent } from './telemetry.ts'
 import type { Backend, ModelInfo, OrtLoaders, PredictorOptions, PredictResult, TelemetryOptions, Timings } from './types.ts'
 import { validateInstances } from './validate.ts'
+import { createWorkerClient } from './worker.ts'
 
 export interface Predictor {
   /** the model answering predict() */
@@ -88,25 +89,22 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
   const started = performance.now()
   const alias = options.alias ?? 'champion'
   const backends = options.backends ?? DEFAULT_BACKENDS
-  const headers: Record<string, string> = options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {}
-  const endpoint = options.endpoint.replace(/\/+$/, '')
+  // a page waits at most a few seconds for a rate-limited Worker (a longer Retry-After fails at once)
+  const client = { apiKey: options.apiKey, attempts: 2, maxRetryAfterMs: 5_000 }
+  const worker = createWorkerClient({ ...client, endpoint: options.endpoint })
+  const modelWorker = options.modelEndpoint ? createWorkerClient({ ...client, endpoint: options.modelEndpoint }) : worker
   const ctx: Context = {
-    store: createModelStore({ endpoint: options.modelEndpoint ?? endpoint, model: options.model, alias, headers }),
+    store: createModelStore({ worker: modelWorker, model: options.model, alias }),
     backends,
     loaders: { ...defaultOrtLoaders, ...options.ort },
     alias,
     timings: { loadMs: 0, warmupMs: 0, predictMs: 0 },
   }
-  const edge: EdgeClient | null = backends.includes('edge') ? createEdgeClient(endpoint, options.model, alias, headers) : null
+  const edge: EdgeClient | null = backends.includes('edge') ? createEdgeClient(worker, options.model, alias) : null
   const telemetry: Telemetry | null =
     options.telemetry === false
       ? null
-      : createTelemetry(
-          `${endpoint}/v1/telemetry`,
-          headers,
-          { ...DEFAULT_TELEMETRY, ...options.telemetry },
-          await openEventQueue<TelemetryEvent>('tarmac-telemetry'),
-        )
+      : createTelemetry(worker, { ...DEFAULT_TELEMETRY, ...options.telemetry }, await openEventQueue<TelemetryEvent>('tarmac-telemetry'))
   const failures: EngineFailure[] = []
   let modelError: string | null = null
 

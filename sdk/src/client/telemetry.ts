@@ -1,17 +1,10 @@
-import type { FlightInstance } from '../features/schema.ts'
+import type { TelemetryPrediction } from '../contracts/telemetry.ts'
 import type { EventQueue } from './event-queue.ts'
 import type { TelemetryOptions } from './types.ts'
+import { type WorkerClient, WorkerError } from './worker.ts'
 
 /** One on-device prediction, in the shape of the Worker's POST /v1/telemetry. */
-export interface TelemetryEvent {
-  id: string
-  model: { name: string; version: number }
-  backend: 'ts' | 'ort-wasm' | 'ort-webgpu'
-  probability: number
-  latencyMs: number
-  at: number
-  instance: FlightInstance
-}
+export type TelemetryEvent = TelemetryPrediction
 
 export interface Telemetry {
   /** samples the events and queues them; a flush follows at batchSize or after flushMs */
@@ -25,36 +18,30 @@ export interface Telemetry {
 /** The Worker takes at most MAX_BATCH_ROWS rows and keepalive bodies at most 64 KiB. */
 const MAX_BATCH = 100
 
-export function createTelemetry(
-  url: string,
-  headers: Record<string, string>,
-  options: TelemetryOptions,
-  queue: EventQueue<TelemetryEvent>,
-): Telemetry {
+export function createTelemetry(worker: WorkerClient, options: TelemetryOptions, queue: EventQueue<TelemetryEvent>): Telemetry {
   const batchSize = Math.max(1, Math.min(MAX_BATCH, options.batchSize))
   let timer: ReturnType<typeof setTimeout> | undefined
   let flushing: Promise<void> | undefined
 
-  const schedule = () => {
+  const schedule = (afterMs = options.flushMs) => {
     timer ??= setTimeout(() => {
       timer = undefined
       void flush()
-    }, options.flushMs)
+    }, afterMs)
   }
+  /** a 429's Retry-After, honoured by the next flush */
+  let retryAfterMs = 0
 
   /** true: the batch left the queue (accepted, or refused for good); false: try again later */
   const send = async (items: TelemetryEvent[]): Promise<boolean> => {
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { ...headers, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ predictions: items }),
-        keepalive: true,
-      })
+      await worker.telemetry(items, { keepalive: true })
+      return true
+    } catch (error) {
+      if (!(error instanceof WorkerError)) return false
+      retryAfterMs = error.retryAfterMs ?? 0
       // a 4xx other than 408/429 would be refused again on every retry
-      return res.ok || (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
-    } catch {
-      return false
+      return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429
     }
   }
 
@@ -63,7 +50,7 @@ export function createTelemetry(
       if (globalThis.navigator?.onLine === false) return
       const { keys, items } = await queue.peek(batchSize)
       if (items.length === 0) return
-      if (!(await send(items))) return schedule()
+      if (!(await send(items))) return schedule(Math.max(options.flushMs, retryAfterMs))
       await queue.remove(keys)
     }
   }

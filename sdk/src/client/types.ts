@@ -1,4 +1,5 @@
 import type { Env } from 'onnxruntime-web'
+import type { Prediction } from '../contracts/predict.ts'
 import type { OrtRuntime } from '../engine/ort.ts'
 import type { EngineName } from '../engine/types.ts'
 
@@ -50,11 +51,7 @@ export interface ModelInfo {
   threshold: number
 }
 
-export interface Prediction {
-  id: string
-  probability: number
-  delayed: boolean
-}
+export type { Prediction }
 
 export interface PredictResult {
   model: ModelInfo

@@ -1,8 +1,5 @@
-import { z } from 'zod'
-import { type FieldIssue, type FlightInstance, fieldIssues, flightInstanceSchema } from '../features/schema.ts'
-
-/** The body the Worker's predict route validates, so field paths match its errors (`instances.0.origin`). */
-const predictRequest = z.object({ instances: z.array(flightInstanceSchema).min(1, 'at least one instance is required') })
+import { predictRequestSchema } from '../contracts/predict.ts'
+import { type FieldIssue, type FlightInstance, fieldIssues } from '../features/schema.ts'
 
 /** Input the Worker would refuse with 400; `issues` holds the first problem per field, the Worker reports the first. */
 export class InvalidInputError extends Error {
@@ -14,7 +11,8 @@ export class InvalidInputError extends Error {
 }
 
 export function validateInstances(instances: unknown): FlightInstance[] {
-  const parsed = predictRequest.safeParse({ instances })
+  // the body the Worker's predict route validates, so field paths match its errors (`instances.0.origin`)
+  const parsed = predictRequestSchema.safeParse({ instances })
   if (!parsed.success) throw new InvalidInputError(fieldIssues(parsed.error))
   return parsed.data.instances
 }

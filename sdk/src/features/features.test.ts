@@ -14,7 +14,7 @@ const flight = (origin: string, destination: string, iso: string, distance = 400
 const col = (name: string) => NUMERIC_FEATURES.indexOf(name)
 
 describe('departure parts and cell keys', () => {
-  it('reads the scheduled wall clock and ignores any offset', () => {
+  it('reads the departure as local wall clock and ignores any offset', () => {
     expect(departureParts(at('2001-04-02T07:15:00Z'))).toEqual({ minuteOfDay: 435, hour: 7, dayOfWeek: 0 })
     expect(at('2001-04-02T07:15:00-07:00')).toBe(at('2001-04-02T07:15:00Z'))
     expect(departureParts(at('2001-04-08T23:59'))).toEqual({ minuteOfDay: 1439, hour: 23, dayOfWeek: 6 })
@@ -35,14 +35,14 @@ describe('departure parts and cell keys', () => {
 })
 
 describe('encoder', () => {
-  // Two origins; SFO flights at 07:15 are late 3 times in 4, ORD at 09:00 never.
+  // Two origins; SFO flights at 07:15 are late 3 times in 4, ORD at 09:00 never. 2001-01-01 is a Monday.
   const rows = [
     flight('SFO', 'LAX', '2001-01-01T07:15'),
-    flight('SFO', 'LAX', '2001-01-02T07:15'),
-    flight('SFO', 'LAX', '2001-01-03T07:15'),
-    flight('SFO', 'LAX', '2001-01-04T07:15'),
+    flight('SFO', 'LAX', '2001-01-07T07:15'),
+    flight('SFO', 'LAX', '2001-01-08T07:15'),
+    flight('SFO', 'LAX', '2001-01-16T07:15'),
     flight('ORD', 'LAX', '2001-01-01T09:00', 1700),
-    flight('ORD', 'LAX', '2001-01-02T09:00', 1700),
+    flight('ORD', 'LAX', '2001-01-09T09:00', 1700),
   ]
   const labels = [1, 1, 1, 0, 0, 0]
   const fitted = fitEncoder(rows, labels, { smoothing: 2, minAirportCount: 1, minCellCount: 1, folds: 2 })
@@ -72,11 +72,17 @@ describe('encoder', () => {
     expect(numeric[col('origin_log_count')]).toBe(0)
   })
 
-  it('encodes training rows out of fold: a row never sees its own label', () => {
+  it('folds by week, Monday to Sunday, whatever the row order', () => {
+    expect(rows.map((f) => foldOf(f.departureMs, 2))).toEqual([0, 0, 1, 0, 0, 1])
+    expect(foldOf(at('2000-12-31T23:59'), 2)).toBe(1)
+  })
+
+  it('encodes training rows out of fold: a row never sees a label from its own week', () => {
     const train = encodeTrainingRows(fitted, rows)
+    const weekOf = (f: Flight) => foldOf(f.departureMs, 2)
     for (let r = 0; r < rows.length; r++) {
-      // ORD rows are all 0 and SFO's differ: recompute the origin rate from the other fold's rows only
-      const others = rows.map((_, i) => i).filter((i) => rows[i].origin === rows[r].origin && foldOf(i, 2) !== foldOf(r, 2))
+      // ORD rows are all 0 and SFO's differ: recompute the origin rate from the other fold's weeks only
+      const others = rows.map((_, i) => i).filter((i) => rows[i].origin === rows[r].origin && weekOf(rows[i]) !== weekOf(rows[r]))
       const positives = others.reduce((a, i) => a + labels[i], 0)
       const rate = (positives + 2 * 0.5) / (others.length + 2)
       expect(train.numeric[r * NUMERIC_FEATURES.length + col('origin_rate_logit')]).toBeCloseTo(Math.log(rate / (1 - rate)), 5)

@@ -6,7 +6,7 @@ export interface FitOptions {
   smoothing?: number
   /** airports seen fewer times than this share the out-of-vocabulary embedding */
   minAirportCount?: number
-  /** folds of the out-of-fold encoding of the training rows */
+  /** folds of the out-of-fold encoding of the training rows: whole weeks of departures, taken round-robin */
   folds?: number
   /**
    * cells seen fewer times are left out of the spec (they fall back to their parent's rate): keeps the
@@ -21,13 +21,18 @@ export interface FittedEncoder {
   lookup: CellLookup
 }
 
-/** Deterministic fold of a row: a hash of its index, so folds do not follow the time order. */
-export function foldOf(row: number, folds: number): number {
-  let h = Math.imul(row ^ 0x9e3779b9, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return (h >>> 0) % folds
+const WEEK_MS = 7 * 86_400_000
+/** 1970-01-01 was a Thursday: shifting by 3 days makes blocks run Monday to Sunday. */
+const MONDAY_SHIFT_MS = 3 * 86_400_000
+
+/**
+ * The fold of a departure: its Monday-to-Sunday week, weeks dealt round-robin into `folds`. A training row's
+ * rates then come from other weeks only, as a served flight's come from weeks before it; folds by row would
+ * let a row read the same day's delays through its neighbours (a storm, a hub's bad morning).
+ */
+export function foldOf(departureMs: number, folds: number): number {
+  const week = Math.floor((departureMs + MONDAY_SHIFT_MS) / WEEK_MS)
+  return ((week % folds) + folds) % folds
 }
 
 /**
@@ -58,7 +63,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
     airportCounts.set(f.destination, (airportCounts.get(f.destination) ?? 0) + 1)
     const keys = cellKeys(f.origin, f.destination, departureParts(f.departureMs))
     rowKeys[r] = keys
-    const fold = foldOf(r, folds)
+    const fold = foldOf(f.departureMs, folds)
     for (const cell of CELL_NAMES) {
       const table = totals[cell]
       let acc = table.get(keys[cell])
@@ -103,7 +108,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
     const acc = totals[cell].get(key)
     if (acc && acc[1] < minCellCount) return undefined
     if (!acc || row >= rowKeys.length || rowKeys[row][cell] !== key) return acc ? [acc[0], acc[1]] : undefined
-    const fold = foldOf(row, folds)
+    const fold = foldOf(flights[row].departureMs, folds)
     return [acc[0] - acc[2 + 2 * fold], acc[1] - acc[3 + 2 * fold]]
   }
   return { spec, lookup }

@@ -3,7 +3,7 @@
  * browser all call these, so a flight maps to the same cells everywhere.
  */
 export interface DepartureParts {
-  /** minutes after midnight, scheduled wall clock */
+  /** minutes after midnight, local wall clock of the actual departure */
   minuteOfDay: number
   hour: number
   /** 0 = Monday … 6 = Sunday */
@@ -16,7 +16,7 @@ export function departureParts(epochMs: number): DepartureParts {
   return { minuteOfDay, hour: d.getUTCHours(), dayOfWeek: (d.getUTCDay() + 6) % 7 }
 }
 
-/** Parses an ISO date-time as scheduled wall-clock time: an offset, if present, is ignored on purpose. */
+/** Parses an ISO date-time as local wall-clock time: an offset, if present, is ignored on purpose. */
 export function departureEpochMs(iso: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(iso)
   if (!m) return Number.NaN

@@ -15,14 +15,16 @@ export const flightInstanceSchema = z.object({
   origin: airportCode,
   destination: airportCode,
   /** When the flight left the gate (its actual departure), local wall clock: the moment the prediction is made. */
-  departedAt: z.iso.datetime({
-    offset: true,
-    local: true,
-    error: (issue) =>
-      issue.input === undefined
-        ? 'required: the actual gate departure, ISO 8601 (this field was called `departure`)'
-        : 'must be an ISO 8601 date-time',
-  }),
+  departedAt: z.iso
+    .datetime({
+      offset: true,
+      local: true,
+      error: (issue) =>
+        issue.input === undefined
+          ? 'required: the actual gate departure, ISO 8601 (this field was called `departure`)'
+          : 'must be an ISO 8601 date-time',
+    })
+    .describe('When the flight left the gate (actual departure), local wall clock, ISO 8601; an offset is ignored'),
   distance: z
     .number({ message: 'must be a number (miles)' })
     .positive('must be > 0')

@@ -185,6 +185,7 @@ describe('documents and pages', () => {
       '/api/v1/models/{name}/aliases/{alias}',
       '/api/v1/models/{name}/aliases/{alias}/history',
       '/api/v1/models/{name}/aliases/{alias}/rollback',
+      '/api/v1/models/{name}/versions/{version}/files/{file}',
       '/api/v1/runs',
       '/api/v1/runs/{id}',
       '/api/v1/runs/{id}/artifact',
@@ -193,17 +194,18 @@ describe('documents and pages', () => {
     expect(body.paths['/api/v1/models/{name}/aliases/{alias}'].post.security).toEqual([{ adminKey: [] }])
   })
 
-  it('renders the docs page, the runs view with an SVG chart, and health', async () => {
+  it('renders the docs page, a run page with an SVG chart, and health', async () => {
     const run = await startRun(db, { experiment: 'delays', name: '<script>x</script>' })
     for (let step = 0; step < 5; step++) await logMetric(db, run.id, 'loss', 1 / (step + 1), { step })
     const docs = await (await app.request('/docs')).text()
     expect(docs).toContain('/api/v1/models/{name}/aliases/{alias}/rollback')
-    const view = await app.request('/?metric=loss')
+    const view = await app.request(`/runs/${run.id}`)
     const page = await view.text()
     expect(view.headers.get('content-type')).toContain('text/html')
     expect(page).toContain('<polyline points="')
     expect(page).toContain('&lt;script&gt;x&lt;/script&gt;')
     expect(page).not.toMatch(/<script|src="http/)
+    expect(await (await app.request('/')).text()).toContain('&lt;script&gt;x&lt;/script&gt;')
     expect(await get('/health')).toEqual({ status: 200, body: { ok: true } })
   })
 

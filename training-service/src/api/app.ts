@@ -1,14 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Db } from '../db/open.ts'
-import { invalidArgument } from '../registry/errors.ts'
+import { invalidArgument } from '../errors.ts'
 import type { GateConfig } from '../registry/gates.ts'
 import type { ArtifactStore } from '../tracking/artifact-store.ts'
-import { listRuns, metricHistory } from '../tracking/queries.ts'
 import { requireAdmin } from './auth.ts'
 import { errorResponse, handleError, validationHook } from './errors.ts'
-import { docsPage, runsPage } from './pages.ts'
+import { docsPage } from './pages.ts'
+import { registerModelFileRoutes } from './routes-model-files.ts'
 import { registerRegistryRoutes } from './routes-registry.ts'
 import { registerTrackingRoutes } from './routes-tracking.ts'
+import { registerUiRoutes } from './ui/routes.ts'
 
 export type ApiOptions = {
   db: Db
@@ -17,6 +18,8 @@ export type ApiOptions = {
   artifactStore: ArtifactStore
   /** overrides of the promotion gate thresholds */
   gates?: Partial<GateConfig>
+  /** the monitoring page the models page links each version to (`model` and `version` are added to it) */
+  monitorUrl?: string
 }
 
 const OPENAPI_CONFIG = {
@@ -24,10 +27,7 @@ const OPENAPI_CONFIG = {
   info: { title: 'Tarmac tracking and registry API', version: '1' },
 }
 
-/** How many runs the HTML view charts: each costs one history query. */
-const RUNS_PAGE_LIMIT = 100
-
-export function createApi({ db, adminKey, artifactStore, gates }: ApiOptions): OpenAPIHono {
+export function createApi({ db, adminKey, artifactStore, gates, monitorUrl }: ApiOptions): OpenAPIHono {
   if (adminKey.length < 16) throw invalidArgument('adminKey', 'must be at least 16 characters')
   const app = new OpenAPIHono({ defaultHook: validationHook })
   app.onError(handleError)
@@ -36,17 +36,12 @@ export function createApi({ db, adminKey, artifactStore, gates }: ApiOptions): O
 
   registerTrackingRoutes(app, db, artifactStore)
   registerRegistryRoutes(app, { db, requireAdmin: requireAdmin(adminKey), gates })
+  registerModelFileRoutes(app, db, artifactStore)
 
   app.doc('/openapi.json', OPENAPI_CONFIG)
   app.get('/docs', (c) => c.html(docsPage(app.getOpenAPIDocument(OPENAPI_CONFIG))))
   app.get('/health', (c) => c.json({ ok: true }))
-  app.get('/', async (c) => {
-    const metric = c.req.query('metric') || 'val_auc'
-    const experiment = c.req.query('experiment') || undefined
-    const rows = []
-    for (const run of await listRuns(db, { experiment, limit: RUNS_PAGE_LIMIT }))
-      rows.push({ run, history: await metricHistory(db, run.id, metric) })
-    return c.html(runsPage(rows, metric))
-  })
+  // the pages people browse: runs, a run, compare, models (read-only)
+  registerUiRoutes(app, { db, artifactStore, gates, monitorUrl })
   return app
 }

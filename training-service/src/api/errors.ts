@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ZodError } from 'zod'
-import { TarmacError, type TarmacErrorCode } from '../registry/errors.ts'
+import { TarmacError, type TarmacErrorCode } from '../errors.ts'
 
 export type ErrorCode = TarmacErrorCode | 'unauthorized' | 'internal'
 export type ErrorBody = { error: { code: ErrorCode; message: string; field?: string; details?: unknown } }
@@ -14,6 +14,8 @@ const STATUS: Record<TarmacErrorCode, ContentfulStatusCode> = {
   conflict: 409,
   unavailable: 503,
 }
+
+export const statusOf = (code: TarmacErrorCode): ContentfulStatusCode => STATUS[code]
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, error: ErrorBody['error']) {
   return c.json({ error } satisfies ErrorBody, status)

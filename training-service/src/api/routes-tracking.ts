@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Db } from '../db/open.ts'
-import { TarmacError } from '../registry/errors.ts'
+import { TarmacError } from '../errors.ts'
 import { type ArtifactStore, blobKey } from '../tracking/artifact-store.ts'
 import { listExperiments } from '../tracking/experiments.ts'
 import { getRun, listRuns, metricHistory } from '../tracking/queries.ts'

@@ -1,5 +1,7 @@
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
+import type { PredictResponse } from '@tarmac/sdk/contracts/predict'
 import { type FlightRecord, recordToInstance } from '@tarmac/sdk/features'
-import { UserInputError } from '../errors.ts'
+import { userFacing } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import type { Scorer } from './local.ts'
 
@@ -21,32 +23,21 @@ export interface RemoteOptions {
   backoffMs?: (attempt: number) => number
 }
 
-interface PredictResponse {
-  model: { name: string; version: number; alias: string }
-  predictions: { probability: number; delayed: boolean }[]
-}
-
-/** One request, retried with exponential backoff while the Worker is busy (429) or failing (5xx, network). */
-async function predictOnce(options: RemoteOptions, records: FlightRecord[]): Promise<PredictResponse> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`
-  if (options.adminKey) headers['X-Tarmac-Admin-Key'] = options.adminKey
-  const url = new URL(`/v1/models/${options.model}/predict`, options.url)
-  const body = JSON.stringify({ instances: records.map(recordToInstance) })
-  const backoff = options.backoffMs ?? ((attempt) => 250 * 2 ** attempt)
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(url, { method: 'POST', headers, body }).catch((e: Error) => e)
-    if (!(res instanceof Error) && res.ok) return (await res.json()) as PredictResponse
-    const reason = res instanceof Error ? String(res.cause ?? res.message) : `${res.status} ${await res.text()}`
-    if (!(res instanceof Error) && res.status !== 429 && res.status < 500) throw new UserInputError(`${url}: ${reason}`)
-    if (attempt === ATTEMPTS) throw new UserInputError(`${url}: ${reason} (gave up after ${ATTEMPTS} attempts)`)
-    options.log.warn({ attempt, reason: reason.slice(0, 200) }, 'predict request failed, retrying')
-    await new Promise((r) => setTimeout(r, backoff(attempt)))
-  }
-}
-
 /** Scores through the Worker's predict route: ≤ 500 rows a request, at most `concurrency` in flight, in order. */
 export function createRemoteScorer(options: RemoteOptions): Scorer {
+  // the admin key keeps a batch job out of the per-caller rate limit; busy (429, 5xx) answers are retried
+  const client = createWorkerClient({
+    endpoint: options.url,
+    apiKey: options.apiKey,
+    adminKey: options.adminKey,
+    attempts: ATTEMPTS,
+    backoffMs: options.backoffMs,
+    onRetry: (attempt, failure) => options.log.warn({ attempt, reason: failure.message.slice(0, 200) }, 'predict request failed, retrying'),
+  })
+  const predict = (records: FlightRecord[]) =>
+    client.predict(options.model, records.map(recordToInstance)).catch((error) => {
+      throw userFacing(error)
+    })
   let served = `${options.model} at ${options.url}`
   return {
     describe: () => served,
@@ -56,7 +47,7 @@ export function createRemoteScorer(options: RemoteOptions): Scorer {
       let next = 0
       const worker = async () => {
         for (let i = next++; i < chunks; i = next++) {
-          answers[i] = await predictOnce(options, records.slice(i * REMOTE_BATCH_ROWS, (i + 1) * REMOTE_BATCH_ROWS))
+          answers[i] = await predict(records.slice(i * REMOTE_BATCH_ROWS, (i + 1) * REMOTE_BATCH_ROWS))
         }
       }
       await Promise.all(Array.from({ length: Math.min(options.concurrency, chunks) }, worker))

@@ -1,18 +1,19 @@
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import autocannon from 'autocannon'
 import type { Home } from '../home.ts'
-import { startLocalWorker } from '../loop/local-worker.ts'
+import { startLocalWorker } from '../local/edge-worker.ts'
 import { drainTelemetry } from '../loop/monitor-client.ts'
 import { publishVersion } from '../publish/edge-client.ts'
 import { fmt, median, row } from './stats.ts'
 
-interface Load {
+export interface Load {
   label: string
   method: 'GET' | 'POST'
   path: string
   body?: string
 }
 
-async function drive(url: string, load: Load, seconds: number, connections: number, adminKey: string) {
+export async function drive(url: string, load: Load, seconds: number, connections: number, adminKey: string) {
   const result = await autocannon({
     url: `${url}${load.path}`,
     method: load.method,
@@ -54,13 +55,8 @@ export async function benchEdge(home: Home, root: string, model: string, version
     try {
       await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, model, version, 'champion')
       const t = performance.now()
-      const first = await fetch(`${worker.url}${loads[1].path}`, {
-        method: 'POST',
-        body: loads[1].body,
-        headers: { 'content-type': 'application/json' },
-      })
+      await createWorkerClient({ endpoint: worker.url, attempts: 1 }).predict(model, Array(100).fill(instance))
       const cold = performance.now() - t
-      if (!first.ok) throw new Error(`predict answered ${first.status}: ${await first.text()}`)
       lines.push(row(`engine ${engine}: first predict (cold) ms`, fmt(cold, 0)))
       // before the load tests: their predictions would queue ahead of these and be timed too
       if (engine === 'ts') lines.push(...(await queueThroughput(worker, model)))
@@ -104,19 +100,10 @@ async function queueThroughput(worker: { url: string; adminKey: string }, model:
   const requests = 100
   const started = performance.now()
   let next = 0
+  const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
   await Promise.all(
     Array.from({ length: 4 }, async () => {
-      while (next++ < requests) {
-        await fetch(`${worker.url}/v1/models/${model}/predict`, {
-          method: 'POST',
-          body: JSON.stringify({ instances }),
-          headers: {
-            'content-type': 'application/json',
-            'X-Tarmac-Admin-Key': worker.adminKey,
-            'X-Tarmac-Event-Time': new Date(hour).toISOString(),
-          },
-        })
-      }
+      while (next++ < requests) await client.predict(model, instances, { eventTime: new Date(hour).toISOString() })
     }),
   )
   const sent = performance.now() - started

@@ -4,20 +4,20 @@ import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { benchBatchScoring } from '../batch/bench.ts'
 import { resolveModel } from '../batch/model.ts'
+import { benchCapture } from '../bench/capture.ts'
 import { benchDrift } from '../bench/drift.ts'
 import { benchEdge } from '../bench/edge.ts'
 import { benchEncoder } from '../bench/encoder.ts'
 import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/runtimes.ts'
 import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
-import { UserInputError } from '../errors.ts'
+import { TarmacError, UserInputError } from '../errors.ts'
 import { type Home, openHome } from '../home.ts'
 import { readEncoder, readManifest } from '../publish/edge-client.ts'
-import { TarmacError } from '../registry/errors.ts'
 import { getModel } from '../registry/versions.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
-const SECTIONS = ['sweep', 'encoder', 'runtimes', 'drift', 'batch', 'edge', 'browser'] as const
+const SECTIONS = ['sweep', 'encoder', 'runtimes', 'drift', 'batch', 'edge', 'capture', 'browser'] as const
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
   try {
@@ -77,6 +77,13 @@ export function registerBenchCommand(program: Command): void {
             version
               ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10)
               : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
+          )
+        }
+        if (only.includes('capture')) {
+          print(
+            version
+              ? await benchCapture(home, ROOT, flags.model, version, smoke ? 20_000 : 1_000_000, smoke ? 4 : 20)
+              : ['capture: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
           )
         }
         if (only.includes('browser')) {

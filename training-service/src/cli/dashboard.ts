@@ -7,7 +7,7 @@ import type { Command } from 'commander'
 import { UserInputError } from '../errors.ts'
 import { freePort } from '../free-port.ts'
 import { homeDir } from '../home.ts'
-import { startLocalWorker } from '../loop/local-worker.ts'
+import { startLocalWorker } from '../local/edge-worker.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 

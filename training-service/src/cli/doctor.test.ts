@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Check, satisfies } from './doctor.ts'
+import { nativeAddonProblem } from '../db/open.ts'
+import type { Check } from './doctor.ts'
 
 const repo = path.resolve(import.meta.dirname, '../../..')
 const temps: string[] = []
@@ -33,6 +34,7 @@ describe('tarmac doctor', () => {
     const { status, report } = doctor([], { ADMIN_KEY_SHA256: 'a'.repeat(64) })
     expect(report.checks.map((c) => c.name)).toEqual([
       'node',
+      'better-sqlite3',
       'wrangler',
       'wrangler.toml',
       'admin key',
@@ -86,11 +88,13 @@ describe('tarmac doctor', () => {
     })
   })
 
-  it('reads engines ranges the way npm does', () => {
-    expect(satisfies('20.20.2', '>=20.19 <21')).toBe(true)
-    expect(satisfies('20.18.0', '>=20.19 <21')).toBe(false)
-    expect(satisfies('21.0.0', '>=20.19 <21')).toBe(false)
-    expect(() => satisfies('22.1.0', '^18 || >=22')).toThrow('unsupported range')
-    expect(satisfies('22.1.0', '>=18 <19 || >=22')).toBe(true)
+  it('names the ABI mismatch and the fix when a native addon was built for another Node', () => {
+    const error = new Error(
+      "The module '/x/better_sqlite3.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\nNODE_MODULE_VERSION 137. Please try re-compiling or re-installing",
+    )
+    expect(nativeAddonProblem(error)).toBe(
+      `better-sqlite3 was compiled for another Node (NODE_MODULE_VERSION 115; Node ${process.versions.node} requires 137): run npm rebuild better-sqlite3`,
+    )
+    expect(nativeAddonProblem(new Error('SQLITE_CANTOPEN'))).toBeUndefined()
   })
 })

@@ -4,11 +4,14 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NUMERIC_FEATURES } from '@tarmac/sdk/features'
 import { buildOnnxModel } from '@tarmac/sdk/onnx'
+import Database from 'better-sqlite3'
 import type { Command } from 'commander'
+import { satisfies, validRange } from 'semver'
 import { parse as parseToml } from 'smol-toml'
+import { nativeAddonProblem } from '../db/open.ts'
 import { openHome } from '../home.ts'
-import { POSTGRES_BIN } from '../testing/postgres.ts'
-import { REDIS_SERVER } from '../testing/redis.ts'
+import { POSTGRES_BIN } from '../local/postgres-server.ts'
+import { REDIS_SERVER } from '../local/redis-server.ts'
 import { listExperiments } from '../tracking/experiments.ts'
 import { emit } from './output.ts'
 
@@ -45,44 +48,25 @@ function readJson(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
 }
 
-/** Comparators joined by spaces (and) and `||` (or), as engines fields use them; ^ ~ x ranges throw rather than guess. */
-export function satisfies(version: string, range: string): boolean {
-  const parts = (v: string) => v.replace(/^v/, '').split('.').map(Number)
-  const compare = (a: string, b: string) => {
-    const [x, y] = [parts(a), parts(b)]
-    for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0)
-    return 0
-  }
-  return range.split('||').some((alternative) =>
-    alternative
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .every((comparator) => {
-        const [, op, v] = /^(>=|<=|>|<|=)?(\d+(?:\.\d+){0,2})$/.exec(comparator) ?? []
-        if (v === undefined) throw new Error(`unsupported range "${range}"`)
-        const c = compare(version, v)
-        return { '>=': c >= 0, '<=': c <= 0, '>': c > 0, '<': c < 0 }[op ?? ''] ?? c === 0
-      }),
-  )
-}
-
 function checkNode(root: string): Check {
   const file = path.join(root, 'package.json')
   if (!existsSync(file)) return fail('node', `${file} not found`, 'run doctor from the Tarmac checkout or pass --root')
   const range = (readJson(file).engines as { node?: string } | undefined)?.node
   if (!range) return pass('node', `${process.versions.node} (package.json declares no engines.node)`)
+  if (validRange(range) === null)
+    return { name: 'node', status: 'warn', detail: `engines.node "${range}" is not a semver range`, fix: 'fix package.json' }
+  return satisfies(process.versions.node, range)
+    ? pass('node', `${process.versions.node} satisfies ${range}`)
+    : fail('node', `${process.versions.node} does not satisfy ${range}`, 'install Node 24 LTS (or 22), e.g. nvm install 24')
+}
+
+/** The native SQLite binding loads in this Node: an addon built for another Node's ABI fails here, not mid-command. */
+function checkSqlite(): Check {
   try {
-    return satisfies(process.versions.node, range)
-      ? pass('node', `${process.versions.node} satisfies ${range}`)
-      : fail('node', `${process.versions.node} does not satisfy ${range}`, `install Node ${range} (e.g. nvm install 20)`)
+    new Database(':memory:').close()
+    return pass('better-sqlite3', `loads in Node ${process.versions.node} (ABI ${process.versions.modules})`)
   } catch (error) {
-    return {
-      name: 'node',
-      status: 'warn',
-      detail: `${process.versions.node}; ${(error as Error).message}`,
-      fix: `compare with ${range} yourself`,
-    }
+    return fail('better-sqlite3', nativeAddonProblem(error) ?? String(error).split('\n')[0], 'npm rebuild better-sqlite3')
   }
 }
 
@@ -206,6 +190,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<Check[]> {
   const root = path.resolve(flags.root)
   return [
     checkNode(root),
+    checkSqlite(),
     checkWrangler(root),
     checkWranglerToml(root),
     checkAdminKey(root),

@@ -3,6 +3,7 @@ import { registerBenchCommand } from './bench.ts'
 import { registerDashboardCommand } from './dashboard.ts'
 import { registerDataCommands } from './data.ts'
 import { registerDbCommands } from './db.ts'
+import { registerDocsCommand } from './docs.ts'
 import { registerDoctorCommand } from './doctor.ts'
 import { registerDriftCommand } from './drift.ts'
 import { registerModelsCommand } from './models.ts'
@@ -19,7 +20,8 @@ import { registerWorkerCommand } from './worker.ts'
 const program = new Command('tarmac')
   .description('Train, track, version, export and monitor small models for the edge and the browser')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
+  // a usage mistake (unknown option, missing argument) is one line, like every other user error
+  .configureOutput({ outputError: (text, write) => write(`tarmac: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
   .exitOverride()
 
 registerDataCommands(program)
@@ -38,10 +40,12 @@ registerReplayCommand(program)
 registerServeCommand(program)
 registerDoctorCommand(program)
 registerDbCommands(program)
+registerDocsCommand(program)
 
 /** Mistakes the user can fix print one line and exit 2; anything else is a bug and says so. */
 function exitOn(error: unknown): never {
-  if (error instanceof CommanderError) process.exit(error.exitCode)
+  // --help and --version exit 0; a usage mistake is the user's, exit 2 (commander has already printed its line)
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2)
   // a step that failed on the user's input is the user's mistake, reported as such
   const cause = error instanceof Error && error.name === 'StepFailedError' ? error.cause : undefined
   const name =

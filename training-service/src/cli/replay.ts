@@ -20,6 +20,7 @@ interface ReplayFlags {
   checkpointDays: number
   concurrency: number
   monitor?: boolean
+  mode: string
   json?: boolean
 }
 
@@ -76,6 +77,11 @@ export function registerReplayCommand(program: Command): void {
       7,
     )
     .option('--concurrency <n>', 'requests in flight', positiveInt('--concurrency'), 3)
+    .option(
+      '--mode <mode>',
+      'predict: POST /v1/models/{name}/predict; stream: departure events through POST /v1/streams/{name}/events',
+      'predict',
+    )
     .option('--monitor', "run the Worker's monitoring pass over each checkpoint window once its telemetry is aggregated")
     .option('--json', 'print machine-readable JSON')
     .action(async (flags: ReplayFlags) => {
@@ -83,15 +89,22 @@ export function registerReplayCommand(program: Command): void {
       // the replayed clock (X-Tarmac-Event-Time) and the monitoring pass are admin actions
       if (!adminKey)
         throw new UserInputError('TARMAC_ADMIN_KEY must hold the Worker’s admin key: replays date telemetry by the replayed clock')
+      if (flags.mode !== 'predict' && flags.mode !== 'stream')
+        throw new UserInputError(`--mode: must be predict or stream, got '${flags.mode}'`)
       const window = windowSchema.safeParse({ from: flags.from, to: flags.to })
       if (!window.success) throw new UserInputError(`--from/--to: ${window.error.issues[0].message} (ISO dates, from before to)`)
       const target = { url: workerUrl('--url', flags.url), adminKey, model: flags.model }
       const dataFile = flags.data ?? defaultDataPath()
       await describeSource(dataFile)
-      // only the replay window is read: the other two are empty days before any data
+      // only the replay window is read: the others are empty days before any data
       const none = { from: '1900-01-01', to: '1900-01-02' }
       const ds = await loadDataset(dataFile, {
-        windows: { train: none, validate: { from: '1900-01-02', to: '1900-01-03' }, replay: window.data },
+        windows: {
+          train: none,
+          validate: { from: '1900-01-02', to: '1900-01-03' },
+          report: { from: '1900-01-03', to: '1900-01-04' },
+          replay: window.data,
+        },
         progress: createProgress('read'),
       })
       const flights = inTimeOrder(ds.splits.replay)
@@ -108,6 +121,17 @@ export function registerReplayCommand(program: Command): void {
         batchSize: 500,
         concurrency: flags.concurrency,
         log,
+        // a fresh stream per run: event ids are the flights' rows, and a stream scores each id once
+        stream:
+          flags.mode === 'stream'
+            ? {
+                name: `replay-${Date.now().toString(36)}`,
+                settle: async (from, to, events) => {
+                  const scored = await drainTelemetry(target, from, to, events)
+                  if (scored < events) log(`  stream: ${scored} of ${events} events scored after waiting`)
+                },
+              }
+            : undefined,
         onCheckpoint: async (from, to, predictions) => {
           let run: MonitoringRun | null = null
           if (flags.monitor) {

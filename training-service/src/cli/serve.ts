@@ -8,7 +8,14 @@ import { emit } from './output.ts'
 // createApi refuses shorter keys too; checking first lets the message say how to set one
 const MIN_KEY_LENGTH = 16
 
-type ServeFlags = CommonFlags & { port: number; host: string }
+type ServeFlags = CommonFlags & { port: number; host: string; monitorUrl?: string }
+
+function monitorUrl(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new UserInputError(`--monitor-url must be an http(s) URL such as the one \`tarmac dashboard\` prints, got "${value}"`)
+  }
+  return value
+}
 
 function port(value: string): number {
   const n = Number(value)
@@ -17,9 +24,18 @@ function port(value: string): number {
 }
 
 export function registerServeCommand(program: Command): void {
-  stateCommand(program, 'serve', 'serve the tracking and registry HTTP API (admin key from $TARMAC_ADMIN_KEY)')
+  stateCommand(
+    program,
+    'serve',
+    'serve the runs, compare and models pages and the tracking and registry HTTP API (admin key from $TARMAC_ADMIN_KEY)',
+  )
     .option('--port <n>', 'port to listen on (0 picks a free one)', port, 8790)
     .option('--host <address>', 'address to bind; the loopback default keeps the API on this machine', '127.0.0.1')
+    .option(
+      '--monitor-url <url>',
+      'the monitoring page the models page links each version to ($TARMAC_MONITOR_URL; `tarmac dashboard` prints it)',
+      monitorUrl,
+    )
     .action(async (flags: ServeFlags) => {
       const adminKey = process.env.TARMAC_ADMIN_KEY ?? ''
       if (adminKey.length < MIN_KEY_LENGTH) {
@@ -30,7 +46,14 @@ export function registerServeCommand(program: Command): void {
       const home = await openHome(flags.home)
       let server: ApiServer
       try {
-        server = await startApiServer({ port: flags.port, host: flags.host, db: home.db, adminKey, artifactStore: home.store })
+        server = await startApiServer({
+          port: flags.port,
+          host: flags.host,
+          db: home.db,
+          adminKey,
+          artifactStore: home.store,
+          monitorUrl: flags.monitorUrl ?? (process.env.TARMAC_MONITOR_URL ? monitorUrl(process.env.TARMAC_MONITOR_URL) : undefined),
+        })
       } catch (error) {
         await home.close()
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -38,7 +61,11 @@ export function registerServeCommand(program: Command): void {
         }
         throw error
       }
-      emit(Boolean(flags.json), { url: server.url, docs: `${server.url}/docs` }, (s) => `Tarmac API on ${s.url}\ndocs at ${s.docs}`)
+      emit(
+        Boolean(flags.json),
+        { url: server.url, docs: `${server.url}/docs`, models: `${server.url}/models` },
+        (s) => `Tarmac API on ${s.url}\ndocs at ${s.docs}\nruns, compare and models pages at ${s.url}/ and ${s.models}`,
+      )
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         // the listeners go after the first signal, so a second Ctrl-C kills a shutdown that hangs
         const stop = (received: NodeJS.Signals) => {

@@ -11,7 +11,7 @@ function formatSummary(s: LoopSummary): string {
   const lines = [
     '',
     `data ${s.data.dataVersion}: ${s.data.trainRows.toLocaleString('en-US')} training flights, ${s.data.replayRows.toLocaleString('en-US')} replayed as production (${s.replay.predictions.toLocaleString('en-US')} sent, ${s.replay.labels.toLocaleString('en-US')} labels, ${s.replay.seconds.toFixed(0)}s)`,
-    `champion v${s.champion.version}: validation AUC ${f4(s.champion.valAuc)} vs baseline ${f4(s.champion.baselineAuc)} (March)`,
+    `champion v${s.champion.version}: report AUC ${f4(s.champion.reportAuc)} vs baseline ${f4(s.champion.baselineAuc)} (March 16–31, untouched by selection)`,
     '',
     'week        version  drifted features                          pred drift  realized AUC  estimated AUC  p50/p99 ms  alerts',
   ]
@@ -28,8 +28,10 @@ function formatSummary(s: LoopSummary): string {
     `first drift (features or prediction) in the week of ${s.firstDrift ?? '—'}; first alert in the week of ${s.firstAlert ?? '—'}`,
   )
   if (s.retrain) {
+    const l = s.retrain.data.lineage
     lines.push(
-      `retrained v${s.retrain.version} on ${s.retrain.windows.train.from}..${s.retrain.windows.train.to}: AUC ${f4(s.retrain.valAuc)} vs champion ${f4(s.retrain.championAucSameRows)} on ${s.retrain.windows.validate.from}..${s.retrain.windows.validate.to}`,
+      `pulled from the Worker's capture ${l.window.from.slice(0, 10)}..${l.window.to.slice(0, 10)}: ${l.rows.toLocaleString('en-US')} labelled of ${l.captured.toLocaleString('en-US')} captured rows (${((l.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage, sample rate ${l.sampleRates.join(', ')})`,
+      `retrained v${s.retrain.version} on ${s.retrain.windows.train.from}..${s.retrain.windows.train.to}: AUC ${f4(s.retrain.reportAuc)} vs champion ${f4(s.retrain.championAucSameRows)} on ${s.retrain.windows.report.from}..${s.retrain.windows.report.to}`,
     )
   }
   lines.push(
@@ -44,6 +46,9 @@ function formatSummary(s: LoopSummary): string {
   )
   lines.push('', 'alias history:', ...s.aliasHistory.map((e) => `  ${e.at}  ${e.alias}: v${e.from ?? '—'} → v${e.to ?? '—'}  ${e.reason}`))
   lines.push('', 'dashboard: npx tarmac dashboard   (serves the monitoring page over the state this run left; docs/monitoring.md)')
+  lines.push(
+    'runs and models: TARMAC_ADMIN_KEY=$(openssl rand -hex 24) npx tarmac serve   (runs, sweeps, compare, models and alias history on http://127.0.0.1:8790/; docs/experiments.md)',
+  )
   return lines.join('\n')
 }
 

@@ -8,7 +8,7 @@ import { manifestSchema } from '@tarmac/sdk/manifest'
 import * as ort from 'onnxruntime-node'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeSmallTrainingSet } from '../../test/flights-sample.ts'
-import { spawnTarmac } from '../testing/cli.ts'
+import { spawnTarmac } from '../local/tarmac-process.ts'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 let home: string
@@ -61,10 +61,11 @@ describe('tarmac train', () => {
     const a = first.json()
     expect(a.version).toBe(1)
     expect(a.steps.map((s: { status: string }) => s.status)).toEqual(Array(8).fill('ran'))
-    // four days of training data: the model must have learned something; beating the baseline is shown on the
-    // real windows (docs/experiments.md), where the encoder has two months of history
-    expect(a.metrics.val_auc).toBeGreaterThan(0.57)
+    // three partial weeks of training data: the model must have learned something, on the slice nothing tuned on;
+    // beating the baseline is shown on the real windows (docs/problem.md), where the encoder has two months of history
+    expect(a.metrics.report_auc).toBeGreaterThan(0.57)
     expect(a.metrics.baseline_auc).toBeGreaterThan(0.55)
+    expect(a.metrics.report_rows).toBeGreaterThan(7000)
     expect(first.stderr).toMatch(/trial 2\/2 mlp epoch 4/)
 
     const again = tarmac(...small(), '--epochs', '4').json()
@@ -100,11 +101,14 @@ describe('tarmac train', () => {
     expect(manifest.files.int8.size).toBeLessThan(manifest.files.fp32.size / 2)
     expect(manifest.parity.fp32_max_abs_diff_ort_node).toBeLessThanOrEqual(1e-5)
 
-    // `tarmac export` writes the three files and re-measures the stored parity from the manifest alone
+    // `tarmac export` writes the four files and re-measures the stored parity from the manifest alone
     const out = path.join(home, 'exported')
     const exported = tarmac('export', 'flight-delay', '2', '--data', dataFile, '--windows', windowsFile, '--out', out, '--json')
     expect(exported.status).toBe(0)
-    expect(exported.json()).toMatchObject({ files: ['model.onnx', 'model.int8.onnx', 'manifest.json'], reproduction: { matches: true } })
+    expect(exported.json()).toMatchObject({
+      files: ['model.onnx', 'model.int8.onnx', 'encoder.bin', 'manifest.json'],
+      reproduction: { matches: true },
+    })
     expect(
       createHash('sha256')
         .update(await readFile(path.join(out, 'model.int8.onnx')))

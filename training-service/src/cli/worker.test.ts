@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeSmallTrainingSet } from '../../test/flights-sample.ts'
 import { freePort } from '../free-port.ts'
 import { openHome } from '../home.ts'
-import { runTarmac, spawnTarmac, type TarmacProcess } from '../testing/cli.ts'
-import { type RedisServer, startRedisServer } from '../testing/redis.ts'
+import { type RedisServer, startRedisServer } from '../local/redis-server.ts'
+import { spawnTarmac, type TarmacProcess } from '../local/tarmac-process.ts'
+import { runTarmac } from '../testing/cli.ts'
 import { getRun, listRuns } from '../tracking/queries.ts'
 
 // `tarmac train --executor bullmq` end to end: a private redis-server, two `tarmac worker` processes sharing the
@@ -63,7 +64,8 @@ describe('tarmac train --executor bullmq', () => {
     }
   }, 120_000)
 
-  it('refuses bad input in one line with exit code 2, and an unreachable Redis within seconds', async () => {
+  // how long an unreachable Redis takes to give up is probeRedis's test (redis.test.ts); here, that it is one line and exit 2
+  it('refuses bad input and an unreachable Redis in one line with exit code 2', async () => {
     const nobody = `redis://127.0.0.1:${await freePort()}`
     const cases: [string[], RegExp][] = [
       [['worker'], /--redis is required/],
@@ -80,7 +82,6 @@ describe('tarmac train --executor bullmq', () => {
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.stderr.trim().split('\n')).toHaveLength(1)
       expect(r.stderr).toMatch(message)
-      expect(r.seconds, args.join(' ')).toBeLessThan(15)
     })
   }, 60_000)
 })

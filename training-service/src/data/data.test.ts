@@ -12,6 +12,7 @@ let dir: string
 const windows: Windows = {
   train: { from: '2001-01-01', to: '2001-01-02' },
   validate: { from: '2001-01-02', to: '2001-01-03' },
+  report: { from: '2001-01-05', to: '2001-01-06' },
   replay: { from: '2001-01-03', to: '2001-01-04' },
 }
 const header = 'date,delay,distance,origin,destination'
@@ -70,7 +71,7 @@ describe('loading files', () => {
       valid: 4,
       quarantined: 2,
       outsideWindows: 1,
-      perWindow: { train: 1, validate: 1, replay: 1 },
+      perWindow: { train: 1, validate: 1, report: 0, replay: 1 },
     })
     expect(ds.counts.quarantinedByReason).toEqual({
       'delay must be a number (minutes)': 1,

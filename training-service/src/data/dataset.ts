@@ -107,7 +107,7 @@ export async function loadDataset(file: string, options: LoadOptions = {}): Prom
     quarantined: 0,
     quarantinedByReason: {},
     outsideWindows: 0,
-    perWindow: { train: 0, validate: 0, replay: 0 },
+    perWindow: { train: 0, validate: 0, report: 0, replay: 0 },
   }
   const rejected: RejectedRow[] = []
   options.progress?.start(source.rows)

@@ -1,5 +1,6 @@
 import { DELAY_THRESHOLD_MINUTES } from '@tarmac/sdk/features'
 import type { FlightColumns, LoadedDataset } from './dataset.ts'
+import type { Lineage } from './lineage.ts'
 import { WINDOW_NAMES, type WindowName } from './windows.ts'
 
 export interface WindowSummary {
@@ -84,7 +85,7 @@ export function describeDataset(ds: LoadedDataset, topN = 10): DatasetDescriptio
 const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`)
 const int = (x: number) => x.toLocaleString('en-US')
 
-export function formatDescription(d: DatasetDescription): string {
+export function formatDescription(d: DatasetDescription & { lineage?: Lineage | null }): string {
   const lines = [
     `source        ${d.file} (${d.format}, ${int(d.bytes)} bytes)`,
     `data version  ${d.dataVersion}`,
@@ -99,6 +100,15 @@ export function formatDescription(d: DatasetDescription): string {
     'top origins  departures  delay rate',
     ...d.topAirports.map((a) => `${a.airport.padEnd(12)} ${int(a.departures).padStart(10)}  ${pct(a.delayRate)}`),
   ]
+  if (d.lineage) {
+    const l = d.lineage
+    lines.splice(
+      3,
+      0,
+      `lineage       pulled ${l.pulledAt} from ${l.source.worker}: ${l.source.model} ${l.source.role} capture, event time ${l.window.from} .. ${l.window.to}`,
+      `              ${int(l.rows)} labelled of ${int(l.captured)} captured rows (${pct(l.labelCoverage)} label coverage), capture sample rate ${l.sampleRates.join(', ') || '—'}`,
+    )
+  }
   const reasons = Object.entries(d.quarantinedByReason)
   if (reasons.length > 0) {
     lines.push('', 'quarantined by reason', ...reasons.sort((a, b) => b[1] - a[1]).map(([r, n]) => `  ${int(n).padStart(8)}  ${r}`))

@@ -30,7 +30,7 @@ function toNumber(v: unknown): unknown {
 function toDate(v: unknown): unknown {
   if (v instanceof Date) return v
   if (typeof v === 'string') {
-    // A naive "YYYY-MM-DD HH:MM" or ISO string is the scheduled wall clock: read it as UTC like the parquet.
+    // A naive "YYYY-MM-DD HH:MM" or ISO string is the actual departure, local wall clock: read it as UTC like the parquet.
     const m = /^(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(v)
     if (m) return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0))
   }

@@ -3,7 +3,7 @@ import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import pg from 'pg'
-import { TarmacError } from '../registry/errors.ts'
+import { TarmacError } from '../errors.ts'
 import { applyMigrations } from './migrate.ts'
 import { sqliteTables } from './schema.ts'
 import { pgTables } from './schema-pg.ts'
@@ -116,6 +116,17 @@ async function openPostgres(target: { url: string }, busyTimeoutMs: number): Pro
   return Object.assign(orm, { t: pgTables, info, close: () => pool.end() })
 }
 
+/**
+ * A native addon built for another Node's ABI (node_modules installed under one Node, run under another):
+ * Node's own message spreads the cause over several lines, so the first line alone says nothing.
+ */
+export function nativeAddonProblem(error: unknown): string | undefined {
+  const message = (error as { message?: string } | null)?.message ?? ''
+  const versions = /NODE_MODULE_VERSION (\d+)[\s\S]*NODE_MODULE_VERSION (\d+)/.exec(message)
+  if (versions === null) return undefined
+  return `better-sqlite3 was compiled for another Node (NODE_MODULE_VERSION ${versions[1]}; Node ${process.versions.node} requires ${versions[2]}): run npm rebuild better-sqlite3`
+}
+
 /** One line naming the database (password redacted) and the cause, e.g. "connection refused". */
 function unavailable(location: string, error: unknown): TarmacError {
   if (error instanceof TarmacError) return error
@@ -129,7 +140,7 @@ function unavailable(location: string, error: unknown): TarmacError {
           ? 'authentication failed'
           : e?.code === '3D000'
             ? 'the database does not exist'
-            : (e?.message ?? String(error)).split('\n')[0]
+            : (nativeAddonProblem(error) ?? (e?.message ?? String(error)).split('\n')[0])
   return new TarmacError('unavailable', `cannot open the metadata store at ${location}: ${reason}`)
 }
 

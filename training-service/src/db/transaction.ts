@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
-import { TarmacError } from '../registry/errors.ts'
+import { TarmacError } from '../errors.ts'
 import type { Db, DbInfo } from './open.ts'
 
 /**

@@ -1,5 +1,5 @@
+import { invalidArgument } from '../errors.ts'
 import { redactUrl } from '../redact-url.ts'
-import { invalidArgument } from '../registry/errors.ts'
 
 /** Where a metadata store lives: a SQLite file (or `:memory:`) or a Postgres server. */
 export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string }

@@ -38,12 +38,16 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<void> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   })
-  redis.on('error', () => {})
+  // the socket's own error (ECONNREFUSED, ENOTFOUND…) says more than ioredis's "Connection is closed"
+  let socketError: Error | undefined
+  redis.on('error', (error: Error) => {
+    socketError ??= error
+  })
   try {
     await redis.connect()
     await redis.ping()
   } catch (error) {
-    const reason = (error as Error).message || (error as { code?: string }).code || 'connection failed'
+    const reason = (socketError ?? (error as Error)).message || 'connection failed'
     throw new UserInputError(`cannot reach Redis at ${redactUrl(url)}: ${reason}`)
   } finally {
     redis.disconnect()

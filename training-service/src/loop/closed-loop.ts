@@ -2,17 +2,19 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadDataset } from '../data/dataset.ts'
 import { describeDataset } from '../data/describe.ts'
-import { DEFAULT_WINDOWS, type Windows, windowBounds } from '../data/windows.ts'
+import type { Lineage } from '../data/lineage.ts'
+import { pullCapture } from '../data/pull.ts'
+import { DEFAULT_WINDOWS, trailingWeeks, type Windows, windowBounds } from '../data/windows.ts'
+import { TarmacError } from '../errors.ts'
 import type { Home } from '../home.ts'
+import { startLocalWorker } from '../local/edge-worker.ts'
+import type { TrainSettings } from '../pipeline/settings.ts'
 import { trainAndRegister } from '../pipeline/tracked-train.ts'
-import type { TrainSettings } from '../pipeline/train-pipeline.ts'
 import { createProgress } from '../progress.ts'
 import { publishVersion } from '../publish/edge-client.ts'
 import { aliasHistory, currentVersion } from '../registry/aliases.ts'
-import { TarmacError } from '../registry/errors.ts'
 import { promote } from '../registry/promote.ts'
 import { DEFAULT_SWEEP, type SweepFile } from '../train/sweep.ts'
-import { startLocalWorker } from './local-worker.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
 import { sliceByTime, versionAuc } from './offline-eval.ts'
 import { type ReplayStats, replayTraffic } from './replay.ts'
@@ -57,11 +59,19 @@ export interface CheckpointRecord {
 
 export interface LoopSummary {
   data: { dataVersion: string; trainRows: number; replayRows: number }
-  champion: { version: number; valAuc: number; baselineAuc: number }
+  champion: { version: number; reportAuc: number; baselineAuc: number }
   checkpoints: CheckpointRecord[]
   firstDrift: string | null
   firstAlert: string | null
-  retrain: { at: string; windows: Windows; version: number; valAuc: number; championAucSameRows: number } | null
+  retrain: {
+    at: string
+    /** the data version pulled from the Worker's capture: what the edge scored, joined with the labels that came back */
+    data: { file: string; lineage: Lineage }
+    windows: Windows
+    version: number
+    reportAuc: number
+    championAucSameRows: number
+  } | null
   promotion: { at: string; version: number; canaryAuc: Record<string, number | null> } | null
   june: Record<string, { auc: number; rows: number }>
   replay: ReplayStats
@@ -111,7 +121,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   if (holder !== first.version) {
     await promote(home.db, o.model, first.version, {
       actor: 'tarmac start',
-      reason: `initial champion: val AUC ${first.metrics.val_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
+      reason: `initial champion: report AUC ${first.metrics.report_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
       force: holder !== null,
     })
   }
@@ -129,7 +139,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   const target = { url: worker.url, adminKey: worker.adminKey, model: o.model }
   const summary: LoopSummary = {
     data: { dataVersion: ds.dataVersion, trainRows: description.windows.train.rows, replayRows: replay.size },
-    champion: { version: first.version, valAuc: first.metrics.val_auc, baselineAuc: first.metrics.baseline_auc },
+    champion: { version: first.version, reportAuc: first.metrics.report_auc, baselineAuc: first.metrics.baseline_auc },
     checkpoints: [],
     firstDrift: null,
     firstAlert: null,
@@ -169,7 +179,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
         if (!summary.firstAlert && fired) summary.firstAlert = record.from
         const labelledUntil = to - o.labelDelayDays * DAY_MS
         if (!summary.retrain && summary.firstAlert && labelledUntil - replayStart >= o.minRetrainDays * DAY_MS) {
-          summary.retrain = await retrain(home, o, base, replayStart, labelledUntil, first.version, replay)
+          summary.retrain = await retrain(home, o, base, target, replayStart, labelledUntil, first.version)
           await publishVersion(
             home.store,
             { endpoint: worker.url, adminKey: worker.adminKey },
@@ -201,30 +211,59 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   }
 }
 
+/**
+ * Retrains on what the edge saw, the way production does: the labelled capture of the replay so far is pulled
+ * from the Worker into a data version (tarmac data pull), and the model trains on its last labelled weeks,
+ * validated on the latest one. The champion is scored on the same validation rows.
+ */
 async function retrain(
   home: Home,
   o: LoopOptions,
   base: TrainSettings,
+  target: { url: string; adminKey: string; model: string },
   replayStart: number,
   labelledUntil: number,
   championVersion: number,
-  replay: ReturnType<typeof sliceByTime>,
 ) {
-  // the most recent labelled week validates; everything labelled before it trains
-  const validateFrom = labelledUntil - 7 * DAY_MS
-  const windows: Windows = {
-    train: { from: day(replayStart), to: day(validateFrom) },
-    validate: { from: day(validateFrom), to: day(labelledUntil) },
-    replay: { from: day(labelledUntil), to: DEFAULT_WINDOWS.replay.to },
-  }
-  o.log(`── retrain on ${windows.train.from}..${windows.train.to}, validate on ${windows.validate.from}..${windows.validate.to}`)
-  const sweep: SweepFile = { base: { epochs: 3, batchSize: 1024 }, trials: DEFAULT_SWEEP.trials?.slice(1, 3) ?? [] }
-  const trained = await trainAndRegister(home, { ...base, windows, sweep }, { model: o.model, experiment: o.experiment }, o.log)
-  const champion = await versionAuc(home.store, o.model, championVersion, sliceByTime(replay, validateFrom, labelledUntil))
+  o.log(`── pull the labelled capture ${day(replayStart)}..${day(labelledUntil - 1)} from the Worker`)
+  const pulled = await pullCapture({
+    worker: target.url,
+    adminKey: target.adminKey,
+    model: o.model,
+    from: replayStart,
+    to: labelledUntil,
+    dir: path.join(home.root, 'data'),
+  })
+  const { lineage } = pulled
   o.log(
-    `  challenger v${trained.version} val AUC ${trained.metrics.val_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
+    `  ${lineage.rows.toLocaleString('en-US')} labelled of ${lineage.captured.toLocaleString('en-US')} captured rows (${((lineage.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage) → ${pulled.file}`,
   )
-  return { at: day(labelledUntil), windows, version: trained.version, valAuc: trained.metrics.val_auc, championAucSameRows: champion.auc }
+  // the most recent labelled week is held out (its first half selects, the second half reports); whole weeks before it train
+  const weeks = Math.max(1, Math.floor((labelledUntil - replayStart) / (7 * DAY_MS)) - 1)
+  const windows = trailingWeeks(day(labelledUntil), weeks)
+  o.log(
+    `── retrain on ${windows.train.from}..${windows.train.to}, select on ${windows.validate.from}..${windows.validate.to}, report on ${windows.report.from}..${windows.report.to}`,
+  )
+  const sweep: SweepFile = { base: { epochs: 3, batchSize: 1024 }, trials: DEFAULT_SWEEP.trials?.slice(1, 3) ?? [] }
+  const trained = await trainAndRegister(
+    home,
+    { ...base, dataFile: pulled.file, windows, sweep },
+    { model: o.model, experiment: o.experiment },
+    o.log,
+  )
+  const report = (await loadDataset(pulled.file, { windows, quarantineDir: path.join(home.root, 'quarantine') })).splits.report
+  const champion = await versionAuc(home.store, o.model, championVersion, report)
+  o.log(
+    `  challenger v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
+  )
+  return {
+    at: day(labelledUntil),
+    data: pulled,
+    windows,
+    version: trained.version,
+    reportAuc: trained.metrics.report_auc,
+    championAucSameRows: champion.auc,
+  }
 }
 
 async function judgeCanary(
@@ -238,7 +277,7 @@ async function judgeCanary(
   const canaryAuc = Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
   const challengerAuc = canaryAuc[`v${retrained.version}`] ?? null
   const championAuc = canaryAuc[`v${summary.champion.version}`] ?? null
-  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4)} vs v${summary.champion.version} ${championAuc?.toFixed(4)}; validation on recent data ${retrained.valAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
+  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4)} vs v${summary.champion.version} ${championAuc?.toFixed(4)}; report slice of recent data ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
   if (challengerAuc === null || championAuc === null || challengerAuc < championAuc) {
     o.log(`── challenger not promoted: ${reason}`)
     return null

@@ -11,9 +11,9 @@ import { syntheticFlights } from '../bench/synthetic.ts'
 import type { FlightColumns } from '../data/dataset.ts'
 import { freePort } from '../free-port.ts'
 import { type Home, openHome } from '../home.ts'
+import { type LocalWorker, startLocalWorker } from '../local/edge-worker.ts'
 import { publishVersion, readEncoder } from '../publish/edge-client.ts'
 import { runTarmac } from '../testing/cli.ts'
-import { type LocalWorker, startLocalWorker } from './local-worker.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
 import { replayTraffic } from './replay.ts'
 
@@ -122,7 +122,7 @@ describe('replay through a real Worker', () => {
     ])
     expect([noKey.code, badWindow.code, unreachable.code]).toEqual([2, 2, 2])
     expect(unreachable.stderr.trim().split('\n').at(-1)).toMatch(
-      new RegExp(`^tarmac: ${down}/v1/models/flight-delay/predict: fetch failed \\(gave up after 4 attempts\\)$`),
+      new RegExp(`^tarmac: POST ${down}/v1/models/flight-delay/predict: fetch failed \\(gave up after 4 attempts\\)$`),
     )
     expect(noKey.stderr).toMatch(/TARMAC_ADMIN_KEY must hold the Worker’s admin key/)
     expect(badWindow.stderr.trim()).toMatch(/^tarmac: --from\/--to: from must be before to/)

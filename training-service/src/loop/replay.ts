@@ -1,6 +1,7 @@
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import { seededPermutation } from '@tarmac/sdk/random'
 import type { FlightColumns } from '../data/dataset.ts'
-import { UserInputError } from '../errors.ts'
+import { userFacing } from '../errors.ts'
 
 const DAY_MS = 86_400_000
 
@@ -20,6 +21,11 @@ export interface ReplayOptions {
   batchSize: number
   concurrency: number
   log: (line: string) => void
+  /**
+   * Stream mode: flights go to POST /v1/streams/{stream}/events as departure events (prediction id
+   * `<stream>:<event id>`), and `settle` waits for the consumer to score a window before its labels are sent.
+   */
+  stream?: { name: string; settle: (from: number, to: number, events: number) => Promise<void> }
   /** called at each checkpoint with the replayed window [from, to) and the predictions sent in it */
   onCheckpoint: (from: number, to: number, predictions: number) => Promise<void>
 }
@@ -32,24 +38,8 @@ export interface ReplayStats {
   versions: Record<string, number>
 }
 
-async function post(target: ReplayTarget, path: string, body: unknown, headers: Record<string, string> = {}): Promise<unknown> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${target.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-Tarmac-Admin-Key': target.adminKey, ...headers },
-      body: JSON.stringify(body),
-    }).catch((e: Error) => e)
-    if (!(res instanceof Error) && res.ok) return res.json()
-    // a busy local Worker is retried with backoff; a client error is a bug in the replay
-    if (!(res instanceof Error) && res.status < 500 && res.status !== 429)
-      throw new UserInputError(`${path}: ${res.status} ${await res.text()}`)
-    // like `predict --via`: a Worker that is down or unreachable is the user's to fix, in one line
-    if (attempt === 4)
-      throw new UserInputError(
-        `${target.url}${path}: ${res instanceof Error ? res.message : `HTTP ${res.status}`} (gave up after ${attempt} attempts)`,
-      )
-    await new Promise((r) => setTimeout(r, 200 * 2 ** attempt))
-  }
+const rethrow = (error: unknown): never => {
+  throw userFacing(error)
 }
 
 /** Runs `work` over items with at most `limit` in flight. */
@@ -69,6 +59,9 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
  */
 export async function replayTraffic(target: ReplayTarget, flights: FlightColumns, o: ReplayOptions): Promise<ReplayStats> {
   const started = performance.now()
+  // the admin key: not rate limited, and may date telemetry by each flight's departure; a busy local Worker is
+  // retried with backoff, a client error is a bug in the replay, a Worker that stays down the user's to fix
+  const worker = createWorkerClient({ endpoint: target.url, adminKey: target.adminKey, attempts: 4, backoffMs: (a) => 200 * 2 ** a })
   const stats: ReplayStats = { predictions: 0, labels: 0, seconds: 0, versions: {} }
   if (flights.size === 0) return stats
   const firstDay = Math.floor(flights.departureMs[0] / DAY_MS) * DAY_MS
@@ -81,9 +74,14 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
     for (let i = 0; i < due.length; i += o.batchSize)
       batches.push(due.slice(i, i + o.batchSize).map(({ predictionId, delay }) => ({ predictionId, delay })))
     await pool(batches, o.concurrency, async (outcomes) => {
-      await post(target, '/v1/feedback/batch', { outcomes })
+      await worker.feedback(outcomes).catch(rethrow)
       stats.labels += outcomes.length
     })
+  }
+  const queueLabel = (predictionId: string, r: number) => {
+    if (Number.isNaN(flights.delay[r])) return
+    const due = Math.floor(flights.departureMs[r] / DAY_MS) * DAY_MS + (o.labelDelayDays + 1) * DAY_MS
+    pending.push({ predictionId, delay: flights.delay[r], due })
   }
   let row = 0
   let requestNo = 0
@@ -103,25 +101,24 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
         departedAt: new Date(flights.departureMs[r]).toISOString(),
         distance: flights.distance[r],
       }))
-      // each request stands for another caller, so a canary splits the replay by its configured share
-      const headers = { 'X-Tarmac-Event-Time': 'departure', 'X-Tarmac-Key': `replay-${requestNo++}` }
-      const body = (await post(target, `/v1/models/${target.model}/predict`, { instances }, headers)) as {
-        model: { version: number }
-        predictions: { id: string }[]
+      if (o.stream) {
+        const { name } = o.stream
+        const events = batch.map((r, i) => ({ id: `f${r}`, model: target.model, instance: instances[i] }))
+        await worker.streamEvents(name, events).catch(rethrow)
+        stats.predictions += batch.length
+        for (const r of batch) queueLabel(`${name}:f${r}`, r)
+        return
       }
+      // each request stands for another caller, so a canary splits the replay by its configured share
+      const body = await worker
+        .predict(target.model, instances, { eventTime: 'departure', requestKey: `replay-${requestNo++}` })
+        .catch(rethrow)
       stats.predictions += batch.length
       stats.versions[body.model.version] = (stats.versions[body.model.version] ?? 0) + batch.length
-      body.predictions.forEach((p, i) => {
-        const r = batch[i]
-        if (!Number.isNaN(flights.delay[r])) {
-          pending.push({
-            predictionId: p.id,
-            delay: flights.delay[r],
-            due: Math.floor(flights.departureMs[r] / DAY_MS) * DAY_MS + (o.labelDelayDays + 1) * DAY_MS,
-          })
-        }
-      })
+      for (const [i, p] of body.predictions.entries()) queueLabel(p.id, batch[i])
     })
+    // streamed events are scored asynchronously: labels for them are refused until their predictions are stored
+    await o.stream?.settle(from, to, rows.length)
     await sendLabels(to)
     o.log(
       `replay ${new Date(from).toISOString().slice(0, 10)}..${new Date(to - DAY_MS).toISOString().slice(0, 10)}: ${stats.predictions.toLocaleString('en-US')} predictions, ${stats.labels.toLocaleString('en-US')} labels, ${((performance.now() - started) / 1000).toFixed(0)}s`,

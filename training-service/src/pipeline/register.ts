@@ -1,7 +1,7 @@
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import type { Db } from '../db/open.ts'
+import { TarmacError } from '../errors.ts'
 import { buildManifest, exportEncoderTables, type ManifestInput, sha256 } from '../export/bundle.ts'
-import { TarmacError } from '../registry/errors.ts'
 import { getModel, registerModelVersion } from '../registry/versions.ts'
 import { type ArtifactStore, putBlob } from '../tracking/artifact-store.ts'
 

@@ -2,15 +2,25 @@ import { access, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runPipeline, type Step, StepFailedError } from './runner.ts'
+import { type Needs, type NoInputs, type PipelineResult, pipeline, runPipeline, type Step, StepFailedError } from './runner.ts'
 
-/** A diamond a → (b ‖ c) → d whose steps count their executions and can be made to fail or to wait. */
-function diamond(params: { b: number; c: number }, calls: string[], opts: { failAt?: string; delayMs?: number } = {}): Step[] {
-  const step = (name: string, needs: string[], p: unknown, compute: (inputs: Record<string, unknown>) => unknown): Step => ({
+type Calls = string[]
+type Options = { failAt?: string; delayMs?: number }
+
+/** A step that records its start and end and can be made to fail or to wait. */
+function step<N extends string, In, O>(
+  name: N,
+  needs: Needs<In>,
+  params: unknown,
+  compute: (inputs: In) => O,
+  calls: Calls,
+  opts: Options,
+): Step<N, In, O> {
+  return {
     name,
     version: 1,
     needs,
-    params: p,
+    params,
     cache: true,
     async run(inputs) {
       calls.push(`start:${name}`)
@@ -19,13 +29,34 @@ function diamond(params: { b: number; c: number }, calls: string[], opts: { fail
       calls.push(`end:${name}`)
       return compute(inputs)
     },
-  })
-  return [
-    step('a', [], null, () => ({ values: Float32Array.from([1, 2, 3]) })),
-    step('b', ['a'], params.b, (i) => ({ sum: (i.a as { values: Float32Array }).values.reduce((x, y) => x + y) * params.b })),
-    step('c', ['a'], params.c, () => ({ label: `c=${params.c}` })),
-    step('d', ['b', 'c'], null, (i) => ({ text: `${(i.b as { sum: number }).sum} ${(i.c as { label: string }).label}` })),
-  ]
+  }
+}
+
+/** A diamond a → (b ‖ c) → d whose steps count their executions. */
+function diamond(params: { b: number; c: number }, calls: Calls, opts: Options = {}) {
+  return pipeline()
+    .add(step('a', {}, null, () => ({ values: Float32Array.from([1, 2, 3]) }), calls, opts))
+    .add(
+      step(
+        'b',
+        { a: true },
+        params.b,
+        (i: { a: { values: Float32Array } }) => ({ sum: i.a.values.reduce((x, y) => x + y) * params.b }),
+        calls,
+        opts,
+      ),
+    )
+    .add(step('c', { a: true }, params.c, () => ({ label: `c=${params.c}` }), calls, opts))
+    .add(
+      step(
+        'd',
+        { b: true, c: true },
+        null,
+        (i: { b: { sum: number }; c: { label: string } }) => ({ text: `${i.b.sum} ${i.c.label}` }),
+        calls,
+        opts,
+      ),
+    )
 }
 
 const statuses = (r: { reports: { name: string; status: string }[] }) => Object.fromEntries(r.reports.map((s) => [s.name, s.status]))
@@ -37,15 +68,14 @@ describe('pipeline runner', () => {
     const calls: string[] = []
     const first = await runPipeline(diamond({ b: 2, c: 1 }, calls), cache, silent)
     expect(statuses(first)).toEqual({ a: 'ran', b: 'ran', c: 'ran', d: 'ran' })
-    expect(await first.output('d')).toEqual({ text: '12 c=1' })
+    expect((await first.outputs({ d: true })).d).toEqual({ text: '12 c=1' })
     calls.length = 0
     const lines: string[] = []
     const second = await runPipeline(diamond({ b: 2, c: 1 }, calls), cache, (l) => lines.push(l))
     expect(statuses(second)).toEqual({ a: 'cached', b: 'cached', c: 'cached', d: 'cached' })
     expect(calls).toEqual([])
     expect(lines.at(-1)).toMatch(/nothing changed/)
-    expect(await second.output('d')).toEqual({ text: '12 c=1' })
-    expect(await second.output('a')).toEqual({ values: Float32Array.from([1, 2, 3]) })
+    expect(await second.outputs({ d: true, a: true })).toEqual({ d: { text: '12 c=1' }, a: { values: Float32Array.from([1, 2, 3]) } })
   })
 
   it('re-runs exactly the steps downstream of a changed parameter', async () => {
@@ -54,7 +84,7 @@ describe('pipeline runner', () => {
     const calls: string[] = []
     const changed = await runPipeline(diamond({ b: 3, c: 1 }, calls), cache, silent)
     expect(statuses(changed)).toEqual({ a: 'cached', b: 'ran', c: 'cached', d: 'ran' })
-    expect(await changed.output('d')).toEqual({ text: '18 c=1' })
+    expect((await changed.outputs({ d: true })).d).toEqual({ text: '18 c=1' })
   })
 
   it('runs independent steps concurrently', async () => {
@@ -81,10 +111,10 @@ describe('pipeline runner', () => {
     const cache = await mkdtemp(path.join(tmpdir(), 'tarmac-runner-'))
     const seen: string[][] = []
     const folders: string[] = []
-    const step = (fail: boolean, params = 1): Step => ({
+    const long = (fail: boolean, params = 1): Step<'long', NoInputs, { pieces: number | undefined }> => ({
       name: 'long',
       version: 1,
-      needs: [],
+      needs: {},
       params,
       cache: true,
       async run(_inputs, _log, checkpoints) {
@@ -96,18 +126,40 @@ describe('pipeline runner', () => {
         return { pieces: seen.at(-1)?.length }
       },
     })
-    await expect(runPipeline([step(true)], cache, silent)).rejects.toThrow('killed')
-    await runPipeline([step(true, 2)], cache, silent).catch(() => {})
-    const done = await runPipeline([step(false)], cache, silent)
+    await expect(runPipeline(pipeline().add(long(true)), cache, silent)).rejects.toThrow('killed')
+    await runPipeline(pipeline().add(long(true, 2)), cache, silent).catch(() => {})
+    const done = await runPipeline(pipeline().add(long(false)), cache, silent)
     // the third attempt has the first one's piece (same key), not the second one's (other params)
     expect(seen).toEqual([[], [], ['piece-1']])
-    expect(await done.output('long')).toEqual({ pieces: 1 })
+    expect((await done.outputs({ long: true })).long).toEqual({ pieces: 1 })
     expect(folders[0]).toBe(folders[2])
     await expect(access(folders[0])).rejects.toThrow()
   })
 
-  it('refuses a step that needs a step not listed before it', async () => {
-    const [a, b] = diamond({ b: 1, c: 1 }, [])
-    await expect(runPipeline([b, a], '/nonexistent', silent)).rejects.toThrow('step "b" needs "a", which is not an earlier step')
+  it('refuses a step added twice', () => {
+    const a = step<'a', NoInputs, number>('a', {}, null, () => 1, [], {})
+    expect(() => pipeline().add(a).add(a)).toThrow('step "a" is added twice')
+  })
+
+  it('refuses a step that needs a step not added before it, also when the types were got around', () => {
+    const loose = pipeline()
+    // @ts-expect-error: no step "a" comes before this one
+    expect(() => loose.add(step('b', { a: true }, null, (i: { a: number }) => i.a, [], {}))).toThrow(
+      'step "b" needs "a", which is not an earlier step',
+    )
+  })
+
+  it('refuses, at compile time, a step whose inputs its dependencies do not produce', () => {
+    const a = pipeline().add(step('a', {}, null, () => ({ values: [1, 2] }), [], {}))
+    // @ts-expect-error: a produces { values: number[] }, not { label: string }
+    a.add(step('b', { a: true }, null, (i: { a: { label: string } }) => i.a.label, [], {}))
+    // @ts-expect-error: no step "z" comes before this one
+    expect(() => a.add(step('b', { z: true }, null, (i: { z: number }) => i.z, [], {}))).toThrow('needs "z"')
+    // @ts-expect-error: the step reads `a` but does not list it in its needs
+    a.add(step('b', {}, null, (i: { a: { values: number[] } }) => i.a.values, [], {}))
+    const read = (result: PipelineResult<{ a: { values: number[] } }>) =>
+      // @ts-expect-error: only outputs of the pipeline's steps can be read
+      result.outputs({ z: true })
+    expect(typeof read).toBe('function')
   })
 })

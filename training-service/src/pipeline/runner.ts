@@ -3,12 +3,21 @@ import { access, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { loadBag, saveBag } from './bag.ts'
 
+/**
+ * The steps a step reads, by name: `{ ingest: true, train: true }`. Every input must be listed (the type
+ * requires each key of `In`); the listing order is the order their keys enter this step's key.
+ */
+export type Needs<In> = { readonly [K in keyof In]-?: true }
+
+/** The inputs of a step that reads no other step's output. */
+export type NoInputs = Record<never, never>
+
 /** One typed step of the pipeline DAG. Its output is content-addressed by code version, params and inputs. */
-export interface Step<O = unknown> {
-  name: string
+export interface Step<N extends string, In, O> {
+  name: N
   /** bump when the step's code changes what it outputs: old cache entries stop matching */
   version: number
-  needs: readonly string[]
+  needs: Needs<In>
   /** everything besides the upstream outputs that decides the output */
   params: unknown
   /** false for steps whose effect lives outside the cache (registry writes, publishing): they always run */
@@ -18,9 +27,51 @@ export interface Step<O = unknown> {
   /**
    * `checkpoints` is a folder of this step's key that outlives a failed or killed attempt: a long step keeps
    * finished pieces of work there, and the next attempt with the same key picks them up. Removed on success.
+   * A property, not a method, so that `add` checks `inputs` strictly (contravariantly).
    */
-  run(inputs: Record<string, unknown>, log: (line: string) => void, checkpoints: string): Promise<O>
+  run: (inputs: In, log: (line: string) => void, checkpoints: string) => Promise<O>
 }
+
+/**
+ * A step as the runner executes it: names and values. The one place step types are erased: `run` is a
+ * method, whose parameter TypeScript compares both ways, so a typed step is one of these without a cast.
+ * That is sound because `add` has already proved each input is its dependency's output.
+ */
+interface RunnableStep extends Omit<Step<string, object, unknown>, 'run' | 'needs'> {
+  needs: object
+  run(inputs: object, log: (line: string) => void, checkpoints: string): Promise<unknown>
+}
+
+/** Reads outputs by name, typed by the same erasure as `RunnableStep.run`. */
+interface Reader<R> {
+  read(outputs: object): R
+}
+
+/** A DAG built step by step: a step may only need steps added before it, and gets exactly their output types. */
+export interface Pipeline<Outs> {
+  readonly steps: readonly RunnableStep[]
+  add<N extends string, K extends keyof Outs & string, O>(step: Step<N, Pick<Outs, K>, O>): Pipeline<Outs & { [P in N]: O }>
+}
+
+export function pipeline(): Pipeline<NoInputs> {
+  return build([])
+}
+
+function build<Outs>(steps: readonly RunnableStep[]): Pipeline<Outs> {
+  return {
+    steps,
+    add<N extends string, K extends keyof Outs & string, O>(step: Step<N, Pick<Outs, K>, O>) {
+      // the types already refuse both; this guards callers that got around them
+      if (steps.some((s) => s.name === step.name)) throw new Error(`step "${step.name}" is added twice`)
+      for (const n of needsOf(step))
+        if (!steps.some((s) => s.name === n)) throw new Error(`step "${step.name}" needs "${n}", which is not an earlier step`)
+      return build<Outs & { [P in N]: O }>([...steps, step])
+    },
+  }
+}
+
+/** The names of the steps a step needs, in the order they were listed. */
+export const needsOf = (step: { needs: object }): string[] => Object.keys(step.needs)
 
 export type StepStatus = 'ran' | 'cached' | 'failed' | 'skipped'
 
@@ -32,9 +83,10 @@ export interface StepReport {
   error?: string
 }
 
-export interface PipelineResult {
+export interface PipelineResult<Outs> {
   reports: StepReport[]
-  output<T>(name: string): Promise<T>
+  /** the outputs of the named steps; a cached one is loaded from the cache */
+  outputs<K extends keyof Outs & string>(names: Needs<Pick<Outs, K>>): Promise<Pick<Outs, K>>
 }
 
 export class StepFailedError extends Error {
@@ -54,26 +106,27 @@ function digest(...parts: string[]): string {
   return h.digest('hex')
 }
 
-function checkGraph(steps: readonly Step[]): void {
-  const names = new Set<string>()
-  for (const s of steps) {
-    for (const n of s.needs) if (!names.has(n)) throw new Error(`step "${s.name}" needs "${n}", which is not an earlier step`)
-    names.add(s.name)
-  }
-}
-
-/**
- * Runs the steps (listed in dependency order). Independent steps run concurrently; a step whose key is
- * in the cache is not run, and its output is loaded only if a later step that must run needs it.
- */
-export async function runPipeline(steps: readonly Step[], cacheDir: string, log: (line: string) => void): Promise<PipelineResult> {
-  checkGraph(steps)
-  const byName = new Map(steps.map((s) => [s.name, s]))
+/** Each step's cache key: sha256 of its name, version, params, fingerprint and the keys of what it needs. */
+export async function stepKeys(steps: readonly RunnableStep[]): Promise<Map<string, string>> {
   const keys = new Map<string, string>()
   for (const s of steps) {
     const fingerprint = s.fingerprint ? await s.fingerprint() : ''
-    keys.set(s.name, digest(s.name, String(s.version), JSON.stringify(s.params ?? null), fingerprint, ...s.needs.map((n) => keys.get(n)!)))
+    keys.set(
+      s.name,
+      digest(s.name, String(s.version), JSON.stringify(s.params ?? null), fingerprint, ...needsOf(s).map((n) => keys.get(n)!)),
+    )
   }
+  return keys
+}
+
+/**
+ * Runs the steps (added in dependency order). Independent steps run concurrently; a step whose key is
+ * in the cache is not run, and its output is loaded only if a later step that must run needs it.
+ */
+export async function runPipeline<Outs>(dag: Pipeline<Outs>, cacheDir: string, log: (line: string) => void): Promise<PipelineResult<Outs>> {
+  const { steps } = dag
+  const keys = await stepKeys(steps)
+  const byName = new Map(steps.map((s) => [s.name, s]))
   const dirOf = (name: string) => path.join(cacheDir, name, keys.get(name)!.slice(0, 24))
   const cached = new Set<string>()
   for (const s of steps) {
@@ -90,16 +143,16 @@ export async function runPipeline(steps: readonly Step[], cacheDir: string, log:
     let p = outputs.get(name)
     if (p) return p
     const step = byName.get(name)!
-    p = cached.has(name) ? loadBag(dirOf(name)) : execute(step)
+    p = cached.has(name) ? loadBag<unknown>(dirOf(name)) : execute(step)
     outputs.set(name, p)
     return p
   }
-  const execute = async (step: Step): Promise<unknown> => {
-    const inputs: Record<string, unknown> = {}
-    const values = await Promise.all(step.needs.map(output))
-    step.needs.forEach((n, i) => {
-      inputs[n] = values[i]
-    })
+  const gather = async (names: string[]): Promise<Record<string, unknown>> => {
+    const values = await Promise.all(names.map(output))
+    return Object.fromEntries(names.map((n, i) => [n, values[i]]))
+  }
+  const execute = async (step: RunnableStep): Promise<unknown> => {
+    const inputs = await gather(needsOf(step))
     const started = performance.now()
     const key = keys.get(step.name)!
     log(`▶ ${step.name}`)
@@ -133,5 +186,11 @@ export async function runPipeline(steps: readonly Step[], cacheDir: string, log:
     throw new StepFailedError(failed?.name ?? pending[failure].name, ordered(), (settled[failure] as PromiseRejectedResult).reason)
   }
   if (pending.length === 0) log('nothing changed: every step was cached')
-  return { reports: ordered(), output: <T>(name: string) => output(name) as Promise<T> }
+  return {
+    reports: ordered(),
+    async outputs<K extends keyof Outs & string>(names: Needs<Pick<Outs, K>>) {
+      const reader: Reader<Pick<Outs, K>> = { read: (values: Pick<Outs, K>) => values }
+      return reader.read(await gather(needsOf({ needs: names })))
+    },
+  }
 }

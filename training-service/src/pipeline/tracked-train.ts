@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process'
 import { availableParallelism, hostname } from 'node:os'
 import type { Home } from '../home.ts'
 import { failAbandonedRuns, finishRun, logMetrics, logParams, setTag, startRun } from '../tracking/index.ts'
-import type { Featurized } from '../train/features.ts'
-import { registerExport } from './register.ts'
-import { runPipeline, type Step, type StepReport } from './runner.ts'
-import { parityMetrics, summaryMetrics, type TrainResults, type TrainSettings, trainSteps } from './train-pipeline.ts'
+import { runPipeline, type StepReport } from './runner.ts'
+import { settingsToParams, type TrainSettings } from './settings.ts'
+import { summaryMetrics } from './steps/register.ts'
+import { trainPipeline } from './train-pipeline.ts'
 
 export interface TrainSummary {
   runId: string
@@ -31,7 +31,7 @@ function gitCommit(): string | undefined {
 }
 
 /**
- * One tracked training run: the pipeline DAG plus a `register` step, every trial a child run, the
+ * One tracked training run: the pipeline DAG (its last step registers the model), every trial a child run, the
  * run's params, metric series and tags recorded, and the run marked failed with the error if a step fails.
  */
 export async function trainAndRegister(
@@ -59,43 +59,10 @@ export async function trainAndRegister(
   })
   log(`run ${run.id} in experiment "${names.experiment}"${resumedFrom ? `, resuming run ${resumedFrom}` : ''}`)
   if (resumedFrom) await setTag(db, run.id, 'resumed_from', resumedFrom)
-  await logParams(db, run.id, {
-    model: names.model,
-    data: settings.dataFile,
-    train_rows: settings.trainRows ?? 'all',
-    seed: settings.seed,
-    smoothing: settings.smoothing,
-    folds: settings.folds,
-    windows: JSON.stringify(settings.windows),
-    sweep: JSON.stringify(settings.sweep),
-  })
-  const register: Step = {
-    name: 'register',
-    version: 1,
-    needs: ['ingest', 'baseline', 'featurize', 'train', 'evaluate', 'export', 'verify'],
-    params: { model: names.model },
-    cache: true,
-    async run(inputs, stepLog) {
-      const r = inputs as unknown as TrainResults & { featurize: Featurized }
-      const manifest = await registerExport(db, home.store, {
-        name: names.model,
-        runId: run.id,
-        dataVersion: r.ingest.dataVersion,
-        family: r.train.trials[r.train.best].config.family,
-        models: { fp32: r.export.fp32, int8: r.export.int8 },
-        encoder: r.featurize.spec,
-        threshold: r.evaluate.threshold,
-        metrics: summaryMetrics(r),
-        parity: parityMetrics(r.verify),
-        referenceProfile: r.export.referenceProfile,
-        embedded: r.train.net.embeddings.length > 0,
-      })
-      stepLog(`registered ${manifest.name} version ${manifest.version}`)
-      return { version: manifest.version }
-    },
-  }
-  const steps = [
-    ...trainSteps(settings, {
+  await logParams(db, run.id, settingsToParams(settings, names.model))
+  const steps = trainPipeline(
+    settings,
+    {
       onTrial: async (index, trial) => {
         const child = await startRun(db, {
           experiment: names.experiment,
@@ -120,17 +87,21 @@ export async function trainAndRegister(
         await setTag(db, child.id, 'tfjs_backend', trial.backend)
         await finishRun(db, child.id, 'finished')
       },
-    }),
-    register,
-  ]
+    },
+    { db, store: home.store, runId: run.id, model: names.model },
+  )
   try {
     const result = await runPipeline(steps, home.cacheDir, log)
-    const stepNames = ['ingest', 'baseline', 'train', 'evaluate', 'export', 'verify', 'register']
-    const [ingest, baseline, train, evaluate, exported, verify, registered] = await Promise.all(
-      stepNames.map((n) => result.output<unknown>(n)),
-    )
-    const r = { ingest, baseline, train, evaluate, export: exported, verify } as TrainResults
-    const { version } = registered as { version: number }
+    const r = await result.outputs({
+      ingest: true,
+      baseline: true,
+      train: true,
+      evaluate: true,
+      export: true,
+      verify: true,
+      register: true,
+    })
+    const { version } = r.register
     const metrics = summaryMetrics(r)
     await logMetrics(db, run.id, metrics)
     const best = r.train.trials[r.train.best]

@@ -1,6 +1,7 @@
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import { type ServingEncoder, servingEncoder } from '@tarmac/sdk/features'
 import { type ModelManifest, manifestSchema } from '@tarmac/sdk/manifest'
-import { UserInputError } from '../errors.ts'
+import { UserInputError, userFacing } from '../errors.ts'
 import { manifestKey } from '../pipeline/register.ts'
 import { type ArtifactStore, sha256Hex } from '../tracking/artifact-store.ts'
 
@@ -26,28 +27,6 @@ export async function readEncoder(store: ArtifactStore, manifest: ModelManifest)
   return servingEncoder(manifest.encoder, bytes)
 }
 
-async function call(target: EdgeTarget, method: string, path: string, body: Uint8Array | string, contentType: string): Promise<unknown> {
-  let res: Response
-  try {
-    res = await fetch(new URL(path, target.endpoint), {
-      method,
-      body,
-      headers: { authorization: `Bearer ${target.adminKey}`, 'content-type': contentType },
-    })
-  } catch (e) {
-    throw new UserInputError(`cannot reach the Worker at ${target.endpoint} (${(e as Error).cause ?? (e as Error).message})`)
-  }
-  const text = await res.text()
-  if (!res.ok) {
-    let message = text
-    try {
-      message = (JSON.parse(text) as { error: { message: string } }).error.message
-    } catch {}
-    throw new UserInputError(`${method} ${path}: ${res.status} ${message}`)
-  }
-  return text ? JSON.parse(text) : null
-}
-
 /**
  * Publishes a registered version through the Worker's admin API: every blob first (the Worker hashes and
  * verifies each), then the alias — which the Worker switches only after checking every blob the manifest
@@ -61,11 +40,16 @@ export async function publishVersion(
   alias: string,
 ): Promise<ModelManifest> {
   const manifest = await readManifest(store, name, version)
-  for (const file of [manifest.files.fp32, manifest.files.int8, manifest.files.encoder]) {
-    const bytes = await store.get(file.key)
-    if (!bytes) throw new UserInputError(`${file.key} of ${name}@${version} is missing from the artifact store`)
-    await call(target, 'PUT', `/admin/blobs/${file.sha256}`, new Uint8Array(bytes), 'application/octet-stream')
+  const worker = createWorkerClient({ endpoint: target.endpoint, adminKey: target.adminKey })
+  try {
+    for (const file of [manifest.files.fp32, manifest.files.int8, manifest.files.encoder]) {
+      const bytes = await store.get(file.key)
+      if (!bytes) throw new UserInputError(`${file.key} of ${name}@${version} is missing from the artifact store`)
+      await worker.admin.putBlob(file.sha256, new Uint8Array(bytes))
+    }
+    await worker.admin.putAlias(name, alias, manifest)
+  } catch (error) {
+    throw userFacing(error)
   }
-  await call(target, 'PUT', `/admin/models/${name}/aliases/${alias}`, JSON.stringify(manifest), 'application/json')
   return manifest
 }

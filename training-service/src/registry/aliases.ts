@@ -2,7 +2,7 @@ import { and, asc, desc, eq, lte } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import type { AliasAction, AliasEvent, GateResult, ModelVersion } from '../db/schema.ts'
 import { lockModel, writeTransaction } from '../db/transaction.ts'
-import { TarmacError } from './errors.ts'
+import { TarmacError } from '../errors.ts'
 import { checkAlias, checkAttribution, checkVersion } from './names.ts'
 import { getVersion, requireModel } from './versions.ts'
 

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { openDatabase } from '../db/open.ts'
-import { TarmacError } from './errors.ts'
+import { TarmacError } from '../errors.ts'
 import { promote } from './promote.ts'
 import { seedVersion } from './testing.ts'
 

@@ -1,5 +1,4 @@
 export { type AliasChange, aliasHistory, deleteAlias, getAlias, rollback, setAlias, versionAt } from './aliases.ts'
-export { TarmacError, type TarmacErrorCode } from './errors.ts'
 export { DEFAULT_GATE_CONFIG, evaluateGates, GATE_NAMES, type GateConfig, type GateResult } from './gates.ts'
 export { type PromoteOptions, type Promotion, promote } from './promote.ts'
 export {

@@ -1,4 +1,4 @@
-import { invalidArgument } from './errors.ts'
+import { invalidArgument } from '../errors.ts'
 
 // Model names are URL, file and manifest safe: the same rule as the SDK's manifest name.
 const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/

@@ -2,10 +2,10 @@ import { and, asc, desc, eq, max } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import type { ModelVersion, RegisteredModel } from '../db/schema.ts'
 import { lockModel, writeTransaction } from '../db/transaction.ts'
+import { invalidArgument, TarmacError } from '../errors.ts'
 import { finalMetrics } from '../tracking/queries.ts'
 import { requireRun } from '../tracking/runs.ts'
 import { checkFinite } from '../tracking/validate.ts'
-import { invalidArgument, TarmacError } from './errors.ts'
 import { checkModelName, checkVersion } from './names.ts'
 
 export type RegisterVersionInput = {

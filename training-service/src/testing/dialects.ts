@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { inject } from 'vitest'
 import { type Dialect, type OpenDatabaseOptions, openDatabase, type TarmacDatabase } from '../db/open.ts'
-import { createTestDatabase } from './postgres.ts'
+import { createTestDatabase } from '../local/postgres-server.ts'
 
 /**
  * The dialects a shared test suite runs against: `describe.each(DIALECTS)`. Postgres is there whenever

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { postgresAvailable, startTestPostgres } from './postgres.ts'
+import { postgresAvailable, startTestPostgres } from '../local/postgres-server.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { invalidArgument } from '../registry/errors.ts'
+import { invalidArgument } from '../errors.ts'
 
 /** Where a stored object lives and what it is: enough to record it as a run artifact. */
 export type StoredBlob = { uri: string; sha256: string; size: number }

@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import type { Experiment } from '../db/schema.ts'
 import { writeTransaction } from '../db/transaction.ts'
-import { TarmacError } from '../registry/errors.ts'
+import { TarmacError } from '../errors.ts'
 import { checkName } from './validate.ts'
 
 export async function createExperiment(db: Db, name: string): Promise<Experiment> {

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import { lockRun, writeTransaction } from '../db/transaction.ts'
-import { invalidArgument, TarmacError } from '../registry/errors.ts'
+import { invalidArgument, TarmacError } from '../errors.ts'
 import type { StoredBlob } from './artifact-store.ts'
 import { requireRun } from './runs.ts'
 import { checkFinite, checkKey, checkNonNegativeInt } from './validate.ts'

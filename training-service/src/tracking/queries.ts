@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, inArray, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import type { Artifact, Run, RunStatus } from '../db/schema.ts'
-import { TarmacError } from '../registry/errors.ts'
+import { TarmacError } from '../errors.ts'
 import { requireRun } from './runs.ts'
 
 export type RunSummary = Run & { experiment: string }

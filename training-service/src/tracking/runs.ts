@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm'
 import type { Db } from '../db/open.ts'
 import type { Run, RunStatus } from '../db/schema.ts'
 import { lockRun, writeTransaction } from '../db/transaction.ts'
-import { invalidArgument, TarmacError } from '../registry/errors.ts'
+import { invalidArgument, TarmacError } from '../errors.ts'
 import { getOrCreateExperiment } from './experiments.ts'
 import { checkName } from './validate.ts'
 

@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { Dialect } from '../db/open.ts'
 import { openDatabase } from '../db/open.ts'
-import { TarmacError } from '../registry/errors.ts'
+import { TarmacError } from '../errors.ts'
 import { captureError } from '../registry/testing.ts'
 import { DIALECTS, freshDatabase, freshTarget, removeTempFolders } from '../testing/dialects.ts'
 import {

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../registry/errors.ts'
+import { invalidArgument } from '../errors.ts'
 
 // Same alphabet MLflow allows for param, metric and tag keys: safe in URLs and file paths.
 const KEY_PATTERN = /^[A-Za-z0-9_.\-/ ]{1,250}$/

@@ -1,5 +1,14 @@
 import { departureParts } from '@tarmac/sdk/features'
-import { accuracyAt, auc, bestF1Threshold, brier, calibrationBins, expectedCalibrationError, logLoss } from '@tarmac/sdk/metrics'
+import {
+  accuracyAt,
+  auc,
+  bestF1Threshold,
+  brier,
+  calibrationBins,
+  confusionAt,
+  expectedCalibrationError,
+  logLoss,
+} from '@tarmac/sdk/metrics'
 import type { FlightColumns } from '../data/dataset.ts'
 import { labelledIndex } from './features.ts'
 
@@ -44,14 +53,29 @@ function sliceMetrics(name: string, rows: number[], labels: Uint8Array, scores: 
   }
 }
 
+/** The F1 point of a threshold chosen elsewhere (on the selection slice): no peeking at these labels. */
+function f1At(labels: Uint8Array, scores: Float32Array, threshold: number) {
+  const c = confusionAt(labels, scores, threshold)
+  const precision = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0
+  const recall = c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : 0
+  return { threshold, precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 }
+}
+
 /**
- * Quality on the validation window: ranking, probability quality, the decision threshold (max F1) and
- * slices by the busiest origins and by time of day — a model can win overall and lose a hub.
+ * Quality on a held-out window: ranking, probability quality, the decision threshold and slices by the
+ * busiest origins and by time of day — a model can win overall and lose a hub. Without `threshold` the
+ * threshold is chosen here (max F1): only on the selection slice; the report slice is given the selection's.
  */
-export function evaluatePredictions(validate: FlightColumns, labels: Uint8Array, scores: Float32Array, topOrigins = 10): Evaluation {
+export function evaluatePredictions(
+  validate: FlightColumns,
+  labels: Uint8Array,
+  scores: Float32Array,
+  options: { threshold?: number; topOrigins?: number } = {},
+): Evaluation {
+  const topOrigins = options.topOrigins ?? 10
   const index = labelledIndex(validate)
   if (index.length !== labels.length) throw new Error(`evaluation: ${labels.length} labels for ${index.length} labelled rows`)
-  const best = bestF1Threshold(labels, scores)
+  const best = options.threshold === undefined ? bestF1Threshold(labels, scores) : f1At(labels, scores, options.threshold)
   const byOrigin = new Map<string, number[]>()
   const byBand: number[][] = HOUR_BANDS.map(() => [])
   for (let i = 0; i < index.length; i++) {
@@ -82,4 +106,15 @@ export function evaluatePredictions(validate: FlightColumns, labels: Uint8Array,
       ...HOUR_BANDS.map(([name], b) => sliceMetrics(name, byBand[b], labels, scores)),
     ],
   }
+}
+
+/** Selection-slice quality (it picked the threshold) and report-slice quality at that same threshold. */
+export type HeldOutEvaluation = Evaluation & { report: Evaluation }
+
+export function evaluateHeldOut(
+  select: { rows: FlightColumns; labels: Uint8Array; scores: Float32Array },
+  report: { rows: FlightColumns; labels: Uint8Array; scores: Float32Array },
+): HeldOutEvaluation {
+  const chosen = evaluatePredictions(select.rows, select.labels, select.scores)
+  return { ...chosen, report: evaluatePredictions(report.rows, report.labels, report.scores, { threshold: chosen.threshold }) }
 }

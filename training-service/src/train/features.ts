@@ -1,4 +1,6 @@
 import {
+  CELL_NAMES,
+  type CellName,
   DELAY_THRESHOLD_MINUTES,
   type EncoderSpec,
   encodeFlights,
@@ -7,6 +9,7 @@ import {
   fitEncoder,
   NUMERIC_FEATURES,
 } from '@tarmac/sdk/features'
+import { auc } from '@tarmac/sdk/metrics'
 import { seededSample } from '@tarmac/sdk/random'
 import type { FlightColumns } from '../data/dataset.ts'
 import type { EncodedSplit } from './trainer.ts'
@@ -42,26 +45,65 @@ export interface FeaturizeOptions {
   folds: number
 }
 
+/** One rate feature's AUC on its own: on the training rows as the network saw them (out of fold) and on the report slice as served. */
+export interface RateFeatureAuc {
+  cell: CellName
+  oof: number
+  holdout: number
+}
+
 export interface Featurized {
   spec: EncoderSpec
   train: EncodedSplit
+  /** the selection slice: early stopping, trial choice, threshold */
   validate: EncodedSplit
+  /** the untouched slice the published metrics come from */
+  report: EncodedSplit
+  rateAuc: RateFeatureAuc[]
 }
 
-/** Fits the encoder on the training window only and encodes train (out of fold) and validation rows. */
-export function featurize(train: FlightColumns, validate: FlightColumns, options: FeaturizeOptions): Featurized {
+function encodeHeldOut(c: FlightColumns, spec: EncoderSpec): EncodedSplit {
+  const index = labelledIndex(c)
+  return { ...encodeFlights(flightsOf(c, index), spec), width: NUMERIC_FEATURES.length, labels: labelsOf(c, index) }
+}
+
+function columnAuc(split: EncodedSplit, column: number): number {
+  const values = new Float32Array(split.rows)
+  for (let r = 0; r < split.rows; r++) values[r] = split.numeric[r * split.width + column]
+  return auc(split.labels, values)
+}
+
+/**
+ * Each cell's rate alone, ranked against the labels: out of fold on the training rows, as served on the
+ * report slice. A training AUC well above the hold-out one means the out-of-fold rates are more informative
+ * than anything serving will have, and the network learns to trust them too much.
+ */
+export function rateFeatureAucs(train: EncodedSplit, holdout: EncodedSplit): RateFeatureAuc[] {
+  return CELL_NAMES.map((cell) => {
+    const column = NUMERIC_FEATURES.indexOf(`${cell}_rate_logit`)
+    return { cell, oof: columnAuc(train, column), holdout: holdout.rows > 0 ? columnAuc(holdout, column) : Number.NaN }
+  })
+}
+
+/**
+ * Fits the encoder on the training window only and encodes train (out of fold), selection and report rows.
+ * Nothing here reads a label of the selection or report slices except to attach it to its own rows.
+ */
+export function featurize(train: FlightColumns, validate: FlightColumns, report: FlightColumns, options: FeaturizeOptions): Featurized {
   const trainIndex = labelledIndex(train)
   const trainFlights = flightsOf(train, trainIndex)
   const trainLabels = labelsOf(train, trainIndex)
   const fitted = fitEncoder(trainFlights, trainLabels, { smoothing: options.smoothing, folds: options.folds })
   const sample = options.trainRows === null ? null : seededSample(trainFlights.length, options.trainRows, options.seed)
   const encodedTrain = encodeTrainingRows(fitted, trainFlights, sample ?? undefined)
-  const validateIndex = labelledIndex(validate)
-  const encodedValidate = encodeFlights(flightsOf(validate, validateIndex), fitted.spec)
   const width = NUMERIC_FEATURES.length
+  const encoded = { ...encodedTrain, width, labels: sample ? Uint8Array.from(sample, (i) => trainLabels[i]) : trainLabels }
+  const reportSplit = encodeHeldOut(report, fitted.spec)
   return {
     spec: fitted.spec,
-    train: { ...encodedTrain, width, labels: sample ? Uint8Array.from(sample, (i) => trainLabels[i]) : trainLabels },
-    validate: { ...encodedValidate, width, labels: labelsOf(validate, validateIndex) },
+    train: encoded,
+    validate: encodeHeldOut(validate, fitted.spec),
+    report: reportSplit,
+    rateAuc: rateFeatureAucs(encoded, reportSplit),
   }
 }

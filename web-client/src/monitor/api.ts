@@ -1,13 +1,14 @@
 /** The Worker's public monitoring and model routes, as the dashboard reads them. */
+
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
+import type { AlertRecord, DriftRecord, PerformanceRecord, Timeseries } from '@tarmac/sdk/contracts/monitoring'
 import type { NumericHistogram } from '@tarmac/sdk/drift'
-import type { ModelManifest } from '@tarmac/sdk/manifest'
-import type { AlertRecord, DriftRecord, PerformanceRecord, Timeseries } from '../../../edge-worker/src/monitoring/api.ts'
 import { type Range, splitRange } from './range.ts'
 
 export type { AlertRecord, DriftRecord, PerformanceRecord, Timeseries }
 export type AlertStatus = AlertRecord['status']
 
-/** The part of `ModelSummary` (edge-worker/src/routes/models.ts, GET /v1/models/{name}) the dashboard reads. */
+/** The part of the model status (GET /v1/models/{name}) the dashboard reads. */
 export interface ModelAliases {
   aliases: Record<string, number>
 }
@@ -38,34 +39,17 @@ export function mergeTimeseries(parts: readonly Timeseries[]): Timeseries {
   return { model: parts[0].model, from: parts[0].from, to: parts[parts.length - 1].to, versions: sorted }
 }
 
-const rangeQuery = (range: Range | undefined) =>
-  range ? `?${new URLSearchParams({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() })}` : ''
-
 export function monitorApi(endpoint: string, model: string, apiKey: string | undefined): MonitorApi {
-  const name = encodeURIComponent(model)
-  const headers: HeadersInit = apiKey ? { Authorization: `Bearer ${apiKey}` } : {}
-  async function get<T>(path: string): Promise<T> {
-    const res = await fetch(`${endpoint}${path}`, { headers })
-    const body = await res.json().catch(() => null)
-    if (!res.ok) throw new Error(body?.error?.message ?? `GET ${path}: HTTP ${res.status}`)
-    return body as T
-  }
+  // one try: a dashboard refresh is the retry
+  const worker = createWorkerClient({ endpoint, apiKey, attempts: 1 })
   return {
-    timeseries: async (range) =>
-      mergeTimeseries(
-        await Promise.all(splitRange(range).map((r) => get<Timeseries>(`/v1/monitoring/models/${name}/timeseries${rangeQuery(r)}`))),
-      ),
-    drift: async (range) => (await get<{ reports: DriftRecord[] }>(`/v1/monitoring/models/${name}/drift${rangeQuery(range)}`)).reports,
-    performance: async (range) =>
-      (await get<{ windows: PerformanceRecord[] }>(`/v1/monitoring/models/${name}/performance${rangeQuery(range)}`)).windows,
-    alerts: async (status) => {
-      const query = new URLSearchParams({ model })
-      if (status) query.set('status', status)
-      return (await get<{ alerts: AlertRecord[] }>(`/v1/monitoring/alerts?${query}`)).alerts
-    },
-    aliases: () => get(`/v1/models/${name}`),
+    timeseries: async (range) => mergeTimeseries(await Promise.all(splitRange(range).map((r) => worker.timeseries(model, r)))),
+    drift: (range) => worker.drift(model, range),
+    performance: (range) => worker.performance(model, range),
+    alerts: (status) => worker.alerts({ model, status }),
+    aliases: () => worker.modelStatus(model),
     reference: async (alias) => {
-      const manifest = await get<ModelManifest>(`/v1/models/${name}/manifest?alias=${encodeURIComponent(alias)}`)
+      const manifest = await worker.manifest(model, alias)
       return { version: manifest.version, prediction: manifest.referenceProfile.prediction }
     },
   }

@@ -3,8 +3,9 @@
  * predictions hour by hour over a few days, outcomes as feedback, and the monitoring pass per day, the
  * way the hourly cron would have run it then.
  */
+
+import type { MonitoringRun } from '@tarmac/sdk/contracts/monitoring'
 import type { FlightInstance } from '@tarmac/sdk/features'
-import type { MonitoringRun } from '../../../edge-worker/src/monitoring/api.ts'
 import { AIRPORTS, rng } from './fixture-model.ts'
 
 const DAY_MS = 86_400_000

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { trialConfigSchema } from '../train/family.ts'
-import { pickBest, type TrialSummary } from './train-pipeline.ts'
+import { trialConfigSchema } from '../../train/family.ts'
+import { pickBest, type TrialSummary } from './train.ts'
 
 const config = trialConfigSchema.parse({ family: 'mlp' })
 const ok = (valAuc: number, attempts = 1): TrialSummary => ({

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import { freePort } from '../free-port.ts'
 
 /** A `wrangler dev` of the edge Worker on 127.0.0.1 with its own state folder and a fresh admin key. */
@@ -26,11 +27,11 @@ const OFFLINE = { WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: '
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
+  const worker = createWorkerClient({ endpoint: url, attempts: 1 })
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}: ${output().slice(-800)}`)
     try {
-      const res = await fetch(`${url}/health`)
-      if (res.ok) return
+      return await worker.health()
     } catch {}
     await new Promise((r) => setTimeout(r, 250))
   }

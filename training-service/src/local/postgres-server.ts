@@ -8,9 +8,9 @@ import pg from 'pg'
 import { freePort } from '../free-port.ts'
 
 /**
- * Test helper: a throwaway, real Postgres server on a free loopback port, with its data in a temp folder.
- * Started once per test run by postgres-setup.ts (a vitest globalSetup); each test file or test then takes
- * a fresh database from it with createTestDatabase(). Debian's `postgresql` package provides the binaries
+ * A throwaway, real Postgres server on a free loopback port, with its data in a temp folder; `tarmac doctor`
+ * looks for the same binaries. Started once per test run by testing/postgres-setup.ts (a vitest globalSetup);
+ * each test file or test then takes a fresh database from it with createTestDatabase(). Debian's `postgresql` package provides the binaries
  * (.ci/run installs it). Postgres refuses to run as root, so as root it runs as the `postgres` OS user.
  */
 

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename } from 'node:fs/promises'
+import path from 'node:path'
+import { createWorkerClient, WorkerError } from '@tarmac/sdk/client/worker'
+import type { CapturePage, LabelledRow } from '@tarmac/sdk/contracts/capture'
+import { DELAY_THRESHOLD_MINUTES } from '@tarmac/sdk/features'
+import { UserInputError, userFacing } from '../errors.ts'
+import { type Lineage, writeLineage } from './lineage.ts'
+
+export interface PullOptions {
+  worker: string
+  adminKey: string
+  model: string
+  /** epoch ms, [from, to) of event time */
+  from: number
+  to: number
+  role?: 'served' | 'shadow'
+  /** folder the data version is written to */
+  dir: string
+  pageRows?: number
+  log?: (line: string) => void
+}
+
+export interface Pulled {
+  file: string
+  lineage: Lineage
+}
+
+/** A labelled capture row as a row of the data set: the actual departure is `date`, as in the bundled file. */
+function toRecord(r: LabelledRow) {
+  const { origin, destination, departedAt, distance } = r.instance
+  const delay = r.delay ?? (r.delayed ? DELAY_THRESHOLD_MINUTES : 0)
+  return {
+    date: departedAt,
+    delay,
+    distance,
+    origin,
+    destination,
+    prediction_id: r.predictionId,
+    model_version: r.version,
+    probability: r.probability,
+  }
+}
+
+async function fetchPage(o: PullOptions, cursor: string | null): Promise<CapturePage> {
+  const client = createWorkerClient({ endpoint: o.worker, adminKey: o.adminKey })
+  const query = {
+    from: new Date(o.from).toISOString(),
+    to: new Date(o.to).toISOString(),
+    role: o.role ?? 'served',
+    limit: String(o.pageRows ?? 10_000),
+  }
+  try {
+    return await client.admin.capture(o.model, cursor ? { ...query, cursor } : query)
+  } catch (error) {
+    if (error instanceof WorkerError && error.status === 401)
+      throw new UserInputError(`${o.worker}: the admin key was refused (TARMAC_ADMIN_KEY)`)
+    throw userFacing(error)
+  }
+}
+
+/**
+ * Streams a model's captured, labelled rows for a window from the Worker into a new data version: a JSON Lines
+ * file in the data set's columns (plus the prediction it came from), named by its content, with its lineage
+ * beside it. Pages are written as they arrive, so memory holds one page.
+ */
+export async function pullCapture(o: PullOptions): Promise<Pulled> {
+  await mkdir(o.dir, { recursive: true })
+  const tmp = path.join(o.dir, `.pull-${process.pid}-${Date.now()}.jsonl`)
+  const out = createWriteStream(tmp)
+  const hash = createHash('sha256')
+  const seen = new Set<string>()
+  const sampleRates = new Set<number>()
+  let captured = 0
+  let delayFromLabel = 0
+  let cursor: string | null = null
+  do {
+    const page: CapturePage = await fetchPage(o, cursor)
+    captured += page.captured
+    for (const rate of page.sampleRates) sampleRates.add(rate)
+    let chunk = ''
+    for (const row of page.rows) {
+      // the Worker yields each row once; a second copy would be a bug there, and must not weight a row twice
+      if (seen.has(row.eventId)) throw new Error(`${o.worker} returned event ${row.eventId} twice`)
+      seen.add(row.eventId)
+      if (row.delay === null) delayFromLabel++
+      chunk += `${JSON.stringify(toRecord(row))}\n`
+    }
+    hash.update(chunk)
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+    cursor = page.cursor
+    o.log?.(`  pulled ${seen.size.toLocaleString('en-US')} labelled of ${captured.toLocaleString('en-US')} captured rows`)
+  } while (cursor)
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
+  const sha256 = hash.digest('hex')
+  const file = path.join(o.dir, `${o.model}-capture-${sha256.slice(0, 16)}.jsonl`)
+  await rename(tmp, file)
+  const lineage: Lineage = {
+    source: { kind: 'capture', worker: o.worker, model: o.model, role: o.role ?? 'served' },
+    window: { from: new Date(o.from).toISOString(), to: new Date(o.to).toISOString() },
+    rows: seen.size,
+    captured,
+    labelCoverage: captured > 0 ? seen.size / captured : null,
+    sampleRates: [...sampleRates].sort(),
+    delayFromLabel,
+    pulledAt: new Date().toISOString(),
+    sha256,
+  }
+  await writeLineage(file, lineage)
+  return { file, lineage }
+}
