@@ -1,6 +1,7 @@
 import { encodeFlights, fromInstance } from '@tarmac/sdk/features'
 import { describe, expect, it } from 'vitest'
 import { createTsEngine, EngineRegistry, NoEngineError } from '../../sdk/src/engine/index.ts'
+import { ORT_CROSSOVER_ROWS, servingEngines } from '../src/models/engines.ts'
 import { createWorkerdOrtEngine } from '../src/models/ort-workerd.ts'
 import { encoder, instances, makeModel } from './fixtures.ts'
 
@@ -30,6 +31,20 @@ describe('engines inside workerd', () => {
     expect(engine).toBe('ort-wasm')
     expect(probabilities).toHaveLength(5)
     expect(registry.failures).toMatchObject([{ name: 'ts', stage: 'init' }])
+  })
+
+  it('runs a batch below the crossover on the TS engine and one at it on ONNX Runtime, with the same probabilities', async () => {
+    const model = await makeModel('engine-model', 1, 202)
+    const engines = servingEngines(model.int8, 'ts')
+    expect((await engines.engine()).name).toBe('ts')
+    const rows = instances(ORT_CROSSOVER_ROWS, 5).map(fromInstance)
+    const small = await engines.run(encodeFlights(rows.slice(0, ORT_CROSSOVER_ROWS - 1), encoder))
+    const large = await engines.run(encodeFlights(rows, encoder))
+    expect([small.engine, large.engine]).toEqual(['ts', 'ort-wasm'])
+    expect(Math.max(...small.probabilities.map((p, i) => Math.abs(p - large.probabilities[i])))).toBeLessThanOrEqual(1e-5)
+    // ENGINE=ort: every batch on ORT
+    const ort = servingEngines(model.int8, 'ort')
+    expect((await ort.run(encodeFlights(rows.slice(0, 1), encoder))).engine).toBe('ort-wasm')
   })
 
   it('reports every failure when no engine can run the model', async () => {

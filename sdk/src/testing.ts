@@ -11,6 +11,7 @@ import {
   fromInstance,
   NUMERIC_FEATURES,
   packCellTables,
+  type ServingEncoder,
   servingEncoder,
   tableSizes,
 } from './features/index.ts'
@@ -74,6 +75,8 @@ export interface ModelFixture {
   int8: Uint8Array
   /** the encoder's cell tables blob (files.encoder) */
   tables: Uint8Array
+  /** the manifest's encoder opened over `tables`, as every runtime serves it */
+  encoder: ServingEncoder
 }
 
 /** A publishable model: the same name, version and seed always give the same bytes. */
@@ -87,7 +90,7 @@ export async function makeModelFixture(
   const metadata = { name, version: String(version) }
   const fp32 = buildOnnxModel(net, { quantization: 'fp32', metadata })
   const int8 = buildOnnxModel(net, { quantization: 'int8', metadata })
-  const tables = packCellTables(fixtureEncoder.cells)
+  const tables = await packCellTables(fixtureEncoder.cells)
   const { cells, ...params } = fixtureEncoder
   const batch = encodeFlights(training.flights, fixtureEncoder)
   const scores = createTsEvaluator(fp32).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
@@ -112,12 +115,12 @@ export async function makeModelFixture(
     parity: { maxAbsDiff: 0 },
     referenceProfile: profileFlights(training.flights, scores, fitReferenceProfileSpec(training.flights, scores, { topAirports: 8 })),
   }
-  return { manifest, fp32, int8, tables }
+  return { manifest, fp32, int8, tables, encoder: await servingEncoder(manifest.encoder, tables) }
 }
 
 /** What the TS evaluator says about instances under a fixture's encoder: the reference every engine must match. */
 export function referenceProbabilities(model: ModelFixture, rows: FlightInstance[], graph: 'fp32' | 'int8' = 'fp32'): Float32Array {
-  const batch = encodeFlights(rows.map(fromInstance), servingEncoder(model.manifest.encoder, model.tables))
+  const batch = encodeFlights(rows.map(fromInstance), model.encoder)
   // the TS engine's evaluator: what the Worker and the browser's default backend compute, bit for bit
   return createMlpEvaluator(model[graph]).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
 }

@@ -1,10 +1,9 @@
 import { type ServingEncoder, servingEncoder } from '@tarmac/sdk/features'
 import type { ArtifactFile, ModelManifest } from '@tarmac/sdk/manifest'
-import type { EngineRegistry } from '../../../sdk/src/engine/index.ts'
 import { sha256Hex } from '../auth/hash.ts'
 import { configOf } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { engineRegistry } from './engines.ts'
+import { type ServingEngines, servingEngines } from './engines.ts'
 import { aliasKey, manifestKey } from './keys.ts'
 
 /** The alias points at a version this isolate cannot serve (and has no earlier one to keep serving). */
@@ -22,7 +21,7 @@ export interface ServingModel {
   manifest: ModelManifest
   /** the manifest's encoder over its cell tables blob, read in place */
   encoder: ServingEncoder
-  engines: EngineRegistry
+  engines: ServingEngines
 }
 
 interface AliasEntry {
@@ -40,7 +39,7 @@ const inflight = new Map<string, Promise<ServingModel | null>>()
 /** manifests are immutable per (name, version) */
 const manifests = new Map<string, ModelManifest>()
 /** keyed by blob sha and engine preference; bounded because every published version adds one */
-const engines = new Map<string, EngineRegistry>()
+const engines = new Map<string, ServingEngines>()
 /** keyed by the tables blob's sha256, bounded like the engines */
 const encoders = new Map<string, ServingEncoder>()
 const MAX_ENGINES = 8
@@ -103,7 +102,7 @@ async function build(env: Env, name: string, version: number): Promise<ServingMo
   const [registry, encoder] = await Promise.all([
     engines.get(engineKey) ??
       (async () => {
-        const built = engineRegistry(await readVerifiedBlob(env, file), preference)
+        const built = servingEngines(await readVerifiedBlob(env, file), preference)
         // initialise before serving: a model no engine can run must not replace a working one
         await built.engine()
         remember(engines, engineKey, built)
@@ -111,7 +110,7 @@ async function build(env: Env, name: string, version: number): Promise<ServingMo
       })(),
     encoders.get(manifest.files.encoder.sha256) ??
       (async () => {
-        const opened = servingEncoder(manifest.encoder, await readVerifiedBlob(env, manifest.files.encoder))
+        const opened = await servingEncoder(manifest.encoder, await readVerifiedBlob(env, manifest.files.encoder))
         remember(encoders, manifest.files.encoder.sha256, opened)
         return opened
       })(),

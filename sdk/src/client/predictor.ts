@@ -61,7 +61,7 @@ function infoOf(manifest: ModelManifest, alias: string): ModelInfo {
 
 /** Builds the engines for a model and runs one dummy row through the serving one. */
 async function prepare(ctx: Context, { manifest, bytes, tables }: CachedModel): Promise<OnDevice> {
-  const encoder = servingEncoder(manifest.encoder, tables)
+  const encoder = await servingEncoder(manifest.encoder, tables)
   const registry = new EngineRegistry(await onDeviceCandidates(bytes, ctx.backends, ctx.loaders))
   await registry.engine()
   const warmStart = performance.now()

@@ -8,7 +8,7 @@ import { CellTablesFormatError, openCellTables, packCellTables, servingEncoder, 
 
 const train = syntheticFlights(10_000, 31)
 const { spec } = fitEncoder(train.flights, train.labels, { minAirportCount: 10, minCellCount: 2 })
-const blob = packCellTables(spec.cells)
+const blob = await packCellTables(spec.cells)
 const { cells, ...params } = spec
 const manifestEncoder = { ...params, cells: tableSizes(cells) }
 
@@ -22,10 +22,10 @@ function validationLike(n: number): Flight[] {
 }
 
 describe('cell tables blob', () => {
-  it('encodes validation-like rows to the same bits as the JSON tables, unseen airports and cells included', () => {
+  it('encodes validation-like rows to the same bits as the JSON tables, unseen airports and cells included', async () => {
     const flights = validationLike(5_000)
     const json = encodeFlights(flights, spec)
-    const binary = encodeFlights(flights, servingEncoder(manifestEncoder, blob))
+    const binary = encodeFlights(flights, await servingEncoder(manifestEncoder, blob))
     // bit for bit (NaN and -0 included), counted rather than diffed: the arrays are 120,000 values long
     const a = new Uint8Array(binary.numeric.buffer)
     const b = new Uint8Array(json.numeric.buffer)
@@ -36,8 +36,8 @@ describe('cell tables blob', () => {
     expect(binary.origin.every((v, i) => v === json.origin[i]) && binary.destination.every((v, i) => v === json.destination[i])).toBe(true)
   })
 
-  it('answers every stored key with its stat and reads keys back as cellKeys spells them', () => {
-    const tables = openCellTables(blob)
+  it('answers every stored key with its stat and reads keys back as cellKeys spells them', async () => {
+    const tables = await openCellTables(blob)
     for (const cell of CELL_NAMES) {
       const stored = Object.entries(spec.cells[cell])
       expect(stored.length).toBeGreaterThan(0)
@@ -46,8 +46,8 @@ describe('cell tables blob', () => {
     }
   })
 
-  it('never matches a key spelled differently from cellKeys, or of another cell', () => {
-    const tables = openCellTables(blob)
+  it('never matches a key spelled differently from cellKeys, or of another cell', async () => {
+    const tables = await openCellTables(blob)
     const [hourKey] = Object.keys(spec.cells.origin_hour).filter((k) => k.endsWith('@07'))
     expect(tables.lookup('origin_hour', hourKey, 0)).toBeDefined()
     expect(tables.lookup('origin_hour', hourKey.replace('@07', '@7'), 0)).toBeUndefined()
@@ -58,30 +58,34 @@ describe('cell tables blob', () => {
     expect(tables.lookup('origin', 'ATL-BOS', 0)).toBeUndefined()
   })
 
-  it('is deterministic, compact, and reads in place from an 8-aligned buffer', () => {
-    expect(packCellTables(spec.cells)).toEqual(blob)
+  it('is deterministic, compact, and opens from a view at any offset', async () => {
+    expect(await packCellTables(spec.cells)).toEqual(blob)
     const json = new TextEncoder().encode(JSON.stringify(spec.cells)).length
-    expect(blob.length).toBeLessThan(json / 2)
-    // a view at an odd offset is copied once; the result is the same
+    expect(blob.length).toBeLessThan(json / 4)
     const shifted = new Uint8Array(blob.length + 3)
     shifted.set(blob, 3)
-    const tables = openCellTables(shifted.subarray(3))
+    const tables = await openCellTables(shifted.subarray(3))
     const [key, stat] = Object.entries(spec.cells.route)[0]
     expect(tables.lookup('route', key, 0)).toEqual(stat)
   })
 
-  it('refuses a damaged blob or one from another version with a clear error', () => {
-    expect(() => openCellTables(blob.subarray(0, 8))).toThrow(/too short/)
+  it('refuses a damaged blob or one from another version with a clear error', async () => {
+    await expect(openCellTables(blob.subarray(0, 7))).rejects.toThrow(/too short/)
     const bad = blob.slice()
     bad[0] = 0
-    expect(() => openCellTables(bad)).toThrow(CellTablesFormatError)
-    expect(() => openCellTables(blob.subarray(0, blob.length - 64))).toThrow(/past the end/)
-    expect(() => servingEncoder({ ...manifestEncoder, cells: { ...manifestEncoder.cells, flight: 1 } }, blob)).toThrow(
+    await expect(openCellTables(bad)).rejects.toThrow(/bad magic/)
+    await expect(openCellTables(blob.subarray(0, blob.length - 64))).rejects.toThrow(CellTablesFormatError)
+    const damaged = blob.slice()
+    damaged[damaged.length >> 1] ^= 0xff
+    await expect(openCellTables(damaged)).rejects.toThrow(CellTablesFormatError)
+    await expect(servingEncoder({ ...manifestEncoder, cells: { ...manifestEncoder.cells, flight: 1 } }, blob)).rejects.toThrow(
       /flight has \d+ entries, the manifest says 1/,
     )
   })
 
-  it('refuses to pack a key cellKeys would never write', () => {
-    expect(() => packCellTables({ ...spec.cells, origin_hour: { 'SFO@7': [1, 2] } })).toThrow(/origin_hour key 'SFO@7'/)
+  it('refuses to pack a key cellKeys would never write, or a stat that is not whole positives ≤ count', async () => {
+    await expect(packCellTables({ ...spec.cells, origin_hour: { 'SFO@7': [1, 2] } })).rejects.toThrow(/origin_hour key 'SFO@7'/)
+    const [route] = Object.keys(spec.cells.route)
+    await expect(packCellTables({ ...spec.cells, route: { [route]: [3, 2] } })).rejects.toThrow(/not whole positives ≤ count/)
   })
 })

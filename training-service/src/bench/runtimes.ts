@@ -111,17 +111,26 @@ export async function benchRuntimes(m: ModelUnderTest, runs: number): Promise<st
   return lines
 }
 
-/** µs per call of the TS engine and onnxruntime-web (the Worker's two engines) by batch size: where ORT starts to win. */
+/**
+ * µs per row of the TS engine and onnxruntime-web (the Worker's two engines) by batch size, and the smallest
+ * measured size from which ORT stays faster: the Worker's ORT_CROSSOVER_ROWS (edge-worker/src/models/engines.ts).
+ */
 async function crossover(m: ModelUnderTest, runs: number): Promise<string[]> {
   const mlp = createMlpEvaluator(m.int8)
   const web = await ortRunner(ortWeb, m.int8, {})
-  const lines = [row('crossover (int8, µs per call)', 'rows', 'ts engine', 'onnxruntime-web', 'faster')]
-  for (const rows of [1, 2, 4, 8, 16, 64]) {
+  const sizes = [1, 16, 64, 128, 256, 512, 1000]
+  const lines = [row('crossover (int8, µs per row)', 'rows', 'ts engine', 'onnxruntime-web', 'faster')]
+  const ortWins: boolean[] = []
+  for (const rows of sizes) {
     const batch = encodeFlights(m.flights.slice(0, rows), m.encoder)
     const feeds = { numeric: batch.numeric, origin: batch.origin, destination: batch.destination }
-    const ts = percentile(await timeCalls(() => mlp.run(feeds, rows), Math.max(50, runs / rows)), 50)
-    const ort = percentile(await timeCalls(() => web(batch), Math.max(50, runs / rows)), 50)
-    lines.push(row('', rows, fmt(ts), fmt(ort), ts <= ort ? 'ts' : 'ort'))
+    const calls = Math.max(20, Math.round(runs / rows))
+    const ts = percentile(await timeCalls(() => mlp.run(feeds, rows), calls), 50) / rows
+    const ort = percentile(await timeCalls(() => web(batch), calls), 50) / rows
+    ortWins.push(ort < ts)
+    lines.push(row('', rows, fmt(ts, 2), fmt(ort, 2), ort < ts ? 'ort' : 'ts'))
   }
+  const from = sizes.findIndex((_, i) => ortWins.slice(i).every(Boolean))
+  lines.push(row('crossover (int8): rows from which ort wins', from < 0 ? `none up to ${sizes.at(-1)}` : sizes[from]))
   return lines
 }

@@ -61,7 +61,7 @@ export function registerBenchCommand(program: Command): void {
       try {
         const version = await latestVersion(home, flags.model)
         if (only.includes('sweep')) print(await benchSweep(smoke ? 5_000 : 100_000))
-        if (only.includes('encoder')) print(await benchEncoder(smoke ? 2 : 10))
+        if (only.includes('encoder')) print(await benchEncoder(smoke ? 2 : 10, smoke ? 20_000 : 100_000, smoke ? 1 : 2))
         if (only.includes('runtimes'))
           print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
         if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))

@@ -37,7 +37,7 @@ export interface ManifestInput {
 }
 
 /** The encoder's cell tables as the blob files.encoder names. */
-export function exportEncoderTables(encoder: EncoderSpec): Uint8Array {
+export function exportEncoderTables(encoder: EncoderSpec): Promise<Uint8Array> {
   return packCellTables(encoder.cells)
 }
 

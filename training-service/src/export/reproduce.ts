@@ -21,7 +21,7 @@ export async function reproduceParity(
   validate: FlightColumns,
 ): Promise<Reproduction> {
   const index = labelledIndex(validate)
-  const encoded = encodeFlights(flightsOf(validate, index), servingEncoder(manifest.encoder, tables))
+  const encoded = encodeFlights(flightsOf(validate, index), await servingEncoder(manifest.encoder, tables))
   const labels = labelsOf(validate, index)
   const p32 = await runOrtNode(fp32, encoded)
   const p8 = await runOrtNode(int8, encoded)

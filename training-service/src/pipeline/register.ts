@@ -14,7 +14,7 @@ export const manifestKey = (name: string, version: number) => `models/${name}/${
 export async function registerExport(db: Db, store: ArtifactStore, input: Omit<ManifestInput, 'version'>): Promise<ModelManifest> {
   await putBlob(store, input.models.fp32)
   await putBlob(store, input.models.int8)
-  const tables = exportEncoderTables(input.encoder)
+  const tables = await exportEncoderTables(input.encoder)
   await putBlob(store, tables)
   for (let attempt = 0; attempt < 3; attempt++) {
     const latest = (await modelExists(db, input.name))

@@ -24,7 +24,7 @@ export async function readEncoder(store: ArtifactStore, manifest: ModelManifest)
   if (!bytes || sha256Hex(bytes) !== file.sha256) {
     throw new UserInputError(`${file.key} (encoder tables of ${manifest.name}@${manifest.version}) is missing or does not match its sha256`)
   }
-  return servingEncoder(manifest.encoder, bytes)
+  return await servingEncoder(manifest.encoder, bytes)
 }
 
 /**
