@@ -12,7 +12,15 @@ export {
   type ServingEncoder,
   specLookup,
 } from './encoder.ts'
-export { encodeTrainingRows, type FitOptions, type FittedEncoder, fitEncoder, foldOf, MIN_CELL_COUNT } from './fit.ts'
+export {
+  encodeTrainingRows,
+  type FitOptions,
+  type FittedEncoder,
+  fitEncoder,
+  foldOf,
+  MIN_CELL_COUNT,
+  SIZE_TARGET_MIN_CELL_COUNT,
+} from './fit.ts'
 export { CELL_NAMES, CELL_PARENT, type CellName, cellKeys, departureEpochMs, departureParts } from './keys.ts'
 export {
   airportCode,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../random.ts'
 import { syntheticFlights } from '../testing.ts'
 import { encodeFlights, type Flight } from './encoder.ts'
-import { fitEncoder } from './fit.ts'
+import { fitEncoder, SIZE_TARGET_MIN_CELL_COUNT } from './fit.ts'
 import { CELL_NAMES } from './keys.ts'
 import { CellTablesFormatError, openCellTables, packCellTables, servingEncoder, tableSizes } from './tables.ts'
 
@@ -34,6 +34,18 @@ describe('cell tables blob', () => {
     expect(a.length).toBe(b.length)
     expect(differing).toBe(0)
     expect(binary.origin.every((v, i) => v === json.origin[i]) && binary.destination.every((v, i) => v === json.destination[i])).toBe(true)
+  })
+
+  it('keeps that parity with the size-target minimums, whose flight table is empty', async () => {
+    const small = fitEncoder(train.flights, train.labels, { minAirportCount: 10, minCellCount: SIZE_TARGET_MIN_CELL_COUNT }).spec
+    expect(Object.keys(small.cells.flight)).toHaveLength(0)
+    expect(Object.keys(small.cells.route_hour).length).toBeLessThan(Object.keys(spec.cells.route_hour).length)
+    const { cells: smallCells, ...smallParams } = small
+    const served = await servingEncoder({ ...smallParams, cells: tableSizes(smallCells) }, await packCellTables(smallCells))
+    const flights = validationLike(2_000)
+    expect(new Uint8Array(encodeFlights(flights, served).numeric.buffer)).toEqual(
+      new Uint8Array(encodeFlights(flights, small).numeric.buffer),
+    )
   })
 
   it('answers every stored key with its stat and reads keys back as cellKeys spells them', async () => {

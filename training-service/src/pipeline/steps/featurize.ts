@@ -9,8 +9,8 @@ export function featurizeStep(
 ): Step<'featurize', { ingest: Ingested }, Featurized> {
   return {
     name: 'featurize',
-    // 2: week-block folds, the report slice, rate-feature AUCs; 3: MIN_CELL_COUNT per cell (route × hour 50, flight 10)
-    version: 3,
+    // 2: week-block folds, the report slice, rate-feature AUCs
+    version: 2,
     needs: { ingest: true },
     params: { trainRows: s.trainRows, seed: s.seed, smoothing: s.smoothing, folds: s.folds },
     cache: true,
