@@ -1,7 +1,8 @@
 /**
- * Browser bench of the web client in headless Chromium: time to first prediction (cold, then a repeat
- * visit served by the service worker and Cache Storage), bytes transferred, single-row WASM latency and
- * a 1,000-row batch. Run: npx tsx web-client/bench.ts (builds the client, starts `wrangler dev` for the
+ * Browser bench of the web client in headless Chromium, once per backend in the same run — the TS engine (the
+ * default) and onnxruntime-web wasm (the default before it) — each in a fresh profile: time to first prediction
+ * (cold, then a repeat visit served by the service worker and Cache Storage), bytes transferred before the first
+ * prediction and in all, single-row latency and a 1,000-row batch. Run: npx tsx web-client/bench.ts (builds the client, starts `wrangler dev` for the
  * manifest and the model file; needs /usr/bin/chromium).
  */
 import { execFile } from 'node:child_process'
@@ -27,6 +28,8 @@ const BATCH_RUNS = 20
 interface Visit {
   firstPredictionMs: number
   loadMs: number
+  /** transferred before the first prediction returned */
+  firstBytes: number
   bytes: number
 }
 
@@ -43,7 +46,7 @@ async function visit(page: Page, url: string | null, bytes: { total: number }): 
     await predictor.predict([{ origin: 'ORD', destination: 'JFK', departedAt: '2026-06-12T18:45:00', distance: 740 }])
     return { readyAt: mark.startTime, predictMs: performance.now() - t0, loadMs: predictor.timings.loadMs }
   })
-  return { firstPredictionMs: readyAt + predictMs, loadMs, bytes: bytes.total }
+  return { firstPredictionMs: readyAt + predictMs, loadMs, firstBytes: bytes.total, bytes: bytes.total }
 }
 
 async function waitForServiceWorker(page: Page): Promise<void> {
@@ -95,6 +98,41 @@ async function latencies(page: Page) {
   }
 }
 
+async function measure(session: Awaited<ReturnType<typeof launchChromium>>, label: string, url: string): Promise<void> {
+  const bytes = { total: 0 }
+  session.context.on('requestfinished', async (request) => {
+    const response = await request.response()
+    if (response?.fromServiceWorker()) return
+    const sizes = await request.sizes()
+    bytes.total += sizes.responseBodySize + sizes.responseHeadersSize
+  })
+  const page = await session.context.newPage()
+  // the Worker serves the manifest and the model files; telemetry off and no edge fallback
+  const cold = await visit(page, url, bytes)
+  await waitForServiceWorker(page)
+  // the service worker's precache download belongs to the first visit
+  await page.waitForTimeout(1000)
+  cold.bytes = bytes.total
+  const warm = await visit(page, null, bytes)
+  await page.waitForTimeout(500)
+  warm.bytes = bytes.total
+  const lat = await latencies(page)
+  const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`
+  console.log(
+    `${label}: backend ${lat.backend}, crossOriginIsolated ${lat.isolated}, smallest timer step ${(lat.timerResolution * 1000).toFixed(1)} µs`,
+  )
+  console.log(
+    `  first visit  : first prediction ${cold.firstPredictionMs.toFixed(0)} ms (model load ${cold.loadMs.toFixed(0)} ms), ${kb(cold.firstBytes)} transferred before it, ${kb(cold.bytes)} with the service-worker precache`,
+  )
+  console.log(
+    `  repeat visit : first prediction ${warm.firstPredictionMs.toFixed(0)} ms (model load ${warm.loadMs.toFixed(0)} ms), ${kb(warm.bytes)} transferred`,
+  )
+  console.log(
+    `  single row   : median ${(lat.median * 1000).toFixed(1)} µs, p99 ${(lat.p99 * 1000).toFixed(1)} µs over ${SINGLE_RUNS} predict() calls`,
+  )
+  console.log(`  ${BATCH_ROWS}-row batch: median ${lat.batchMedian.toFixed(2)} ms over ${BATCH_RUNS} runs`)
+}
+
 async function main(): Promise<void> {
   const { NODE_ENV: _, ...env } = process.env
   await promisify(execFile)(process.execPath, [VITE, 'build', '--config', configFile, '--logLevel', 'warn'], { env })
@@ -103,43 +141,19 @@ async function main(): Promise<void> {
   const worker = await startLocalWorker({ persistTo: state, origin: `http://127.0.0.1:${port}`, adminKey: ADMIN_KEY })
   await publish(worker.url, ADMIN_KEY, await makeModel(1))
   const server = await preview({ configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true } })
-  const session = await launchChromium({ webgpu: false })
   try {
-    const bytes = { total: 0 }
-    session.context.on('requestfinished', async (request) => {
-      const response = await request.response()
-      if (response?.fromServiceWorker()) return
-      const sizes = await request.sizes()
-      bytes.total += sizes.responseBodySize + sizes.responseHeadersSize
-    })
-    const page = await session.context.newPage()
-    // the Worker serves the manifest and the model file; telemetry off and no edge fallback
-    const query = new URLSearchParams({ endpoint: worker.url, sample: '0', backends: 'wasm' })
-    const cold = await visit(page, `http://127.0.0.1:${port}/?${query}`, bytes)
-    await waitForServiceWorker(page)
-    // the service worker's precache download belongs to the first visit
-    await page.waitForTimeout(1000)
-    cold.bytes = bytes.total
-    const warm = await visit(page, null, bytes)
-    await page.waitForTimeout(500)
-    warm.bytes = bytes.total
-    const lat = await latencies(page)
-    const mb = (n: number) => `${(n / 1048576).toFixed(2)} MiB`
-    console.log(
-      `backend ${lat.backend}, crossOriginIsolated ${lat.isolated}, smallest timer step ${(lat.timerResolution * 1000).toFixed(1)} µs`,
-    )
-    console.log(
-      `first visit   : first prediction ${cold.firstPredictionMs.toFixed(0)} ms (model load ${cold.loadMs.toFixed(0)} ms), ${mb(cold.bytes)} transferred (incl. service-worker precache)`,
-    )
-    console.log(
-      `repeat visit  : first prediction ${warm.firstPredictionMs.toFixed(0)} ms (model load ${warm.loadMs.toFixed(0)} ms), ${mb(warm.bytes)} transferred`,
-    )
-    console.log(
-      `single row    : median ${(lat.median * 1000).toFixed(1)} µs, p99 ${(lat.p99 * 1000).toFixed(1)} µs over ${SINGLE_RUNS} predict() calls`,
-    )
-    console.log(`${BATCH_ROWS}-row batch: median ${lat.batchMedian.toFixed(2)} ms over ${BATCH_RUNS} runs`)
+    for (const [label, backends] of [
+      ['TS engine (default)', 'ts'],
+      ['onnxruntime-web wasm (the default before)', 'wasm'],
+    ] as const) {
+      const session = await launchChromium({ webgpu: false })
+      try {
+        await measure(session, label, `http://127.0.0.1:${port}/?${new URLSearchParams({ endpoint: worker.url, sample: '0', backends })}`)
+      } finally {
+        await session.close()
+      }
+    }
   } finally {
-    await session.close()
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()))
     await worker.stop()
     await rm(state, { recursive: true, force: true })

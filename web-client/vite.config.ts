@@ -12,9 +12,9 @@ export const isolationHeaders = {
 }
 
 /**
- * The offline service worker, generated after the bundle: the app shell and the wasm ORT build are
- * precached (the 14 MB wasm is over Workbox's 2 MiB default), the 27 MB WebGPU build is cached on first
- * use only, and every navigation falls back to the precached page.
+ * The offline service worker, generated after the bundle: the app shell (SDK and TS engine included) is
+ * precached; onnxruntime-web's glue and wasm builds, which only a page asking for WebGPU or wasm (or a model too
+ * large for the TS engine) imports, are cached on first use. Every navigation falls back to the precached page.
  */
 function serviceWorker(): Plugin {
   return {
@@ -24,13 +24,12 @@ function serviceWorker(): Plugin {
       const { count, size, warnings } = await generateSW({
         globDirectory: outDir,
         swDest: `${outDir}/sw.js`,
-        globPatterns: ['**/*.{html,js,css,svg,json,wasm}'],
-        globIgnores: ['sw.js', '**/*asyncify*'],
-        maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+        globPatterns: ['**/*.{html,js,css,svg,json}'],
+        globIgnores: ['sw.js', '**/*.wasm', '**/ort*.js'],
         dontCacheBustURLsMatching: /^assets\//,
         navigateFallback: 'index.html',
         ignoreURLParametersMatching: [/.*/],
-        runtimeCaching: [{ urlPattern: /\/assets\/.*\.wasm$/, handler: 'CacheFirst', options: { cacheName: 'tarmac-ort-webgpu' } }],
+        runtimeCaching: [{ urlPattern: /\/assets\/(ort.*\.js|.*\.wasm)$/, handler: 'CacheFirst', options: { cacheName: 'tarmac-ort' } }],
         cleanupOutdatedCaches: true,
         clientsClaim: true,
         skipWaiting: true,

@@ -73,7 +73,7 @@ export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'wait
 
 async function run(model: ServingModel, flights: Flight[]) {
   try {
-    return await model.engines.run(encodeFlights(flights, model.manifest.encoder))
+    return await model.engines.run(encodeFlights(flights, model.encoder))
   } catch (error) {
     if (!(error instanceof NoEngineError)) throw error
     const { name, version } = model.manifest

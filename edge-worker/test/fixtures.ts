@@ -12,6 +12,7 @@ export const KEY_B = { Authorization: 'Bearer test-key-b' }
 export const KEY_C = { Authorization: 'Bearer test-key-c' }
 
 export {
+  fixtureEncoder as encoder,
   type ModelFixture,
   makeModelFixture as makeModel,
   referenceProbabilities as reference,
@@ -30,11 +31,12 @@ export function putAlias(manifest: unknown, name: string, alias: string): Promis
   })
 }
 
-/** Uploads both blobs and points the alias at the fixture's version, asserting each step succeeds. */
+/** Uploads every blob and points the alias at the fixture's version, asserting each step succeeds. */
 export async function publish(model: ModelFixture, alias = 'champion'): Promise<void> {
   for (const [bytes, file] of [
     [model.fp32, model.manifest.files.fp32],
     [model.int8, model.manifest.files.int8],
+    [model.tables, model.manifest.files.encoder],
   ] as const) {
     const res = await uploadBlob(bytes, file.sha256)
     if (res.status !== 201) throw new Error(`blob upload: ${res.status} ${await res.text()}`)

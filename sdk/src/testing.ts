@@ -3,9 +3,20 @@
  * complete model as the registry would publish it (manifest, fp32 and int8 bytes). Test code only.
  */
 import { fitReferenceProfileSpec, profileFlights } from './drift/index.ts'
-import { encodeFlights, type Flight, type FlightInstance, fitEncoder, fromInstance, NUMERIC_FEATURES } from './features/index.ts'
+import {
+  encodeFlights,
+  type Flight,
+  type FlightInstance,
+  fitEncoder,
+  fromInstance,
+  NUMERIC_FEATURES,
+  packCellTables,
+  type ServingEncoder,
+  servingEncoder,
+  tableSizes,
+} from './features/index.ts'
 import { artifactFile, featureSchemaHash, type ModelManifest, modelTensors, sha256Hex } from './manifest/index.ts'
-import { buildOnnxModel, createTsEvaluator, type NetworkSpec } from './onnx/index.ts'
+import { buildOnnxModel, createMlpEvaluator, createTsEvaluator, type NetworkSpec } from './onnx/index.ts'
 import { seededRandom } from './random.ts'
 
 export const FIXTURE_AIRPORTS = ['ATL', 'BOS', 'DEN', 'DFW', 'JFK', 'LAX', 'MIA', 'ORD', 'SEA', 'SFO'] as const
@@ -62,6 +73,10 @@ export interface ModelFixture {
   manifest: ModelManifest
   fp32: Uint8Array
   int8: Uint8Array
+  /** the encoder's cell tables blob (files.encoder) */
+  tables: Uint8Array
+  /** the manifest's encoder opened over `tables`, as every runtime serves it */
+  encoder: ServingEncoder
 }
 
 /** A publishable model: the same name, version and seed always give the same bytes. */
@@ -75,10 +90,12 @@ export async function makeModelFixture(
   const metadata = { name, version: String(version) }
   const fp32 = buildOnnxModel(net, { quantization: 'fp32', metadata })
   const int8 = buildOnnxModel(net, { quantization: 'int8', metadata })
+  const tables = await packCellTables(fixtureEncoder.cells)
+  const { cells, ...params } = fixtureEncoder
   const batch = encodeFlights(training.flights, fixtureEncoder)
   const scores = createTsEvaluator(fp32).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
   const manifest: ModelManifest = {
-    manifestVersion: 1,
+    manifestVersion: 2,
     name,
     version,
     createdAt,
@@ -86,20 +103,24 @@ export async function makeModelFixture(
     dataVersion: 'synthetic-1',
     featureSchemaHash: await featureSchemaHash(),
     family: 'mlp',
-    files: { fp32: await artifactFile(fp32, sha256Hex), int8: await artifactFile(int8, sha256Hex) },
+    files: {
+      fp32: await artifactFile(fp32, sha256Hex),
+      int8: await artifactFile(int8, sha256Hex),
+      encoder: await artifactFile(tables, sha256Hex),
+    },
     ...modelTensors(true),
-    // the manifest schema types cell stats as mutable tuples; EncoderSpec's are readonly
-    encoder: fixtureEncoder as ModelManifest['encoder'],
+    encoder: { ...params, cells: tableSizes(cells) },
     threshold: 0.5,
     metrics: { auc: 0.5 },
     parity: { maxAbsDiff: 0 },
     referenceProfile: profileFlights(training.flights, scores, fitReferenceProfileSpec(training.flights, scores, { topAirports: 8 })),
   }
-  return { manifest, fp32, int8 }
+  return { manifest, fp32, int8, tables, encoder: await servingEncoder(manifest.encoder, tables) }
 }
 
 /** What the TS evaluator says about instances under a fixture's encoder: the reference every engine must match. */
 export function referenceProbabilities(model: ModelFixture, rows: FlightInstance[], graph: 'fp32' | 'int8' = 'fp32'): Float32Array {
-  const batch = encodeFlights(rows.map(fromInstance), model.manifest.encoder)
-  return createTsEvaluator(model[graph]).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
+  const batch = encodeFlights(rows.map(fromInstance), model.encoder)
+  // the TS engine's evaluator: what the Worker and the browser's default backend compute, bit for bit
+  return createMlpEvaluator(model[graph]).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
 }

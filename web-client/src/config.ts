@@ -11,7 +11,7 @@ export interface ClientConfig {
   sampleRate: number
 }
 
-const BACKENDS: readonly Backend[] = ['webgpu', 'wasm', 'edge']
+const BACKENDS: readonly Backend[] = ['ts', 'webgpu', 'wasm', 'edge']
 
 /** Query parameters win over build-time env (VITE_TARMAC_*), which win over the local defaults. */
 export function readConfig(search: string, env: ImportMetaEnv): ClientConfig {

@@ -30,7 +30,7 @@ function networkNote(): void {
 
 function refresh(predictor: Predictor, form: FlightForm): void {
   showModel(predictor.model, predictor.backend, predictor.timings)
-  if (predictor.manifest) form.useRoutes(routeTable(predictor.manifest.encoder))
+  if (predictor.encoder) form.useRoutes(routeTable(predictor.encoder.keys('route')))
 }
 
 async function checkForUpdate(predictor: Predictor, form: FlightForm): Promise<void> {

@@ -1,11 +1,9 @@
-import type { EncoderSpec } from '@tarmac/sdk/features'
-
 /** Destinations by origin: the routes the model saw in training (the encoder's `route` cells, "ORD-JFK"). */
 export type RouteTable = ReadonlyMap<string, readonly string[]>
 
-export function routeTable(encoder: EncoderSpec): RouteTable {
+export function routeTable(routes: Iterable<string>): RouteTable {
   const table = new Map<string, string[]>()
-  for (const key of Object.keys(encoder.cells.route)) {
+  for (const key of routes) {
     const [origin, destination] = key.split('-')
     if (!origin || !destination) continue
     const list = table.get(origin)

@@ -42,7 +42,11 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, ms: number): Prom
 }
 
 describe('web client in Chromium without WebGPU', () => {
-  it('predicts on the device with wasm, as the int8 model and the Worker do', async () => {
+  it('predicts on the device with the TS engine by default, fetching no WebAssembly, as the int8 model and the Worker do', async () => {
+    const wasm: string[] = []
+    page.on('request', (r) => {
+      if (r.url().endsWith('.wasm')) wasm.push(r.url())
+    })
     await page.goto(harness.appUrl)
     await waitUntilReady(page)
     await fillFlight(page, { ...FLIGHT, distance: '' })
@@ -51,8 +55,9 @@ describe('web client in Chromium without WebGPU', () => {
     await page.fill('#distance', FLIGHT.distance)
     const shown = await predictOnPage(page)
 
-    expect(shown.backend).toBe('ort-wasm')
-    expect(await page.getAttribute('#model-backend', 'data-backend')).toBe('ort-wasm')
+    expect(shown.backend).toBe('ts')
+    expect(await page.getAttribute('#model-backend', 'data-backend')).toBe('ts')
+    expect(wasm).toEqual([])
     expect(shown.version).toBe('v1')
     const [reference] = int8Reference(v1, [toInstance(FLIGHT)])
     expect(Math.abs(shown.probability - reference)).toBeLessThanOrEqual(1e-6)
@@ -115,7 +120,7 @@ describe('web client in Chromium without WebGPU', () => {
     await waitUntilReady(page)
     await fillFlight(page, FLIGHT)
     const offline = await predictOnPage(page)
-    expect(offline.backend).toBe('ort-wasm')
+    expect(offline.backend).toBe('ts')
     expect(offline.probability).toBe(online.probability)
     expect(await page.textContent('#network')).toContain('Offline')
     // queued on the device, not at the Worker
@@ -134,7 +139,7 @@ describe('web client in Chromium without WebGPU', () => {
       )
       return rows.length > 0 ? rows[0] : undefined
     }, 30_000)
-    expect(stored).toMatchObject({ source: 'browser', engine: 'ort-wasm', version: 1 })
+    expect(stored).toMatchObject({ source: 'browser', engine: 'ts', version: 1 })
     expect(stored.probability).toBeCloseTo(offline.probability, 6)
   })
 
@@ -158,13 +163,15 @@ describe('web client in Chromium without WebGPU', () => {
     const edge = await edgePredict(harness.workerUrl, [toInstance(FLIGHT)])
     expect(edge.body.model?.version).toBe(2)
     expect(Math.abs(shown.probability - edge.body.predictions![0].probability)).toBeLessThanOrEqual(INT8_TOLERANCE)
-    // the cache keeps only the current model
+    // the cache keeps only the current model: its int8 graph and its encoder tables
     const cached = await page.evaluate(async () => {
       const names = await caches.keys()
       const models = names.filter((n) => n.startsWith('tarmac-model:'))
       return (await Promise.all(models.map(async (n) => (await (await caches.open(n)).keys()).map((r) => r.url)))).flat()
     })
-    expect(cached.filter((u) => u.includes('/v1/blobs/'))).toEqual([`${harness.workerUrl}/v1/blobs/${v2.manifest.files.int8.sha256}`])
+    expect(cached.filter((u) => u.includes('/v1/blobs/')).sort()).toEqual(
+      [v2.manifest.files.int8, v2.manifest.files.encoder].map((f) => `${harness.workerUrl}/v1/blobs/${f.sha256}`).sort(),
+    )
   })
 
   it('answers from the edge Worker when no model can be loaded on the device, and says so', async () => {

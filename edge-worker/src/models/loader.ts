@@ -1,9 +1,9 @@
+import { type ServingEncoder, servingEncoder } from '@tarmac/sdk/features'
 import type { ArtifactFile, ModelManifest } from '@tarmac/sdk/manifest'
-import type { EngineRegistry } from '../../../sdk/src/engine/index.ts'
 import { sha256Hex } from '../auth/hash.ts'
 import { configOf } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { engineRegistry } from './engines.ts'
+import { type ServingEngines, servingEngines } from './engines.ts'
 import { aliasKey, manifestKey } from './keys.ts'
 
 /** The alias points at a version this isolate cannot serve (and has no earlier one to keep serving). */
@@ -19,7 +19,9 @@ export class ModelUnavailableError extends ApiError {
 
 export interface ServingModel {
   manifest: ModelManifest
-  engines: EngineRegistry
+  /** the manifest's encoder over its cell tables blob, read in place */
+  encoder: ServingEncoder
+  engines: ServingEngines
 }
 
 interface AliasEntry {
@@ -37,7 +39,9 @@ const inflight = new Map<string, Promise<ServingModel | null>>()
 /** manifests are immutable per (name, version) */
 const manifests = new Map<string, ModelManifest>()
 /** keyed by blob sha and engine preference; bounded because every published version adds one */
-const engines = new Map<string, EngineRegistry>()
+const engines = new Map<string, ServingEngines>()
+/** keyed by the tables blob's sha256, bounded like the engines */
+const encoders = new Map<string, ServingEncoder>()
 const MAX_ENGINES = 8
 
 /**
@@ -95,15 +99,28 @@ async function build(env: Env, name: string, version: number): Promise<ServingMo
   const file = manifest.files.fp32
   const preference = configOf(env).engine
   const engineKey = `${file.sha256}:${preference}`
-  let registry = engines.get(engineKey)
-  if (!registry) {
-    registry = engineRegistry(await readVerifiedBlob(env, file), preference)
-    // initialise before serving: a model no engine can run must not replace a working one
-    await registry.engine()
-    if (engines.size >= MAX_ENGINES) engines.delete(engines.keys().next().value as string)
-    engines.set(engineKey, registry)
-  }
-  return { manifest, engines: registry }
+  const [registry, encoder] = await Promise.all([
+    engines.get(engineKey) ??
+      (async () => {
+        const built = servingEngines(await readVerifiedBlob(env, file), preference)
+        // initialise before serving: a model no engine can run must not replace a working one
+        await built.engine()
+        remember(engines, engineKey, built)
+        return built
+      })(),
+    encoders.get(manifest.files.encoder.sha256) ??
+      (async () => {
+        const opened = await servingEncoder(manifest.encoder, await readVerifiedBlob(env, manifest.files.encoder))
+        remember(encoders, manifest.files.encoder.sha256, opened)
+        return opened
+      })(),
+  ])
+  return { manifest, encoder, engines: registry }
+}
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+  if (cache.size >= MAX_ENGINES) cache.delete(cache.keys().next().value as string)
+  cache.set(key, value)
 }
 
 export async function readManifest(env: Env, name: string, version: number): Promise<ModelManifest> {

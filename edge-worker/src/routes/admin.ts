@@ -146,6 +146,7 @@ export const adminRoutes = createRouter()
     }
     await verifyStored(c.env, manifest.files.fp32, 'files.fp32')
     await verifyStored(c.env, manifest.files.int8, 'files.int8')
+    await verifyStored(c.env, manifest.files.encoder, 'files.encoder')
     const text = JSON.stringify(manifest)
     const existing = await c.env.ALIASES.get(manifestKey(name, manifest.version))
     if (existing !== null && existing !== text) {

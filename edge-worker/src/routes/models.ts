@@ -36,7 +36,7 @@ function summary(m: ModelManifest) {
     files: m.files,
     encoder: {
       airports: m.encoder.airports.length,
-      cells: Object.fromEntries(Object.entries(m.encoder.cells).map(([cell, table]) => [cell, Object.keys(table).length])),
+      cells: m.encoder.cells,
       globalRate: m.encoder.globalRate,
     },
   }
@@ -45,7 +45,7 @@ function summary(m: ModelManifest) {
 const manifestRoute = createRoute({
   method: 'get',
   path: '/v1/models/{name}/manifest',
-  summary: 'The full manifest an alias serves (encoder tables included): what on-device predictors load',
+  summary: 'The full manifest an alias serves (its encoder tables are the blob files.encoder): what on-device predictors load',
   request: {
     params: z.object({ name: modelName }),
     query: z.object({

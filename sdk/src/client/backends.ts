@@ -1,4 +1,5 @@
 import { createOrtEngine } from '../engine/ort.ts'
+import { createTsEngine } from '../engine/ts.ts'
 import type { EngineCandidate } from '../engine/types.ts'
 import type { Backend, OrtLoaders, OrtModule } from './types.ts'
 
@@ -34,11 +35,29 @@ function configure(ort: OrtModule): OrtModule {
   return ort
 }
 
+/**
+ * Above this many int8 graph bytes onnxruntime-web's SIMD kernels outrun the TS engine on one row, so 'ts' yields
+ * its place to the ORT backends the caller listed. Measured (one row, Node 24, the exporter's MLP at growing
+ * widths): TS ahead at 18 KB (hidden 128/64) and 50 KB (256/128), behind at 97 KB (384/192) and 162 KB (512/256).
+ */
+export const TS_ENGINE_MAX_MODEL_BYTES = 64_000
+
+/** The caller's order, with 'ts' moved behind the ORT backends for a model too large for it. */
+export function backendOrder(backends: readonly Backend[], modelBytes: number): Backend[] {
+  if (modelBytes <= TS_ENGINE_MAX_MODEL_BYTES || !backends.includes('ts')) return [...backends]
+  const ort = backends.filter((b) => b === 'webgpu' || b === 'wasm')
+  const rest = backends.filter((b) => b !== 'ts' && b !== 'webgpu' && b !== 'wasm')
+  return [...ort, 'ts', ...rest]
+}
+
 /** On-device engines for the requested backends, in their order; 'edge' is the predictor's own fallback. */
 export async function onDeviceCandidates(model: Uint8Array, backends: readonly Backend[], loaders: OrtLoaders): Promise<EngineCandidate[]> {
   const candidates: EngineCandidate[] = []
-  for (const backend of backends) {
-    if (backend === 'webgpu' && (await hasWebGpuAdapter())) {
+  for (const backend of backendOrder(backends, model.length)) {
+    if (backend === 'ts') {
+      // no import, no wasm: the engine is part of the SDK bundle
+      candidates.push({ name: 'ts', create: async () => createTsEngine(model) })
+    } else if (backend === 'webgpu' && (await hasWebGpuAdapter())) {
       candidates.push({
         name: 'ort-webgpu',
         create: async () =>

@@ -15,16 +15,22 @@ export interface ModelSource {
 
 export interface CachedModel {
   manifest: ModelManifest
+  /** the int8 graph */
   bytes: Uint8Array
+  /** the encoder's cell tables (files.encoder) */
+  tables: Uint8Array
 }
+
+/** The blobs an on-device predictor needs of a version: the int8 graph and the encoder tables. */
+const deviceFiles = (m: ModelManifest): ArtifactFile[] => [m.files.int8, m.files.encoder]
 
 export class ModelIntegrityError extends Error {
   override name = 'ModelIntegrityError'
 }
 
 /**
- * The model an alias points at, kept in Cache Storage (one cache per model and alias) under its blob's
- * sha256, next to the manifest it belongs to. Saving a new version deletes the previous blob.
+ * The model an alias points at, kept in Cache Storage (one cache per model and alias): its blobs under their
+ * sha256, next to the manifest they belong to. Saving a new version deletes the previous blobs.
  */
 export interface ModelStore {
   cached(): Promise<CachedModel | null>
@@ -48,11 +54,15 @@ export function createModelStore(source: ModelSource): ModelStore {
       if (!cache || !manifestHit) return null
       const parsed = manifestSchema.safeParse(await manifestHit.json())
       if (!parsed.success) return null
-      const blobHit = await cache.match(blobUrl(parsed.data.files.int8.sha256))
-      if (!blobHit) return null
-      const bytes = new Uint8Array(await blobHit.arrayBuffer())
-      // a damaged cache entry is not an error: the caller downloads again
-      return (await matches(bytes, parsed.data.files.int8)) ? { manifest: parsed.data, bytes } : null
+      const blobs: Uint8Array[] = []
+      for (const file of deviceFiles(parsed.data)) {
+        const hit = await cache.match(blobUrl(file.sha256))
+        const bytes = hit && new Uint8Array(await hit.arrayBuffer())
+        // a damaged cache entry is not an error: the caller downloads again
+        if (!bytes || !(await matches(bytes, file))) return null
+        blobs.push(bytes)
+      }
+      return { manifest: parsed.data, bytes: blobs[0], tables: blobs[1] }
     },
 
     async latest() {
@@ -71,15 +81,17 @@ export function createModelStore(source: ModelSource): ModelStore {
       return bytes
     },
 
-    async save({ manifest, bytes }) {
+    async save({ manifest, bytes, tables }) {
       const cache = await open()
       if (!cache) return
-      const keep = blobUrl(manifest.files.int8.sha256)
+      const [model, encoder] = deviceFiles(manifest)
+      const keep = new Set([blobUrl(model.sha256), blobUrl(encoder.sha256), manifestUrl])
       const headers = { 'Content-Type': 'application/octet-stream' }
-      await cache.put(keep, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }))
-      // the manifest last: it only ever points at a blob that is stored
+      await cache.put(blobUrl(model.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers }))
+      await cache.put(blobUrl(encoder.sha256), new Response(tables as Uint8Array<ArrayBuffer>, { headers }))
+      // the manifest last: it only ever points at blobs that are stored
       await cache.put(manifestUrl, Response.json(manifest))
-      for (const request of await cache.keys()) if (request.url !== keep && request.url !== manifestUrl) await cache.delete(request)
+      for (const request of await cache.keys()) if (!keep.has(request.url)) await cache.delete(request)
     },
   }
 }

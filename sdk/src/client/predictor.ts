@@ -1,7 +1,8 @@
 import { EngineRegistry, NoEngineError } from '../engine/registry.ts'
 import type { EngineFailure, EngineName } from '../engine/types.ts'
-import { encodeFlights, fromInstance } from '../features/encoder.ts'
+import { encodeFlights, fromInstance, type ServingEncoder } from '../features/encoder.ts'
 import type { FlightInstance } from '../features/schema.ts'
+import { servingEncoder } from '../features/tables.ts'
 import type { ModelManifest } from '../manifest/index.ts'
 import { defaultOrtLoaders, onDeviceCandidates } from './backends.ts'
 import { createEdgeClient, type EdgeClient } from './edge.ts'
@@ -15,8 +16,10 @@ import { createWorkerClient } from './worker.ts'
 export interface Predictor {
   /** the model answering predict() */
   readonly model: ModelInfo
-  /** the full manifest of the on-device model (encoder tables included); null when only the edge answers */
+  /** the manifest of the on-device model; null when only the edge answers */
   readonly manifest: ModelManifest | null
+  /** the on-device model's encoder (its cell tables opened); null when only the edge answers */
+  readonly encoder: ServingEncoder | null
   /** the engine that served the latest prediction (or will serve the next one) */
   readonly backend: EngineName
   readonly timings: Readonly<Timings>
@@ -34,11 +37,12 @@ export interface Predictor {
   close(): void
 }
 
-const DEFAULT_BACKENDS: Backend[] = ['webgpu', 'wasm', 'edge']
+const DEFAULT_BACKENDS: Backend[] = ['ts', 'webgpu', 'wasm', 'edge']
 const DEFAULT_TELEMETRY: TelemetryOptions = { sampleRate: 1, batchSize: 20, flushMs: 5000 }
 
 interface OnDevice {
   manifest: ModelManifest
+  encoder: ServingEncoder
   registry: EngineRegistry
   backend: EngineName
 }
@@ -56,22 +60,29 @@ function infoOf(manifest: ModelManifest, alias: string): ModelInfo {
 }
 
 /** Builds the engines for a model and runs one dummy row through the serving one. */
-async function prepare(ctx: Context, { manifest, bytes }: CachedModel): Promise<OnDevice> {
+async function prepare(ctx: Context, { manifest, bytes, tables }: CachedModel): Promise<OnDevice> {
+  const encoder = await servingEncoder(manifest.encoder, tables)
   const registry = new EngineRegistry(await onDeviceCandidates(bytes, ctx.backends, ctx.loaders))
   await registry.engine()
   const warmStart = performance.now()
-  const dummy = encodeFlights([{ origin: '', destination: '', departureMs: 0, distance: 1 }], manifest.encoder)
+  const dummy = encodeFlights([{ origin: '', destination: '', departureMs: 0, distance: 1 }], encoder)
   const { engine: backend } = await registry.run(dummy)
   ctx.timings.warmupMs = performance.now() - warmStart
-  return { manifest, registry, backend }
+  return { manifest, encoder, registry, backend }
+}
+
+/** The alias's current version: manifest, then its two blobs in parallel. */
+async function download(store: ModelStore): Promise<CachedModel> {
+  const manifest = await store.latest()
+  const [bytes, tables] = await Promise.all([store.download(manifest.files.int8), store.download(manifest.files.encoder)])
+  return { manifest, bytes, tables }
 }
 
 /** The cached model when there is one (no network on a repeat visit), else the alias's current version. */
 async function initial(store: ModelStore): Promise<{ model: CachedModel; fresh: boolean }> {
   const cached = await store.cached()
   if (cached) return { model: cached, fresh: false }
-  const manifest = await store.latest()
-  return { model: { manifest, bytes: await store.download(manifest.files.int8) }, fresh: true }
+  return { model: await download(store), fresh: true }
 }
 
 export async function createPredictor(options: PredictorOptions): Promise<Predictor> {
@@ -116,7 +127,7 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
   const current = (): ModelInfo => (device ? infoOf(device.manifest, alias) : edgeInfo!)
 
   async function onDevicePredict(d: OnDevice, instances: FlightInstance[], t0: number): Promise<PredictResult> {
-    const { probabilities, engine } = await d.registry.run(encodeFlights(instances.map(fromInstance), d.manifest.encoder))
+    const { probabilities, engine } = await d.registry.run(encodeFlights(instances.map(fromInstance), d.encoder))
     const latencyMs = performance.now() - t0
     d.backend = engine
     const model = infoOf(d.manifest, alias)
@@ -125,7 +136,7 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
       probability,
       delayed: probability >= model.threshold,
     }))
-    if (telemetry && (engine === 'ort-wasm' || engine === 'ort-webgpu')) {
+    if (telemetry && engine !== 'edge') {
       const at = Date.now()
       void telemetry.record(
         predictions.map((p, i) => ({
@@ -148,6 +159,9 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
     },
     get manifest() {
       return device?.manifest ?? null
+    },
+    get encoder() {
+      return device?.encoder ?? null
     },
     get backend() {
       return device?.backend ?? 'edge'
@@ -190,8 +204,7 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
         edgeInfo = await edge!.describe()
         return edgeInfo
       }
-      const manifest = await ctx.store.latest()
-      const model = { manifest, bytes: await ctx.store.download(manifest.files.int8) }
+      const model = await download(ctx.store)
       device = await prepare(ctx, model)
       await ctx.store.save(model)
       return current()

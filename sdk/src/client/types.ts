@@ -3,8 +3,11 @@ import type { Prediction } from '../contracts/predict.ts'
 import type { OrtRuntime } from '../engine/ort.ts'
 import type { EngineName } from '../engine/types.ts'
 
-/** Where a predictor may compute: on the device's GPU, in wasm on its CPU, or at the edge Worker. */
-export type Backend = 'webgpu' | 'wasm' | 'edge'
+/**
+ * Where a predictor may compute: the pure-TS engine on the device's CPU (no download), onnxruntime-web on its
+ * GPU or in wasm on its CPU (imported only when chosen), or at the edge Worker.
+ */
+export type Backend = 'ts' | 'webgpu' | 'wasm' | 'edge'
 
 /** An onnxruntime-web build as the predictor needs it: the engine's runtime plus its env to configure. */
 export type OrtModule = OrtRuntime & { env: Env }
@@ -30,7 +33,7 @@ export interface PredictorOptions {
   model: string
   /** default 'champion' */
   alias?: string
-  /** in priority order; default ['webgpu', 'wasm', 'edge'] */
+  /** in priority order; default ['ts', 'webgpu', 'wasm', 'edge'] ('ts' moves behind ORT for models too large for it) */
   backends?: Backend[]
   /** sent as `Authorization: Bearer <apiKey>` */
   apiKey?: string

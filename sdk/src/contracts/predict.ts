@@ -30,7 +30,7 @@ export const modelStatusSchema = z.object({
   featureSchemaHash: z.string(),
   threshold: z.number(),
   metrics: z.record(z.string(), z.number()),
-  files: z.object({ fp32: fileSummary, int8: fileSummary }),
+  files: z.object({ fp32: fileSummary, int8: fileSummary, encoder: fileSummary }),
   encoder: z.object({ airports: z.number().int(), cells: z.record(z.string(), z.number().int()), globalRate: z.number() }),
   engine: z.string(),
 })

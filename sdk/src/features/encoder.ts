@@ -17,6 +17,16 @@ export interface EncoderSpec {
   logDistance: { mean: number; std: number }
 }
 
+/** The encoder without its tables: what the manifest carries beside the tables blob. */
+export type EncoderParams = Omit<EncoderSpec, 'cells'>
+
+/** The encoder as served: parameters plus a lookup into the opened tables blob (see tables.ts). */
+export interface ServingEncoder extends EncoderParams {
+  lookup: CellLookup
+  /** the keys of a cell table (e.g. the routes seen in training), spelled as cellKeys spells them */
+  keys(cell: CellName): string[]
+}
+
 /** A flight reduced to what the encoder reads, whatever it came from (request, data row, CSV). */
 export interface Flight {
   origin: string
@@ -60,15 +70,19 @@ export function specLookup(spec: EncoderSpec): CellLookup {
   return (cell, key) => spec.cells[cell][key]
 }
 
-function airportIndexer(spec: EncoderSpec): (code: string) => number {
+function airportIndexer(spec: EncoderParams): (code: string) => number {
   const index = new Map(spec.airports.map((a, i) => [a, i]))
   return (code) => index.get(code) ?? 0
 }
 
-const indexers = new WeakMap<EncoderSpec, (code: string) => number>()
+const indexers = new WeakMap<EncoderParams, (code: string) => number>()
 
 /** Encodes flights into the model's input tensors. The one code path of training, edge and browser. */
-export function encodeFlights(flights: readonly Flight[], spec: EncoderSpec, lookup: CellLookup = specLookup(spec)): EncodedBatch {
+export function encodeFlights(
+  flights: readonly Flight[],
+  spec: EncoderSpec | ServingEncoder,
+  lookup: CellLookup = 'lookup' in spec ? spec.lookup : specLookup(spec),
+): EncodedBatch {
   let indexOf = indexers.get(spec)
   if (!indexOf) {
     indexOf = airportIndexer(spec)

@@ -1,6 +1,25 @@
 import { type CellLookup, type CellStat, type EncoderSpec, encodeFlights, type Flight } from './encoder.ts'
 import { CELL_NAMES, type CellName, cellKeys, departureParts } from './keys.ts'
 
+/** Cells seen fewer times in the training window are left out of the encoder: they read their parent's rate, as unseen cells do. */
+export const MIN_CELL_COUNT = 2
+
+/**
+ * The minimums that bring encoder + manifest under 10% of the JSON manifest's gzip size: no route × minute
+ * cell, route × hour cells seen 8 times. Not the default: it costs report AUC (0.82 → 0.76), because the
+ * minute cell's signal lives in its rare cells (keeping only those seen 10 times scored lower still). Both
+ * measured by `npm run bench -- --only encoder`.
+ */
+export const SIZE_TARGET_MIN_CELL_COUNT: Readonly<Record<CellName, number>> = {
+  origin: 2,
+  destination: 2,
+  route: 2,
+  origin_hour: 2,
+  destination_hour: 2,
+  route_hour: 8,
+  flight: Number.POSITIVE_INFINITY,
+}
+
 export interface FitOptions {
   /** pseudo-count of the smoothing toward the parent cell */
   smoothing?: number
@@ -8,11 +27,8 @@ export interface FitOptions {
   minAirportCount?: number
   /** folds of the out-of-fold encoding of the training rows: whole weeks of departures, taken round-robin */
   folds?: number
-  /**
-   * cells seen fewer times are left out of the spec (they fall back to their parent's rate): keeps the
-   * manifest small. Training lookups drop them too, so the model never learns from a cell serving lacks.
-   */
-  minCellCount?: number
+  /** cells seen fewer times are left out (one number for every cell, or per cell); training lookups drop them too */
+  minCellCount?: number | Readonly<Record<CellName, number>>
 }
 
 export interface FittedEncoder {
@@ -44,7 +60,8 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   const smoothing = options.smoothing ?? 20
   const folds = options.folds ?? 5
   const minAirportCount = options.minAirportCount ?? 50
-  const minCellCount = options.minCellCount ?? 2
+  const min = options.minCellCount ?? MIN_CELL_COUNT
+  const minCellCount = (cell: CellName) => (typeof min === 'number' ? min : min[cell])
   if (flights.length === 0) throw new Error('cannot fit an encoder on an empty training window')
   const totals = Object.fromEntries(CELL_NAMES.map((c) => [c, new Map<string, Int32Array>()])) as Record<CellName, Map<string, Int32Array>>
   const airportCounts = new Map<string, number>()
@@ -85,7 +102,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   for (const cell of CELL_NAMES) {
     const out: Record<string, CellStat> = {}
     for (const [key, acc] of [...totals[cell].entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      if (acc[1] >= minCellCount) out[key] = [acc[0], acc[1]]
+      if (acc[1] >= minCellCount(cell)) out[key] = [acc[0], acc[1]]
     }
     cells[cell] = out
   }
@@ -106,7 +123,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   }
   const lookup: CellLookup = (cell, key, row) => {
     const acc = totals[cell].get(key)
-    if (acc && acc[1] < minCellCount) return undefined
+    if (acc && acc[1] < minCellCount(cell)) return undefined
     if (!acc || row >= rowKeys.length || rowKeys[row][cell] !== key) return acc ? [acc[0], acc[1]] : undefined
     const fold = foldOf(flights[row].departureMs, folds)
     return [acc[0] - acc[2 + 2 * fold], acc[1] - acc[3 + 2 * fold]]

@@ -2,15 +2,25 @@ export {
   type CellLookup,
   type CellStat,
   type EncodedBatch,
+  type EncoderParams,
   type EncoderSpec,
   encodeFlights,
   type Flight,
   fromInstance,
   fromRecord,
   NUMERIC_FEATURES,
+  type ServingEncoder,
   specLookup,
 } from './encoder.ts'
-export { encodeTrainingRows, type FitOptions, type FittedEncoder, fitEncoder, foldOf } from './fit.ts'
+export {
+  encodeTrainingRows,
+  type FitOptions,
+  type FittedEncoder,
+  fitEncoder,
+  foldOf,
+  MIN_CELL_COUNT,
+  SIZE_TARGET_MIN_CELL_COUNT,
+} from './fit.ts'
 export { CELL_NAMES, CELL_PARENT, type CellName, cellKeys, departureEpochMs, departureParts } from './keys.ts'
 export {
   airportCode,
@@ -28,3 +38,4 @@ export {
   REQUIRED_COLUMNS,
   recordToInstance,
 } from './schema.ts'
+export { type CellTables, CellTablesFormatError, openCellTables, packCellTables, servingEncoder, tableSizes } from './tables.ts'

@@ -5,7 +5,8 @@ import { CELL_NAMES } from '../features/keys.ts'
 export { featureSchemaHash, sha256Hex } from './hash.ts'
 export { artifactFile, modelTensors } from './tensors.ts'
 
-export const MANIFEST_VERSION = 1
+/** 2: the encoder's cell tables moved out of the manifest into a binary blob (files.encoder) */
+export const MANIFEST_VERSION = 2
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256')
 
@@ -16,18 +17,15 @@ export const artifactFileSchema = z.object({
   size: z.number().int().positive(),
 })
 
-const cellStat = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])
+const entryCount = z.number().int().nonnegative()
 
+/** The encoder's scalars and vocabulary; its cell tables are the blob files.encoder (sdk/src/features/tables.ts). */
 export const encoderSpecSchema = z.object({
   version: z.literal(1),
   globalRate: z.number().min(0).max(1),
   smoothing: z.number().positive(),
-  cells: z.object(
-    Object.fromEntries(CELL_NAMES.map((c) => [c, z.record(z.string(), cellStat)])) as Record<
-      (typeof CELL_NAMES)[number],
-      z.ZodRecord<z.ZodString, typeof cellStat>
-    >,
-  ),
+  /** entries of each cell table in files.encoder: a blob from another version is refused on load */
+  cells: z.object(Object.fromEntries(CELL_NAMES.map((c) => [c, entryCount])) as Record<(typeof CELL_NAMES)[number], typeof entryCount>),
   airports: z.array(z.string()),
   logDistance: z.object({ mean: z.number(), std: z.number().positive() }),
 })
@@ -50,7 +48,8 @@ export const manifestSchema = z.object({
   /** sha256 of the feature names and encoder version: a model and an encoder must agree on it */
   featureSchemaHash: sha256Hex,
   family: z.string(),
-  files: z.object({ fp32: artifactFileSchema, int8: artifactFileSchema }),
+  /** the ONNX graphs and the encoder's cell tables, each content-addressed */
+  files: z.object({ fp32: artifactFileSchema, int8: artifactFileSchema, encoder: artifactFileSchema }),
   inputs: z.array(tensorSpecSchema),
   outputs: z.array(tensorSpecSchema),
   encoder: encoderSpecSchema,

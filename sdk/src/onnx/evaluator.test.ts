@@ -3,8 +3,7 @@ import { buildOnnxModel } from './build.ts'
 import { OnnxInputError, UnsupportedOpError } from './errors.ts'
 import { createTsEvaluator } from './evaluator.ts'
 import type { OnnxAttribute, OnnxNode, OnnxTensor, OnnxValueInfo } from './model.ts'
-import { randomInputs, randomNetwork } from './testing.ts'
-import { encodeOnnxModel } from './writer.ts'
+import { graphModel, randomInputs, randomNetwork } from './testing.ts'
 
 const f32 = (name: string, dims: number[], values: number[]): OnnxTensor => ({
   name,
@@ -24,16 +23,7 @@ const float = (name: string, value: number): OnnxAttribute => ({ name, type: 'fl
 
 /** A one-output graph whose output is the last node's, width `width`. */
 function evaluator(nodes: OnnxNode[], initializers: OnnxTensor[], inputs: OnnxValueInfo[], width: number) {
-  const output = nodes[nodes.length - 1].outputs[0]
-  const bytes = encodeOnnxModel({
-    irVersion: 8,
-    producerName: 'test',
-    producerVersion: '',
-    opsetImport: [{ domain: '', version: 17 }],
-    metadata: {},
-    graph: { name: 't', nodes, initializers, inputs, outputs: [{ name: output, dtype: 'float32', shape: ['N', width], docString: '' }] },
-  })
-  return createTsEvaluator(bytes)
+  return createTsEvaluator(graphModel(nodes, initializers, inputs, width))
 }
 
 const TABLE = f32('table', [3, 2], [1, 2, 3, 4, 5, 6])

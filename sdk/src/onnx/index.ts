@@ -1,6 +1,7 @@
 export { type BuildOptions, buildOnnxGraphModel, buildOnnxModel, IR_VERSION, OPSET_VERSION, OUTPUT_NAME } from './build.ts'
 export { OnnxFormatError, OnnxInputError, UnsupportedOpError } from './errors.ts'
 export { createTsEvaluator, SUPPORTED_OPS, type TsEvaluator } from './evaluator.ts'
+export { createMlpEvaluator, type MlpEvaluator } from './mlp.ts'
 export {
   DATA_TYPE_CODES,
   type DenseLayer,

@@ -1,6 +1,7 @@
 // Test fixtures shared by the onnx tests: a seeded PRNG and random networks/batches shaped like Tarmac's.
 import { seededRandom as mulberry32 } from '../random.ts'
-import type { DenseLayer, NetworkSpec } from './model.ts'
+import type { DenseLayer, NetworkSpec, OnnxNode, OnnxTensor, OnnxValueInfo } from './model.ts'
+import { encodeOnnxModel } from './writer.ts'
 
 export { seededRandom as mulberry32 } from '../random.ts'
 
@@ -55,4 +56,17 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]))
   return max
+}
+
+/** A one-output graph whose output is the last node's, float32 [N, width]. */
+export function graphModel(nodes: OnnxNode[], initializers: OnnxTensor[], inputs: OnnxValueInfo[], width: number): Uint8Array {
+  const output = nodes[nodes.length - 1].outputs[0]
+  return encodeOnnxModel({
+    irVersion: 8,
+    producerName: 'test',
+    producerVersion: '',
+    opsetImport: [{ domain: '', version: 17 }],
+    metadata: {},
+    graph: { name: 't', nodes, initializers, inputs, outputs: [{ name: output, dtype: 'float32', shape: ['N', width], docString: '' }] },
+  })
 }

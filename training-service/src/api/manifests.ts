@@ -4,7 +4,7 @@ import { manifestKey } from '../pipeline/register.ts'
 import { type ArtifactStore, sha256Hex } from '../tracking/artifact-store.ts'
 
 /** The files of a registered model version, as the manifest names them and as a user downloads them. */
-export const MODEL_FILES = ['model.onnx', 'model.int8.onnx', 'manifest.json'] as const
+export const MODEL_FILES = ['model.onnx', 'model.int8.onnx', 'encoder.bin', 'manifest.json'] as const
 export type ModelFileName = (typeof MODEL_FILES)[number]
 
 export type ModelFile = { file: ModelFileName; key: string; sha256: string; size: number }
@@ -30,6 +30,7 @@ export async function loadManifest(store: ArtifactStore, name: string, version: 
     files: [
       { file: 'model.onnx', ...manifest.files.fp32 },
       { file: 'model.int8.onnx', ...manifest.files.int8 },
+      { file: 'encoder.bin', ...manifest.files.encoder },
       { file: 'manifest.json', key, sha256: sha256Hex(bytes), size: bytes.byteLength },
     ],
   }

@@ -8,7 +8,7 @@ import { ErrorSchema, json, param } from './schemas.ts'
 const fileRoute = createRoute({
   method: 'get',
   path: '/api/v1/models/{name}/versions/{version}/files/{file}',
-  summary: 'Download a file of a model version: the fp32 or int8 ONNX model or its manifest',
+  summary: 'Download a file of a model version: the fp32 or int8 ONNX model, the encoder tables or the manifest',
   request: {
     params: z.object({
       name: param('name', 'flight-delay'),

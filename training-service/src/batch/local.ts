@@ -1,4 +1,4 @@
-import { type EncoderSpec, encodeFlights, type FlightRecord, fromRecord, NUMERIC_FEATURES } from '@tarmac/sdk/features'
+import { type EncoderSpec, encodeFlights, type FlightRecord, fromRecord, NUMERIC_FEATURES, type ServingEncoder } from '@tarmac/sdk/features'
 import * as ort from 'onnxruntime-node'
 
 /** Probabilities of a batch of valid records and whether each reaches the model's threshold. */
@@ -12,7 +12,7 @@ export interface ScoringModel {
   /** e.g. flight-delay@3 */
   label: string
   fp32: Uint8Array
-  encoder: EncoderSpec
+  encoder: EncoderSpec | ServingEncoder
   threshold: number
 }
 

@@ -1,7 +1,7 @@
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import { UserInputError } from '../errors.ts'
 import type { Home } from '../home.ts'
-import { readManifest } from '../publish/edge-client.ts'
+import { readEncoder, readManifest } from '../publish/edge-client.ts'
 import { getAlias } from '../registry/aliases.ts'
 import { getModel, getVersion } from '../registry/versions.ts'
 import { sha256Hex } from '../tracking/artifact-store.ts'
@@ -38,5 +38,5 @@ export async function resolveModel(home: Home, ref: ModelRef): Promise<ResolvedM
   if (!fp32 || sha256Hex(fp32) !== manifest.files.fp32.sha256) {
     throw new UserInputError(`${manifest.files.fp32.key} does not match the sha256 in the manifest of ${name}@${version}`)
   }
-  return { label: `${name}@${version}`, fp32, encoder: manifest.encoder, threshold: manifest.threshold, manifest }
+  return { label: `${name}@${version}`, fp32, encoder: await readEncoder(home.store, manifest), threshold: manifest.threshold, manifest }
 }

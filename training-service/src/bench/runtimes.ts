@@ -1,6 +1,6 @@
-import { encodeFlights, type Flight } from '@tarmac/sdk/features'
+import { type EncoderSpec, encodeFlights, type Flight, type ServingEncoder } from '@tarmac/sdk/features'
 import type { ModelManifest } from '@tarmac/sdk/manifest'
-import { buildOnnxModel, createTsEvaluator } from '@tarmac/sdk/onnx'
+import { buildOnnxModel, createMlpEvaluator, createTsEvaluator } from '@tarmac/sdk/onnx'
 import * as ortNode from 'onnxruntime-node'
 import * as ortWeb from 'onnxruntime-web'
 import { fmt, percentile, row, timeCalls } from './stats.ts'
@@ -10,7 +10,7 @@ export interface ModelUnderTest {
   label: string
   fp32: Uint8Array
   int8: Uint8Array
-  encoder: ModelManifest['encoder']
+  encoder: EncoderSpec | ServingEncoder
   flights: Flight[]
   manifest: ModelManifest | null
 }
@@ -71,10 +71,12 @@ export async function benchRuntimes(m: ModelUnderTest, runs: number): Promise<st
     ['int8', m.int8],
   ] as const) {
     const ts = createTsEvaluator(bytes)
+    const mlp = createMlpEvaluator(bytes)
     const node = await ortRunner(ortNode, bytes, { graphOptimizationLevel: 'basic' })
     const web = await ortRunner(ortWeb, bytes, {})
     const runners: [string, (b: typeof one) => unknown][] = [
-      ['ts evaluator', (b) => ts.run({ numeric: b.numeric, origin: b.origin, destination: b.destination }, b.rows)],
+      ['ts engine (fused MLP)', (b) => mlp.run({ numeric: b.numeric, origin: b.origin, destination: b.destination }, b.rows)],
+      ['ts evaluator (before)', (b) => ts.run({ numeric: b.numeric, origin: b.origin, destination: b.destination }, b.rows)],
       ['onnxruntime-node', node],
       ['onnxruntime-web (wasm)', web],
     ]
@@ -93,6 +95,44 @@ export async function benchRuntimes(m: ModelUnderTest, runs: number): Promise<st
       )
     }
   }
-  lines.push(row('ratio ts / onnxruntime-web, 1 row int8', fmt(results['ts evaluator int8'] / results['onnxruntime-web (wasm) int8'], 2)))
+  lines.push(
+    row(
+      'ratio ts engine / onnxruntime-web, 1 row int8',
+      fmt(results['ts engine (fused MLP) int8'] / results['onnxruntime-web (wasm) int8'], 2),
+    ),
+  )
+  lines.push(
+    row(
+      'ratio ts engine / ts evaluator (before), 1 row int8',
+      fmt(results['ts engine (fused MLP) int8'] / results['ts evaluator (before) int8'], 2),
+    ),
+  )
+  lines.push(...(await crossover(m, runs)))
+  return lines
+}
+
+/**
+ * µs per row of the TS engine and onnxruntime-web (the Worker's two engines) by batch size, and the smallest
+ * measured size from which ORT stays at least twice as fast: the Worker's ORT_CROSSOVER_ROWS
+ * (edge-worker/src/models/engines.ts). Below it the two are within noise of each other per call, and the TS
+ * engine has no wasm to compile on a cold isolate.
+ */
+async function crossover(m: ModelUnderTest, runs: number): Promise<string[]> {
+  const mlp = createMlpEvaluator(m.int8)
+  const web = await ortRunner(ortWeb, m.int8, {})
+  const sizes = [1, 16, 64, 128, 256, 512, 1000]
+  const lines = [row('crossover (int8, µs per row)', 'rows', 'ts engine', 'onnxruntime-web', 'faster')]
+  const ortWins: boolean[] = []
+  for (const rows of sizes) {
+    const batch = encodeFlights(m.flights.slice(0, rows), m.encoder)
+    const feeds = { numeric: batch.numeric, origin: batch.origin, destination: batch.destination }
+    const calls = Math.max(20, Math.round(runs / rows))
+    const ts = percentile(await timeCalls(() => mlp.run(feeds, rows), calls), 50) / rows
+    const ort = percentile(await timeCalls(() => web(batch), calls), 50) / rows
+    ortWins.push(2 * ort <= ts)
+    lines.push(row('', rows, fmt(ts, 2), fmt(ort, 2), ort < ts ? 'ort' : 'ts'))
+  }
+  const from = sizes.findIndex((_, i) => ortWins.slice(i).every(Boolean))
+  lines.push(row('crossover (int8): rows from which ort is ≥ 2× faster', from < 0 ? `none up to ${sizes.at(-1)}` : sizes[from]))
   return lines
 }

@@ -7,17 +7,18 @@ import { resolveModel } from '../batch/model.ts'
 import { benchCapture } from '../bench/capture.ts'
 import { benchDrift } from '../bench/drift.ts'
 import { benchEdge } from '../bench/edge.ts'
+import { benchEncoder } from '../bench/encoder.ts'
 import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/runtimes.ts'
 import { benchStream } from '../bench/stream.ts'
 import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
 import { TarmacError, UserInputError } from '../errors.ts'
 import { type Home, openHome } from '../home.ts'
-import { readManifest } from '../publish/edge-client.ts'
+import { readEncoder, readManifest } from '../publish/edge-client.ts'
 import { getModel } from '../registry/versions.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
-const SECTIONS = ['sweep', 'runtimes', 'drift', 'batch', 'edge', 'capture', 'stream', 'browser'] as const
+const SECTIONS = ['sweep', 'encoder', 'runtimes', 'drift', 'batch', 'edge', 'capture', 'stream', 'browser'] as const
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
   try {
@@ -37,7 +38,7 @@ async function registeredModel(home: Home, name: string, version: number): Promi
     label: `${name}@${version} (${manifest.family})`,
     fp32,
     int8,
-    encoder: manifest.encoder,
+    encoder: await readEncoder(home.store, manifest),
     flights: syntheticFlights(2000, 5).flights,
     manifest,
   }
@@ -61,6 +62,7 @@ export function registerBenchCommand(program: Command): void {
       try {
         const version = await latestVersion(home, flags.model)
         if (only.includes('sweep')) print(await benchSweep(smoke ? 5_000 : 100_000))
+        if (only.includes('encoder')) print(await benchEncoder(smoke ? 2 : 10, smoke ? 20_000 : 100_000, smoke ? 1 : 2))
         if (only.includes('runtimes'))
           print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
         if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))

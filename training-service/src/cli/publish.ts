@@ -69,6 +69,7 @@ export function registerPublishCommands(program: Command): void {
           for (const [file, entry] of [
             ['model.onnx', manifest.files.fp32],
             ['model.int8.onnx', manifest.files.int8],
+            ['encoder.bin', manifest.files.encoder],
           ] as const) {
             const bytes = await home.store.get(entry.key)
             if (!bytes || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) {
@@ -90,7 +91,13 @@ export function registerPublishCommands(program: Command): void {
                 `the data (${ds.dataVersion}) is not the version ${name}@${version} was trained on (${manifest.dataVersion}); pass --data/--windows`,
               )
             }
-            reproduction = await reproduceParity(manifest, files['model.onnx'], files['model.int8.onnx'], ds.splits.validate)
+            reproduction = await reproduceParity(
+              manifest,
+              files['model.onnx'],
+              files['model.int8.onnx'],
+              files['encoder.bin'],
+              ds.splits.validate,
+            )
             if (!reproduction.matches)
               throw new UserInputError(
                 `parity not reproduced: stored ${JSON.stringify(reproduction.stored)}, measured ${JSON.stringify(reproduction.measured)}`,

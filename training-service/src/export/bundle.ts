@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Profile } from '@tarmac/sdk/drift'
-import type { EncoderSpec } from '@tarmac/sdk/features'
+import { type EncoderSpec, packCellTables, tableSizes } from '@tarmac/sdk/features'
 import { artifactFile, featureSchemaHash, MANIFEST_VERSION, type ModelManifest, manifestSchema, modelTensors } from '@tarmac/sdk/manifest'
 import { buildOnnxModel, type NetworkSpec } from '@tarmac/sdk/onnx'
 
@@ -36,8 +36,17 @@ export interface ManifestInput {
   embedded: boolean
 }
 
-/** The manifest that travels with a model version; validated against the SDK schema before it is written. */
-export async function buildManifest(m: ManifestInput): Promise<ModelManifest> {
+/** The encoder's cell tables as the blob files.encoder names. */
+export function exportEncoderTables(encoder: EncoderSpec): Promise<Uint8Array> {
+  return packCellTables(encoder.cells)
+}
+
+/**
+ * The manifest that travels with a model version; validated against the SDK schema before it is written.
+ * `tables` is exportEncoderTables(m.encoder): the manifest keeps the encoder's scalars and names the blob.
+ */
+export async function buildManifest(m: ManifestInput & { tables: Uint8Array }): Promise<ModelManifest> {
+  const { cells, ...params } = m.encoder
   return manifestSchema.parse({
     manifestVersion: MANIFEST_VERSION,
     name: m.name,
@@ -47,9 +56,13 @@ export async function buildManifest(m: ManifestInput): Promise<ModelManifest> {
     dataVersion: m.dataVersion,
     featureSchemaHash: await featureSchemaHash(),
     family: m.family,
-    files: { fp32: await artifactFile(m.models.fp32, sha256), int8: await artifactFile(m.models.int8, sha256) },
+    files: {
+      fp32: await artifactFile(m.models.fp32, sha256),
+      int8: await artifactFile(m.models.int8, sha256),
+      encoder: await artifactFile(m.tables, sha256),
+    },
     ...modelTensors(m.embedded),
-    encoder: m.encoder,
+    encoder: { ...params, cells: tableSizes(cells) },
     threshold: m.threshold,
     metrics: m.metrics,
     parity: m.parity,

@@ -1,4 +1,4 @@
-import { encodeFlights } from '@tarmac/sdk/features'
+import { encodeFlights, servingEncoder } from '@tarmac/sdk/features'
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import { auc } from '@tarmac/sdk/metrics'
 import type { FlightColumns } from '../data/dataset.ts'
@@ -17,10 +17,11 @@ export async function reproduceParity(
   manifest: ModelManifest,
   fp32: Uint8Array,
   int8: Uint8Array,
+  tables: Uint8Array,
   validate: FlightColumns,
 ): Promise<Reproduction> {
   const index = labelledIndex(validate)
-  const encoded = encodeFlights(flightsOf(validate, index), manifest.encoder)
+  const encoded = encodeFlights(flightsOf(validate, index), await servingEncoder(manifest.encoder, tables))
   const labels = labelsOf(validate, index)
   const p32 = await runOrtNode(fp32, encoded)
   const p8 = await runOrtNode(int8, encoded)

@@ -12,7 +12,7 @@ import type { FlightColumns } from '../data/dataset.ts'
 import { freePort } from '../free-port.ts'
 import { type Home, openHome } from '../home.ts'
 import { type LocalWorker, startLocalWorker } from '../local/edge-worker.ts'
-import { publishVersion } from '../publish/edge-client.ts'
+import { publishVersion, readEncoder } from '../publish/edge-client.ts'
 import { runTarmac } from '../testing/cli.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
 import { replayTraffic } from './replay.ts'
@@ -45,7 +45,7 @@ beforeAll(async () => {
   await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, manifest.name, manifest.version, 'champion')
   // 1,500 flights over a week whose real outcomes are the opposite of what the model ranks: realized AUC ≈ 0
   const synthetic = syntheticFlights(1_500, 21).flights.map((f, i) => ({ ...f, departureMs: Date.UTC(2001, 3, 2) + i * 400_000 }))
-  const batch = encodeFlights(synthetic, manifest.encoder)
+  const batch = encodeFlights(synthetic, await readEncoder(home.store, manifest))
   const scores = createTsEvaluator((await home.store.get(manifest.files.fp32.key))!).run(
     { numeric: batch.numeric, origin: batch.origin, destination: batch.destination },
     batch.rows,

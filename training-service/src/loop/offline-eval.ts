@@ -2,7 +2,7 @@ import { encodeFlights } from '@tarmac/sdk/features'
 import { auc } from '@tarmac/sdk/metrics'
 import { type FlightColumns, pickRows } from '../data/dataset.ts'
 import { runOrtNode } from '../export/onnx-runtimes.ts'
-import { readManifest } from '../publish/edge-client.ts'
+import { readEncoder, readManifest } from '../publish/edge-client.ts'
 import type { ArtifactStore } from '../tracking/artifact-store.ts'
 import { flightsOf, labelledIndex, labelsOf } from '../train/features.ts'
 
@@ -17,7 +17,7 @@ export async function versionAuc(
   const model = await store.get(manifest.files.fp32.key)
   if (!model) throw new Error(`${manifest.files.fp32.key} of ${name}@${version} is missing from the artifact store`)
   const index = labelledIndex(flights)
-  const scores = await runOrtNode(model, encodeFlights(flightsOf(flights, index), manifest.encoder))
+  const scores = await runOrtNode(model, encodeFlights(flightsOf(flights, index), await readEncoder(store, manifest)))
   return { auc: auc(labelsOf(flights, index), scores), rows: index.length }
 }
 

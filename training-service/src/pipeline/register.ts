@@ -1,7 +1,7 @@
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import type { Db } from '../db/open.ts'
 import { TarmacError } from '../errors.ts'
-import { buildManifest, type ManifestInput, sha256 } from '../export/bundle.ts'
+import { buildManifest, exportEncoderTables, type ManifestInput, sha256 } from '../export/bundle.ts'
 import { getModel, registerModelVersion } from '../registry/versions.ts'
 import { type ArtifactStore, putBlob } from '../tracking/artifact-store.ts'
 
@@ -14,11 +14,13 @@ export const manifestKey = (name: string, version: number) => `models/${name}/${
 export async function registerExport(db: Db, store: ArtifactStore, input: Omit<ManifestInput, 'version'>): Promise<ModelManifest> {
   await putBlob(store, input.models.fp32)
   await putBlob(store, input.models.int8)
+  const tables = await exportEncoderTables(input.encoder)
+  await putBlob(store, tables)
   for (let attempt = 0; attempt < 3; attempt++) {
     const latest = (await modelExists(db, input.name))
       ? (await getModel(db, input.name)).versions.reduce((m, v) => Math.max(m, v.version), 0)
       : 0
-    const manifest = await buildManifest({ ...input, version: latest + 1 })
+    const manifest = await buildManifest({ ...input, tables, version: latest + 1 })
     const bytes = new TextEncoder().encode(JSON.stringify(manifest))
     const stored = await store.put(manifestKey(input.name, manifest.version), bytes)
     try {

@@ -1,8 +1,9 @@
 import { createWorkerClient } from '@tarmac/sdk/client/worker'
+import { type ServingEncoder, servingEncoder } from '@tarmac/sdk/features'
 import { type ModelManifest, manifestSchema } from '@tarmac/sdk/manifest'
 import { UserInputError, userFacing } from '../errors.ts'
 import { manifestKey } from '../pipeline/register.ts'
-import type { ArtifactStore } from '../tracking/artifact-store.ts'
+import { type ArtifactStore, sha256Hex } from '../tracking/artifact-store.ts'
 
 export interface EdgeTarget {
   /** the Worker's base URL, e.g. http://127.0.0.1:8787 */
@@ -14,6 +15,16 @@ export async function readManifest(store: ArtifactStore, name: string, version: 
   const bytes = await store.get(manifestKey(name, version))
   if (!bytes) throw new UserInputError(`version ${version} of "${name}" has no manifest in the artifact store`)
   return manifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes)))
+}
+
+/** The version's encoder: the manifest's parameters over its cell tables blob, checked against the manifest's sha256. */
+export async function readEncoder(store: ArtifactStore, manifest: ModelManifest): Promise<ServingEncoder> {
+  const file = manifest.files.encoder
+  const bytes = await store.get(file.key)
+  if (!bytes || sha256Hex(bytes) !== file.sha256) {
+    throw new UserInputError(`${file.key} (encoder tables of ${manifest.name}@${manifest.version}) is missing or does not match its sha256`)
+  }
+  return await servingEncoder(manifest.encoder, bytes)
 }
 
 /**
@@ -31,7 +42,7 @@ export async function publishVersion(
   const manifest = await readManifest(store, name, version)
   const worker = createWorkerClient({ endpoint: target.endpoint, adminKey: target.adminKey })
   try {
-    for (const file of [manifest.files.fp32, manifest.files.int8]) {
+    for (const file of [manifest.files.fp32, manifest.files.int8, manifest.files.encoder]) {
       const bytes = await store.get(file.key)
       if (!bytes) throw new UserInputError(`${file.key} of ${name}@${version} is missing from the artifact store`)
       await worker.admin.putBlob(file.sha256, new Uint8Array(bytes))

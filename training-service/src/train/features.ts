@@ -5,6 +5,7 @@ import {
   type EncoderSpec,
   encodeFlights,
   encodeTrainingRows,
+  type FitOptions,
   type Flight,
   fitEncoder,
   NUMERIC_FEATURES,
@@ -43,6 +44,8 @@ export interface FeaturizeOptions {
   seed: number
   smoothing: number
   folds: number
+  /** cells seen fewer times are left out of the encoder (fitEncoder's default when absent) */
+  minCellCount?: FitOptions['minCellCount']
 }
 
 /** One rate feature's AUC on its own: on the training rows as the network saw them (out of fold) and on the report slice as served. */
@@ -93,7 +96,11 @@ export function featurize(train: FlightColumns, validate: FlightColumns, report:
   const trainIndex = labelledIndex(train)
   const trainFlights = flightsOf(train, trainIndex)
   const trainLabels = labelsOf(train, trainIndex)
-  const fitted = fitEncoder(trainFlights, trainLabels, { smoothing: options.smoothing, folds: options.folds })
+  const fitted = fitEncoder(trainFlights, trainLabels, {
+    smoothing: options.smoothing,
+    folds: options.folds,
+    minCellCount: options.minCellCount,
+  })
   const sample = options.trainRows === null ? null : seededSample(trainFlights.length, options.trainRows, options.seed)
   const encodedTrain = encodeTrainingRows(fitted, trainFlights, sample ?? undefined)
   const width = NUMERIC_FEATURES.length

@@ -16,12 +16,13 @@ export function int8Reference(model: ModelFixture, instances: FlightInstance[]):
   return referenceProbabilities(model, instances, 'int8')
 }
 
-/** Uploads both blobs and moves the alias through the Worker's admin API. */
+/** Uploads every blob and moves the alias through the Worker's admin API. */
 export async function publish(baseUrl: string, adminKey: string, model: ModelFixture, alias = 'champion'): Promise<void> {
   const auth = { Authorization: `Bearer ${adminKey}` }
   for (const [bytes, file] of [
     [model.fp32, model.manifest.files.fp32],
     [model.int8, model.manifest.files.int8],
+    [model.tables, model.manifest.files.encoder],
   ] as const) {
     const res = await fetch(`${baseUrl}/admin/blobs/${file.sha256}`, {
       method: 'PUT',

@@ -91,7 +91,7 @@ describe('the registry UI in Chromium', () => {
         sha256: r.querySelector('code')?.textContent,
       })),
     )
-    expect(artifacts.map((a) => a.file)).toEqual(['model.onnx', 'model.int8.onnx', 'manifest.json'])
+    expect(artifacts.map((a) => a.file)).toEqual(['model.onnx', 'model.int8.onnx', 'encoder.bin', 'manifest.json'])
     for (const a of artifacts) {
       const response = await page.request.get(`${base}${a.href}`)
       expect(response.status()).toBe(200)
