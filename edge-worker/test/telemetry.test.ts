@@ -137,19 +137,17 @@ describe('telemetry consumer', () => {
     expect(calls).toEqual([100, 100, 50])
   })
 
-  it('coalesces the events of requests arriving together into one send', async () => {
+  it("sends each request's events itself, in sendBatch calls of at most 100", async () => {
     const calls: unknown[][] = []
     const queue = { sendBatch: async (msgs: unknown[]) => void calls.push(msgs) } as unknown as Queue
-    const [a, b, c] = eventsFor(instances(3, 4))
-    const sent = [enqueue(queue, [a]), enqueue(queue, [b, c])]
-    expect(calls).toEqual([])
-    await Promise.all(sent)
-    expect(calls.map((m) => m.length)).toEqual([3])
-    await enqueue(queue, [a])
-    expect(calls.map((m) => m.length)).toEqual([3, 1])
+    const events = eventsFor(instances(150, 4))
+    await enqueue(queue, events.slice(0, 1))
+    expect(calls.map((m) => m.length)).toEqual([1])
+    await enqueue(queue, events)
+    expect(calls.map((m) => m.length)).toEqual([1, 100, 50])
   })
 
-  it('logs a failed send once and resolves, so a prediction never fails on telemetry', async () => {
+  it('logs a failed send once per request and resolves, so a prediction never fails on telemetry', async () => {
     const queue = {
       sendBatch: async () => {
         throw new Error('queue full')
@@ -164,7 +162,10 @@ describe('telemetry consumer', () => {
     } finally {
       console.error = original
     }
-    expect(logged.map((l) => JSON.parse(l))).toEqual([{ event: 'telemetry_enqueue_failed', count: 2, message: 'queue full' }])
+    expect(logged.map((l) => JSON.parse(l))).toEqual([
+      { event: 'telemetry_enqueue_failed', count: 1, message: 'queue full' },
+      { event: 'telemetry_enqueue_failed', count: 1, message: 'queue full' },
+    ])
   })
 
   it('builds one Analytics Engine data point per prediction', () => {
