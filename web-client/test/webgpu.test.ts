@@ -16,9 +16,11 @@ afterAll(async () => {
 })
 
 describe('web client in Chromium with --enable-unsafe-webgpu', () => {
-  it('runs the model on WebGPU and says so', async () => {
+  it('runs the model on WebGPU when the page asks for it first (the TS engine is the default) and says so', async () => {
     const page = await session.context.newPage()
-    await page.goto(harness.appUrl)
+    const url = new URL(harness.appUrl)
+    url.searchParams.set('backends', 'webgpu,wasm,edge')
+    await page.goto(url.href)
     await waitUntilReady(page)
     const flight = { origin: 'SEA', destination: 'BOS', departedAt: '2026-06-13T07:10', distance: '2496' }
     await fillFlight(page, flight)
