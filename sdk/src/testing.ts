@@ -21,7 +21,11 @@ import { seededRandom } from './random.ts'
 
 export const FIXTURE_AIRPORTS = ['ATL', 'BOS', 'DEN', 'DFW', 'JFK', 'LAX', 'MIA', 'ORD', 'SEA', 'SFO'] as const
 
-/** Flights over Jan–Mar 2026 whose delay rate rises in the evening and out of ORD, so models have signal. */
+/**
+ * Flights over Jan–Mar 2026 whose delay rate rises in the evening, out of ORD and when a flight leaves long after
+ * its slot, so models have signal. Each route departs at three slots of the day (its `route@minute` keys show
+ * them); one flight in five leaves 10–130 minutes late.
+ */
 export function syntheticFlights(n: number, seed: number): { flights: Flight[]; labels: Uint8Array } {
   const r = seededRandom(seed)
   const airports: readonly string[] = FIXTURE_AIRPORTS
@@ -29,14 +33,16 @@ export function syntheticFlights(n: number, seed: number): { flights: Flight[]; 
   const labels = new Uint8Array(n)
   const start = Date.UTC(2026, 0, 1)
   for (let i = 0; i < n; i++) {
-    const origin = airports[Math.floor(r() * airports.length)]
-    let destination = airports[Math.floor(r() * airports.length)]
-    if (destination === origin) destination = airports[(airports.indexOf(origin) + 1) % airports.length]
-    const departureMs = start + Math.floor(r() * 90 * 24 * 60) * 60_000
+    const o = Math.floor(r() * airports.length)
+    let d = Math.floor(r() * airports.length)
+    if (d === o) d = (o + 1) % airports.length
+    const slot = 360 + ((o * 97 + d * 53) % 120) + Math.floor(r() * 3) * 300
+    const late = r() < 0.2 ? 10 + Math.floor(r() * 120) : Math.floor(r() * 5) - 2
+    const departureMs = start + Math.floor(r() * 90) * 86_400_000 + (slot + late) * 60_000
     const distance = 150 + Math.floor(r() * 2500)
     const hour = new Date(departureMs).getUTCHours()
-    flights.push({ origin, destination, departureMs, distance })
-    labels[i] = r() < 0.1 + (hour >= 17 ? 0.2 : 0) + (origin === 'ORD' ? 0.15 : 0) ? 1 : 0
+    flights.push({ origin: airports[o], destination: airports[d], departureMs, distance })
+    labels[i] = r() < 0.1 + (hour >= 17 ? 0.2 : 0) + (o === airports.indexOf('ORD') ? 0.15 : 0) + (late >= 15 ? 0.4 : 0) ? 1 : 0
   }
   return { flights, labels }
 }

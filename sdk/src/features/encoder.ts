@@ -1,12 +1,14 @@
 import { CELL_NAMES, CELL_PARENT, type CellName, cellKeys, departureEpochMs, departureParts } from './keys.ts'
 import type { FlightInstance, FlightRecord } from './schema.ts'
+import { type SlotFinder, slotFinderOf } from './slots.ts'
 
 /** [positives, count] of a cell in the training window. */
 export type CellStat = [number, number]
 
 /** Everything needed to turn a raw flight into model inputs; it travels in the model manifest. */
 export interface EncoderSpec {
-  version: 1
+  /** 2: departure slots (the slot cell and the offset from it) */
+  version: 2
   /** delay rate of the whole training window: the prior of cells without a parent */
   globalRate: number
   /** pseudo-count pulling a sparse cell's rate toward its parent's */
@@ -23,6 +25,8 @@ export type EncoderParams = Omit<EncoderSpec, 'cells'>
 /** The encoder as served: parameters plus a lookup into the opened tables blob (see tables.ts). */
 export interface ServingEncoder extends EncoderParams {
   lookup: CellLookup
+  /** the flight's departure slot, from the slot table */
+  slotOf: SlotFinder
   /** the keys of a cell table (e.g. the routes seen in training), spelled as cellKeys spells them */
   keys(cell: CellName): string[]
 }
@@ -50,6 +54,10 @@ export const NUMERIC_FEATURES: readonly string[] = [
   'departure_cos',
   ...Array.from({ length: 7 }, (_, d) => `day_of_week_${d}`),
   'log_distance_z',
+  /** hours since the flight's departure slot (slots.ts); 0 without one */
+  'slot_offset_hours',
+  /** 1 when the flight has no slot: an unknown route, or nothing scheduled in the hours before */
+  'slot_none',
   ...CELL_NAMES.flatMap((c) => [`${c}_rate_logit`, `${c}_log_count`]),
 ]
 
@@ -76,6 +84,16 @@ function airportIndexer(spec: EncoderParams): (code: string) => number {
 }
 
 const indexers = new WeakMap<EncoderParams, (code: string) => number>()
+const slotFinders = new WeakMap<EncoderSpec, SlotFinder>()
+
+function specSlotFinder(spec: EncoderSpec): SlotFinder {
+  let finder = slotFinders.get(spec)
+  if (!finder) {
+    finder = slotFinderOf(Object.keys(spec.cells.slot))
+    slotFinders.set(spec, finder)
+  }
+  return finder
+}
 
 /** Encodes flights into the model's input tensors. The one code path of training, edge and browser. */
 export function encodeFlights(
@@ -92,6 +110,7 @@ export function encodeFlights(
   const numeric = new Float32Array(flights.length * width)
   const origin = new Int32Array(flights.length)
   const destination = new Int32Array(flights.length)
+  const slotOf = 'slotOf' in spec ? spec.slotOf : specSlotFinder(spec)
   const rates = {} as Record<CellName, number>
   for (let r = 0; r < flights.length; r++) {
     const f = flights[r]
@@ -102,8 +121,11 @@ export function encodeFlights(
     numeric[o + 1] = Math.cos(angle)
     numeric[o + 2 + parts.dayOfWeek] = 1
     numeric[o + 9] = (Math.log(f.distance) - spec.logDistance.mean) / spec.logDistance.std
-    const keys = cellKeys(f.origin, f.destination, parts)
-    let c = o + 10
+    const slot = slotOf(`${f.origin}-${f.destination}`, parts.minuteOfDay)
+    numeric[o + 10] = slot < 0 ? 0 : (parts.minuteOfDay - slot) / 60
+    numeric[o + 11] = slot < 0 ? 1 : 0
+    const keys = cellKeys(f.origin, f.destination, parts, slot)
+    let c = o + 12
     for (const cell of CELL_NAMES) {
       const parent = CELL_PARENT[cell]
       const prior = parent === null ? spec.globalRate : rates[parent]

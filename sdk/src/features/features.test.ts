@@ -30,7 +30,9 @@ describe('departure parts and cell keys', () => {
       destination_hour: 'LAX@07',
       route_hour: 'SFO-LAX@07',
       flight: 'SFO-LAX@435',
+      slot: '',
     })
+    expect(cellKeys('SFO', 'LAX', departureParts(at('2001-04-02T07:15')), 425).slot).toBe('SFO-LAX@425')
   })
 })
 

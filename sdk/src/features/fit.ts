@@ -1,5 +1,6 @@
 import { type CellLookup, type CellStat, type EncoderSpec, encodeFlights, type Flight } from './encoder.ts'
 import { CELL_NAMES, type CellName, cellKeys, departureParts } from './keys.ts'
+import { fitSlots, slotFinderOf } from './slots.ts'
 
 /** Cells seen fewer times in the training window are left out of the encoder: they read their parent's rate, as unseen cells do. */
 export const MIN_CELL_COUNT = 2
@@ -18,6 +19,7 @@ export const SIZE_TARGET_MIN_CELL_COUNT: Readonly<Record<CellName, number>> = {
   destination_hour: 2,
   route_hour: 8,
   flight: Number.POSITIVE_INFINITY,
+  slot: 0,
 }
 
 export interface FitOptions {
@@ -61,7 +63,8 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   const folds = options.folds ?? 5
   const minAirportCount = options.minAirportCount ?? 50
   const min = options.minCellCount ?? MIN_CELL_COUNT
-  const minCellCount = (cell: CellName) => (typeof min === 'number' ? min : min[cell])
+  // the slot table is the set of slots: pruning it would move flights to another slot than training saw
+  const minCellCount = (cell: CellName) => (cell === 'slot' ? 0 : typeof min === 'number' ? min : min[cell])
   if (flights.length === 0) throw new Error('cannot fit an encoder on an empty training window')
   const totals = Object.fromEntries(CELL_NAMES.map((c) => [c, new Map<string, Int32Array>()])) as Record<CellName, Map<string, Int32Array>>
   const airportCounts = new Map<string, number>()
@@ -69,6 +72,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
   let logSum = 0
   let logSumSq = 0
   const rowKeys: Record<CellName, string>[] = new Array(flights.length)
+  const slotOf = slotFinderOf(fitSlots(flights))
   for (let r = 0; r < flights.length; r++) {
     const f = flights[r]
     const y = labels[r]
@@ -78,10 +82,12 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
     logSumSq += ld * ld
     airportCounts.set(f.origin, (airportCounts.get(f.origin) ?? 0) + 1)
     airportCounts.set(f.destination, (airportCounts.get(f.destination) ?? 0) + 1)
-    const keys = cellKeys(f.origin, f.destination, departureParts(f.departureMs))
+    const parts = departureParts(f.departureMs)
+    const keys = cellKeys(f.origin, f.destination, parts, slotOf(`${f.origin}-${f.destination}`, parts.minuteOfDay))
     rowKeys[r] = keys
     const fold = foldOf(f.departureMs, folds)
     for (const cell of CELL_NAMES) {
+      if (keys[cell] === '') continue
       const table = totals[cell]
       let acc = table.get(keys[cell])
       if (!acc) {
@@ -114,7 +120,7 @@ export function fitEncoder(flights: readonly Flight[], labels: ArrayLike<number>
       .sort(),
   ]
   const spec: EncoderSpec = {
-    version: 1,
+    version: 2,
     globalRate: positives / n,
     smoothing,
     cells,

@@ -23,8 +23,11 @@ export function departureEpochMs(iso: string): number {
   return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0)
 }
 
-/** The cells whose historical delay rate the model reads ("target encodings"), coarse to fine. */
-export const CELL_NAMES = ['origin', 'destination', 'route', 'origin_hour', 'destination_hour', 'route_hour', 'flight'] as const
+/**
+ * The cells whose historical delay rate the model reads ("target encodings"), coarse to fine. `slot` is the
+ * route's departure slot the flight belongs to (see slots.ts): the rate of that scheduled departure.
+ */
+export const CELL_NAMES = ['origin', 'destination', 'route', 'origin_hour', 'destination_hour', 'route_hour', 'flight', 'slot'] as const
 export type CellName = (typeof CELL_NAMES)[number]
 
 /** Each cell is smoothed toward its parent's rate (or the global rate when it has none). */
@@ -36,9 +39,11 @@ export const CELL_PARENT: Record<CellName, CellName | null> = {
   destination_hour: 'destination',
   route_hour: 'route',
   flight: 'route_hour',
+  slot: 'route',
 }
 
-export function cellKeys(origin: string, destination: string, parts: DepartureParts): Record<CellName, string> {
+/** `slotMinute` is the flight's departure slot (slots.ts), -1 when it has none: its slot key is then '' and matches nothing. */
+export function cellKeys(origin: string, destination: string, parts: DepartureParts, slotMinute = -1): Record<CellName, string> {
   const hh = parts.hour < 10 ? `0${parts.hour}` : `${parts.hour}`
   const route = `${origin}-${destination}`
   return {
@@ -49,5 +54,6 @@ export function cellKeys(origin: string, destination: string, parts: DeparturePa
     destination_hour: `${destination}@${hh}`,
     route_hour: `${route}@${hh}`,
     flight: `${route}@${parts.minuteOfDay}`,
+    slot: slotMinute < 0 ? '' : `${route}@${slotMinute}`,
   }
 }

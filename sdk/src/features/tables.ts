@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { CellLookup, CellStat, EncoderParams, EncoderSpec, ServingEncoder } from './encoder.ts'
 import { CELL_NAMES, type CellName } from './keys.ts'
+import { SLOT_HALF_WIDTH, SLOT_MAX_OFFSET, type SlotFinder } from './slots.ts'
 
 /**
  * The encoder's cell tables as one compact binary blob.
@@ -33,6 +34,7 @@ const KEY_SHAPE: Record<CellName, { codes: 1 | 2; suffix: Suffix }> = {
   destination_hour: { codes: 1, suffix: 'hour' },
   route_hour: { codes: 2, suffix: 'hour' },
   flight: { codes: 2, suffix: 'minute' },
+  slot: { codes: 2, suffix: 'minute' },
 }
 
 const headerSchema = z.object({
@@ -55,6 +57,8 @@ export class CellTablesFormatError extends Error {
 /** The tables opened from a blob: exact lookups plus each table's size (the manifest's summary). */
 export interface CellTables {
   lookup: CellLookup
+  /** the flight's departure slot: a search for the route's latest slot key in place, as slots.ts's latestSlot */
+  slotOf: SlotFinder
   /** a table's keys, spelled as cellKeys spells them, in the blob's order */
   keys(cell: CellName): string[]
   entries: Record<CellName, number>
@@ -255,12 +259,32 @@ export async function openCellTables(blob: Uint8Array): Promise<CellTables> {
     }
     return undefined
   }
+  const slots = tables.get('slot')?.keys ?? new Uint32Array()
+  const slotOf: SlotFinder = (route, minuteOfDay) => {
+    const dash = route.indexOf('-')
+    const a = codes.get(route.slice(0, dash))
+    const b = codes.get(route.slice(dash + 1))
+    if (dash < 0 || a === undefined || b === undefined) return -1
+    const base = (a * radix + b) * SUFFIX_RADIX
+    const limit = base + Math.min(SUFFIX_RADIX - 1, minuteOfDay + SLOT_HALF_WIDTH)
+    let lo = 0
+    let hi = slots.length - 1
+    let found = -1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if (slots[mid] <= limit) {
+        found = slots[mid]
+        lo = mid + 1
+      } else hi = mid - 1
+    }
+    return found >= base + Math.max(0, minuteOfDay - SLOT_MAX_OFFSET) ? found - base : -1
+  }
   const keys = (cell: CellName): string[] => {
     const t = tables.get(cell)
     return t ? Array.from(t.keys, (k) => formatKey(k, t.shape, header.codes, radix)) : []
   }
   const entries = Object.fromEntries(CELL_NAMES.map((c) => [c, tables.get(c)?.keys.length ?? 0])) as Record<CellName, number>
-  return { lookup, keys, entries }
+  return { lookup, slotOf, keys, entries }
 }
 
 /**
@@ -277,7 +301,7 @@ export async function servingEncoder(
       throw new CellTablesFormatError(`cell tables: ${cell} has ${opened.entries[cell]} entries, the manifest says ${params.cells[cell]}`)
   }
   const { version, globalRate, smoothing, airports, logDistance } = params
-  return { version, globalRate, smoothing, airports, logDistance, lookup: opened.lookup, keys: opened.keys }
+  return { version, globalRate, smoothing, airports, logDistance, lookup: opened.lookup, slotOf: opened.slotOf, keys: opened.keys }
 }
 
 /** What the manifest says of the tables: entries per cell. */

@@ -21,7 +21,7 @@ const entryCount = z.number().int().nonnegative()
 
 /** The encoder's scalars and vocabulary; its cell tables are the blob files.encoder (sdk/src/features/tables.ts). */
 export const encoderSpecSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   globalRate: z.number().min(0).max(1),
   smoothing: z.number().positive(),
   /** entries of each cell table in files.encoder: a blob from another version is refused on load */
