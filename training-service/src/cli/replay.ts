@@ -4,7 +4,7 @@ import { defaultDataPath, describeSource } from '../data/source.ts'
 import { windowSchema } from '../data/windows.ts'
 import { UserInputError } from '../errors.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from '../loop/monitor-client.ts'
-import { type ReplayStats, replayTraffic } from '../loop/replay.ts'
+import { type ReplayStats, replayTraffic, sampledCount } from '../loop/replay.ts'
 import { createProgress } from '../progress.ts'
 import { nonNegative, positiveInt, workerUrl } from './format-command.ts'
 import { emit } from './output.ts'
@@ -68,7 +68,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--data <file>', 'flights file (default: flights-3m.parquet from vega-datasets)')
     .option('--from <date>', 'first departure day replayed (ISO date)', '2001-04-01')
     .option('--to <date>', 'day after the last one replayed (ISO date)', '2001-07-01')
-    .option('--sample <n>', 'send one flight in n', positiveInt('--sample'), 20)
+    .option('--sample <n>', 'send the flights of one route in n', positiveInt('--sample'), 20)
     .option('--label-delay <days>', "days before a flight's real delay is sent as feedback", nonNegative('--label-delay'), 2)
     .option(
       '--checkpoint-days <n>',
@@ -111,7 +111,7 @@ export function registerReplayCommand(program: Command): void {
       if (flights.size === 0) throw new UserInputError(`${dataFile} has no valid flights departing in ${flags.from}..${flags.to}`)
       const log = (line: string) => process.stderr.write(`${line}\n`)
       log(
-        `replaying ${Math.ceil(flights.size / flags.sample).toLocaleString('en-US')} of ${flights.size.toLocaleString('en-US')} flights to ${target.url}`,
+        `replaying ${sampledCount(flights, flags.sample).toLocaleString('en-US')} of ${flights.size.toLocaleString('en-US')} flights (the routes of one in ${flags.sample}) to ${target.url}`,
       )
       const checkpoints: Checkpoint[] = []
       const stats: ReplayStats = await replayTraffic(target, flights, {

@@ -71,7 +71,7 @@ export function registerStartCommand(program: Command): void {
     .option('--data <file>', 'flights file (default: flights-3m.parquet from vega-datasets)')
     .option('--model <name>', 'registered model name', 'flight-delay')
     .option('--experiment <name>', 'experiment to record runs in', 'flight-delay')
-    .option('--sample <n>', 'replay one flight in n (the fast default)', '20')
+    .option('--sample <n>', 'replay the flights of one route in n (the fast default)', '20')
     .option('--full', 'replay every flight and train on every training row')
     .option('--label-delay <days>', "days before a flight's real delay arrives as feedback", '2')
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
@@ -105,6 +105,7 @@ export function registerStartCommand(program: Command): void {
             retrainWeeks: 4,
             canaryDays: 7,
             canaryPercent: 20,
+            canaryMargin: 0.02,
             log: (line) => process.stderr.write(`${line}\n`),
           })
           emit(

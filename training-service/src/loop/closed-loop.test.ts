@@ -69,6 +69,7 @@ beforeAll(async () => {
     retrainWeeks: 2,
     canaryDays: 7,
     canaryPercent: 50,
+    canaryMargin: 0,
     // retrains on two weeks of one flight in 40 are loosely calibrated (ECE ≈ 0.06); the loop's mechanics are under test
     gates: { maxEce: 0.15 },
     workerVars: { ALERT_MIN_LABELS: '100', DRIFT_MIN_ROWS: '200' },

@@ -12,7 +12,7 @@ export interface ReplayTarget {
 }
 
 export interface ReplayOptions {
-  /** send one flight in `sampleEvery` (1 = every flight) */
+  /** send the flights of one route in `sampleEvery` (1 = every flight; see replaysRoute) */
   sampleEvery: number
   /** labels (the real delays) reach the Worker this many replayed days after the flight */
   labelDelayDays: number
@@ -28,6 +28,26 @@ export interface ReplayOptions {
   stream?: { name: string; settle: (from: number, to: number, events: number) => Promise<void> }
   /** called at each checkpoint with the replayed window [from, to) and the predictions sent in it */
   onCheckpoint: (from: number, to: number, predictions: number) => Promise<void>
+}
+
+/**
+ * Whether a sampled replay sends this route's flights: one route in `every`, by a hash of its name. Sampling
+ * whole routes rather than flights keeps each replayed route's traffic as a Worker serving it would see it
+ * (every departure), so what is learned from the capture — a route's departure slots above all — is learned from
+ * the full schedule, not a twentieth of it.
+ */
+export function replaysRoute(origin: string, destination: string, every: number): boolean {
+  if (every <= 1) return true
+  let h = 0x811c9dc5 // FNV-1a
+  for (const ch of `${origin}-${destination}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193)
+  return (h >>> 0) % every === 0
+}
+
+/** How many of the flights a replay sampling one route in `every` sends. */
+export function sampledCount(flights: FlightColumns, every: number): number {
+  let n = 0
+  for (let i = 0; i < flights.size; i++) if (replaysRoute(flights.origin[i], flights.destination[i], every)) n++
+  return n
 }
 
 export interface ReplayStats {
@@ -88,7 +108,8 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
   for (let from = firstDay; from < end; from += o.checkpointDays * DAY_MS) {
     const to = Math.min(from + o.checkpointDays * DAY_MS, Math.ceil(end / DAY_MS) * DAY_MS)
     const rows: number[] = []
-    for (; row < flights.size && flights.departureMs[row] < to; row++) if (row % o.sampleEvery === 0) rows.push(row)
+    for (; row < flights.size && flights.departureMs[row] < to; row++)
+      if (replaysRoute(flights.origin[row], flights.destination[row], o.sampleEvery)) rows.push(row)
     // requests carry flights from across the window in a seeded random order, so a canary's share of
     // requests is a fair sample of the window's traffic (each flight is still dated by its departure)
     const order = seededPermutation(rows.length, from / DAY_MS)

@@ -20,21 +20,31 @@ export interface AblationVariant {
   embeddings: boolean
 }
 
-const MINUTE_LEVEL = new Set(['departure_sin', 'departure_cos', 'flight_rate_logit', 'flight_log_count'])
+const MINUTE_LEVEL = new Set([
+  'departure_sin',
+  'departure_cos',
+  'flight_rate_logit',
+  'flight_log_count',
+  'slot_offset_hours',
+  'slot_none',
+  'slot_rate_logit',
+  'slot_log_count',
+])
 const HOUR_CELLS = ['origin', 'destination', 'route', 'origin_hour', 'destination_hour', 'route_hour']
 
 export const ABLATION_VARIANTS: readonly AblationVariant[] = [
   {
     name: 'full',
-    description: 'every feature: seven rate cells incl. route × minute, minute of day sin/cos, day of week, distance, airport embeddings',
+    description:
+      'every feature: eight rate cells incl. route × minute and the departure slot, hours since the slot, minute of day sin/cos, day of week, distance, airport embeddings',
     honestFor:
-      'a prediction at departure: the actual departure minute is known then, and against the route’s usual minute it reveals most of the departure delay',
+      'a prediction at departure: the actual departure minute is known then, and against the route’s departure slots it reveals most of the departure delay',
     keep: () => true,
     embeddings: true,
   },
   {
     name: 'no-minute',
-    description: 'the full model without the route × minute cell and the minute sin/cos',
+    description: 'the full model without the route × minute cell, the departure slot and the minute sin/cos',
     honestFor: 'at departure, without reading the departure delay off the minute; the hour cells still use the actual hour',
     keep: (f) => !MINUTE_LEVEL.has(f),
     embeddings: true,

@@ -10,7 +10,7 @@ export function featurizeStep(
   return {
     name: 'featurize',
     // 2: week-block folds, the report slice, rate-feature AUCs
-    version: 2,
+    version: 3,
     needs: { ingest: true },
     params: { trainRows: s.trainRows, seed: s.seed, smoothing: s.smoothing, folds: s.folds },
     cache: true,
