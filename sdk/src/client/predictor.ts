@@ -101,10 +101,8 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
     timings: { loadMs: 0, warmupMs: 0, predictMs: 0 },
   }
   const edge: EdgeClient | null = backends.includes('edge') ? createEdgeClient(worker, options.model, alias) : null
-  const telemetry: Telemetry | null =
-    options.telemetry === false
-      ? null
-      : createTelemetry(worker, { ...DEFAULT_TELEMETRY, ...options.telemetry }, await openEventQueue<TelemetryEvent>('tarmac-telemetry'))
+  // opened while the model loads: IndexedDB's first open in a fresh profile takes as long as a download
+  const queue = options.telemetry === false ? null : openEventQueue<TelemetryEvent>('tarmac-telemetry')
   const failures: EngineFailure[] = []
   let modelError: string | null = null
 
@@ -114,7 +112,8 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
     try {
       const { model, fresh } = await initial(ctx.store)
       device = await prepare(ctx, model)
-      if (fresh) await ctx.store.save(model)
+      // the first prediction does not wait for Cache Storage; a failed save only costs the next visit a download
+      if (fresh) ctx.store.save(model).catch((error) => console.warn('model not cached', error))
     } catch (error) {
       if (error instanceof NoEngineError) failures.push(...error.failures)
       else modelError = error instanceof Error ? error.message : String(error)
@@ -122,6 +121,7 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
     }
   }
   if (!device) edgeInfo = await edge!.describe()
+  const telemetry: Telemetry | null = queue && createTelemetry(worker, { ...DEFAULT_TELEMETRY, ...options.telemetry }, await queue)
   ctx.timings.loadMs = performance.now() - started - ctx.timings.warmupMs
 
   const current = (): ModelInfo => (device ? infoOf(device.manifest, alias) : edgeInfo!)
