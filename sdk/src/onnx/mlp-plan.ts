@@ -107,7 +107,8 @@ export function mlpPlan(bytes: Uint8Array): MlpPlan {
     const alpha = intAttr(gemm, 'alpha', 1)
     const beta = intAttr(gemm, 'beta', 1)
     const weights = new Float64Array(m * k)
-    for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) weights[i * m + j] = alpha * (transB ? w.data[j * k + i] : w.data[i * m + j])
+    const data = w.data
+    for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) weights[i * m + j] = alpha * (transB ? data[j * k + i] : data[i * m + j])
     const bias = Float64Array.from({ length: m }, (_, j) => beta * c.data[c.data.length === 1 ? 0 : j])
     x = gemm.outputs[0]
     let activation: MlpLayer['activation'] = 'linear'
@@ -123,21 +124,29 @@ export function mlpPlan(bytes: Uint8Array): MlpPlan {
   const used = new Set(['DequantizeLinear', 'Gather', 'Concat', 'Gemm', 'Relu', 'Sigmoid'])
   for (const n of graph.nodes) if (!used.has(n.opType) || (n.domain !== '' && n.domain !== 'ai.onnx')) unsupported(`op ${n.opType}`)
 
-  // Fold the embeddings into the first layer: its weights keep only the numeric columns.
+  // Fold the embeddings into the first layer: its weights keep only the numeric columns. Locals and int32 sizes
+  // (varint dims are doubles): on a cold isolate this loop runs interpreted, where each property load counts.
   const first = layers[0]
+  const units = first.units | 0
+  const w = first.weights
   const folded: FoldedEmbedding[] = []
-  let column = numericWidth
+  let column = numericWidth | 0
   for (const e of embeddings) {
-    const projected = new Float64Array(e.vocab * first.units)
-    for (let v = 0; v < e.vocab; v++) {
-      for (let j = 0; j < first.units; j++) {
-        let s = 0
-        for (let d = 0; d < e.dim; d++) s += e.table[v * e.dim + d] * first.weights[(column + d) * first.units + j]
-        projected[v * first.units + j] = s
+    const vocab = e.vocab | 0
+    const dim = e.dim | 0
+    const table = e.table
+    const projected = new Float64Array(vocab * units)
+    for (let v = 0; v < vocab; v++) {
+      const po = v * units
+      // Σ over d in order for each output, as a dot product per output would sum it
+      for (let d = 0; d < dim; d++) {
+        const x = table[v * dim + d]
+        const wo = (column + d) * units
+        for (let j = 0; j < units; j++) projected[po + j] += x * w[wo + j]
       }
     }
-    folded.push({ input: e.input, vocab: e.vocab, projected })
-    column += e.dim
+    folded.push({ input: e.input, vocab, projected })
+    column += dim
   }
   layers[0] = { ...first, inputs: numericWidth, weights: first.weights.slice(0, numericWidth * first.units) }
   return { numericWidth, embeddings: folded, layers }

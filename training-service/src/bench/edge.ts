@@ -46,6 +46,7 @@ export async function benchEdge(home: Home, root: string, model: string, version
       body: JSON.stringify({ instances: Array(100).fill(instance) }),
     },
   ]
+  lines.push(...(await coldLoads(home, root, model, version, Math.max(2, Math.round(seconds / 3)))))
   for (const engine of ['ts', 'ort']) {
     const worker = await startLocalWorker({
       root,
@@ -68,6 +69,8 @@ export async function benchEdge(home: Home, root: string, model: string, version
         for (const [i, load] of loads.entries()) runs[i].push(await drive(worker.url, load, seconds / rounds, 8, worker.adminKey))
       }
       const bare = median(runs[0].map((r) => r.p50))
+      const single = median(runs[1].map((r) => r.p50))
+      lines.push(row(`engine ${engine}: 1-row predict p50 / bare route p50 (floor ≤ 1.1×)`, `${fmt(single / Math.max(bare, 1), 2)}×`))
       for (const [i, load] of loads.entries()) {
         const p50 = median(runs[i].map((r) => r.p50))
         const errors = runs[i].reduce((n, r) => n + r.errors, 0)
@@ -117,5 +120,51 @@ async function queueThroughput(worker: { url: string; adminKey: string }, model:
       `${fmt(total, 1)}s to aggregate`,
       `${fmt(aggregated / total, 0)} ev/s`,
     ),
+  ]
+}
+
+/**
+ * Model load on a cold isolate: a fresh `wrangler dev` over state that already holds the published model, then one
+ * request. A 1-row predict loads the model (KV alias and manifest, R2 blobs, engine and encoder parse); the same
+ * request again is warm, so the difference is the load. The manifest route, the browser's first request, reads
+ * KV only. Medians over `restarts` fresh processes.
+ */
+async function coldLoads(home: Home, root: string, model: string, version: number, restarts: number): Promise<string[]> {
+  const persistDir = `${home.root}/bench-edge-cold-${Date.now()}`
+  const body = { instances: [{ origin: 'ORD', destination: 'LAX', departedAt: '2001-04-02T07:15:00Z', distance: 1745 }] }
+  const first = await startLocalWorker({ root, persistDir, vars: { CANARY_MODE: 'off' } })
+  try {
+    await publishVersion(home.store, { endpoint: first.url, adminKey: first.adminKey }, model, version, 'champion')
+  } finally {
+    await first.stop()
+  }
+  const timed = async (fn: () => Promise<unknown>) => {
+    const t = performance.now()
+    await fn()
+    return performance.now() - t
+  }
+  const cold = { predict: [] as number[], warm: [] as number[], manifest: [] as number[] }
+  for (let i = 0; i < restarts; i++) {
+    for (const what of ['predict', 'manifest'] as const) {
+      const worker = await startLocalWorker({ root, persistDir, vars: { CANARY_MODE: 'off' } })
+      try {
+        const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
+        if (what === 'manifest') cold.manifest.push(await timed(() => client.manifest(model, 'champion')))
+        else {
+          cold.predict.push(await timed(() => client.predict(model, body.instances)))
+          cold.warm.push(await timed(() => client.predict(model, body.instances)))
+        }
+      } finally {
+        await worker.stop()
+      }
+    }
+  }
+  const load = median(cold.predict) - median(cold.warm)
+  return [
+    row(`cold isolate (fresh wrangler dev, median of ${restarts})`, 'ms'),
+    row('first 1-row predict (loads the model)', fmt(median(cold.predict), 0)),
+    row('the same predict again (warm)', fmt(median(cold.warm), 0)),
+    row('model load: KV + R2 + parse (difference)', fmt(load, 0)),
+    row('first manifest request (KV only)', fmt(median(cold.manifest), 0)),
   ]
 }
