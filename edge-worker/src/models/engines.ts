@@ -11,8 +11,8 @@ import type { EnginePreference } from '../config.ts'
 /**
  * Rows per call from which onnxruntime-web (wasm, one thread) is at least twice as fast as the TS engine:
  * `npm run bench -- --only runtimes`, the line `crossover (fp32): rows from which ort is ≥ 2× faster` (128 on this
- * machine with the blocked TS kernel: 0.93 against 0.33 µs per row; at 64 rows 0.72 against 0.40, under 2×; at one
- * row 2.7 against 22 µs, and the TS engine needs no wasm compile on a cold isolate).
+ * machine with the blocked TS kernel, in two runs: 0.72 against 0.29 µs per row; at 64 rows 0.73 against 0.41, under
+ * 2×; at one row 1.6 against 15 µs, and the TS engine needs no wasm compile on a cold isolate).
  */
 export const ORT_CROSSOVER_ROWS = 128
 
