@@ -30,7 +30,20 @@ export async function drive(url: string, load: Load, seconds: number, connection
  * The online path under load on 127.0.0.1, bounded in time: a bare route as the baseline, then single-row and
  * 100-row predictions, for each engine; plus the ORT cold start and the queue consumer's throughput.
  */
-export async function benchEdge(home: Home, root: string, model: string, version: number, seconds: number): Promise<string[]> {
+/** A checkout of the repository whose Worker the bench starts; the baseline is another commit, installed beside it. */
+interface Checkout {
+  label: string
+  root: string
+}
+
+export async function benchEdge(
+  home: Home,
+  root: string,
+  model: string,
+  version: number,
+  seconds: number,
+  baselineRoot?: string,
+): Promise<string[]> {
   const lines = [
     `edge Worker under load (wrangler dev on 127.0.0.1, ${seconds}s per load in 2s turns, 8 connections; medians of the turns)`,
   ]
@@ -46,7 +59,8 @@ export async function benchEdge(home: Home, root: string, model: string, version
       body: JSON.stringify({ instances: Array(100).fill(instance) }),
     },
   ]
-  lines.push(...(await coldLoads(home, root, model, version, Math.max(2, Math.round(seconds / 3)))))
+  const checkouts = [{ label: 'this', root }, ...(baselineRoot ? [{ label: 'baseline', root: baselineRoot }] : [])]
+  lines.push(...(await coldLoads(home, checkouts, model, version, Math.max(2, Math.round(seconds / 3)))))
   for (const engine of ['ts', 'ort']) {
     const worker = await startLocalWorker({
       root,
@@ -126,45 +140,55 @@ async function queueThroughput(worker: { url: string; adminKey: string }, model:
 /**
  * Model load on a cold isolate: a fresh `wrangler dev` over state that already holds the published model, then one
  * request. A 1-row predict loads the model (KV alias and manifest, R2 blobs, engine and encoder parse); the same
- * request again is warm, so the difference is the load. The manifest route, the browser's first request, reads
- * KV only. Medians over `restarts` fresh processes.
+ * request again is warm, so the difference is the load. The manifest route is the browser's first request. Each
+ * checkout (this one, and a baseline one when given) gets its own state; restarts alternate between them so both
+ * see the same machine. Medians over `restarts` fresh processes each.
  */
-async function coldLoads(home: Home, root: string, model: string, version: number, restarts: number): Promise<string[]> {
-  const persistDir = `${home.root}/bench-edge-cold-${Date.now()}`
+async function coldLoads(home: Home, checkouts: Checkout[], model: string, version: number, restarts: number): Promise<string[]> {
   const body = { instances: [{ origin: 'ORD', destination: 'LAX', departedAt: '2001-04-02T07:15:00Z', distance: 1745 }] }
-  const first = await startLocalWorker({ root, persistDir, vars: { CANARY_MODE: 'off' } })
-  try {
-    await publishVersion(home.store, { endpoint: first.url, adminKey: first.adminKey }, model, version, 'champion')
-  } finally {
-    await first.stop()
+  const states = checkouts.map((c, i) => ({
+    ...c,
+    persistDir: `${home.root}/bench-edge-cold-${i}-${Date.now()}`,
+    predict: [] as number[],
+    warm: [] as number[],
+    manifest: [] as number[],
+  }))
+  for (const s of states) {
+    const first = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars: { CANARY_MODE: 'off' } })
+    try {
+      await publishVersion(home.store, { endpoint: first.url, adminKey: first.adminKey }, model, version, 'champion')
+    } finally {
+      await first.stop()
+    }
   }
   const timed = async (fn: () => Promise<unknown>) => {
     const t = performance.now()
     await fn()
     return performance.now() - t
   }
-  const cold = { predict: [] as number[], warm: [] as number[], manifest: [] as number[] }
   for (let i = 0; i < restarts; i++) {
-    for (const what of ['predict', 'manifest'] as const) {
-      const worker = await startLocalWorker({ root, persistDir, vars: { CANARY_MODE: 'off' } })
-      try {
-        const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
-        if (what === 'manifest') cold.manifest.push(await timed(() => client.manifest(model, 'champion')))
-        else {
-          cold.predict.push(await timed(() => client.predict(model, body.instances)))
-          cold.warm.push(await timed(() => client.predict(model, body.instances)))
+    for (const s of states) {
+      for (const what of ['predict', 'manifest'] as const) {
+        const worker = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars: { CANARY_MODE: 'off' } })
+        try {
+          const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
+          if (what === 'manifest') s.manifest.push(await timed(() => client.manifest(model, 'champion')))
+          else {
+            s.predict.push(await timed(() => client.predict(model, body.instances)))
+            s.warm.push(await timed(() => client.predict(model, body.instances)))
+          }
+        } finally {
+          await worker.stop()
         }
-      } finally {
-        await worker.stop()
       }
     }
   }
-  const load = median(cold.predict) - median(cold.warm)
-  return [
-    row(`cold isolate (fresh wrangler dev, median of ${restarts})`, 'ms'),
-    row('first 1-row predict (loads the model)', fmt(median(cold.predict), 0)),
-    row('the same predict again (warm)', fmt(median(cold.warm), 0)),
-    row('model load: KV + R2 + parse (difference)', fmt(load, 0)),
-    row('first manifest request (KV only)', fmt(median(cold.manifest), 0)),
-  ]
+  const loads = states.map((s) => median(s.predict) - median(s.warm))
+  const lines = [row(`cold isolate (fresh wrangler dev, median of ${restarts}), ms`, ...states.map((s) => s.label))]
+  lines.push(row('first 1-row predict (loads the model)', ...states.map((s) => fmt(median(s.predict), 0))))
+  lines.push(row('the same predict again (warm)', ...states.map((s) => fmt(median(s.warm), 0))))
+  lines.push(row('model load: KV + R2 + parse (difference)', ...loads.map((l) => fmt(l, 0))))
+  lines.push(row('first manifest request', ...states.map((s) => fmt(median(s.manifest), 0))))
+  if (states.length > 1) lines.push(row('model load, this checkout / baseline (floor ≤ 20%)', `${fmt((100 * loads[0]) / loads[1], 0)}%`))
+  return lines
 }
