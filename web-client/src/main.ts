@@ -64,7 +64,6 @@ async function start(): Promise<void> {
   networkNote()
   addEventListener('online', networkNote)
   addEventListener('offline', networkNote)
-  registerServiceWorker().catch((error) => console.warn('service worker not registered', error))
   const config = readConfig(location.search, import.meta.env)
   const form = bindForm()
   form.setBusy(true)
@@ -88,4 +87,7 @@ async function start(): Promise<void> {
   setInterval(() => void checkForUpdate(predictor, form), UPDATE_CHECK_MS)
 }
 
-start().catch((error) => setStatus(`The model could not be loaded: ${error instanceof Error ? error.message : String(error)}`, 'error'))
+start()
+  .catch((error) => setStatus(`The model could not be loaded: ${error instanceof Error ? error.message : String(error)}`, 'error'))
+  // registered once the model is in (or failed): its precache would otherwise compete with the model download
+  .finally(() => registerServiceWorker().catch((error) => console.warn('service worker not registered', error)))

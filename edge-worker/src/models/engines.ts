@@ -10,11 +10,11 @@ import type { EnginePreference } from '../config.ts'
 
 /**
  * Rows per call from which onnxruntime-web (wasm, one thread) is at least twice as fast as the TS engine:
- * `npm run bench -- --only runtimes`, the line `crossover (int8): rows from which ort is ≥ 2× faster` (16 on
- * this machine: 8.1 against 2.2 µs per row; at one row 25 against 21 µs, within noise, and the TS engine
- * needs no wasm compile on a cold isolate).
+ * `npm run bench -- --only runtimes`, the line `crossover (fp32): rows from which ort is ≥ 2× faster` (128 on this
+ * machine with the blocked TS kernel, in two runs: 0.72 against 0.29 µs per row; at 64 rows 0.73 against 0.41, under
+ * 2×; at one row 1.6 against 15 µs, and the TS engine needs no wasm compile on a cold isolate).
  */
-export const ORT_CROSSOVER_ROWS = 16
+export const ORT_CROSSOVER_ROWS = 128
 
 /** The engines of one model: `engine()` is the one a single row runs on, `run` picks by the batch's size. */
 export interface ServingEngines {

@@ -64,6 +64,18 @@ export function loadModel(env: Env, name: string, alias: string, now = Date.now(
   return pending
 }
 
+/**
+ * The manifest an alias points at, for on-device predictors: two KV reads on a cold isolate (alias, manifest),
+ * none when the alias is cached. Unlike loadModel it builds no engine and opens no tables: the device verifies and
+ * runs the blobs itself, and a cold Worker answers at once instead of reading and parsing them first.
+ */
+export async function aliasManifest(env: Env, name: string, alias: string, now = Date.now()): Promise<ModelManifest | null> {
+  const cached = aliases.get(aliasKey(name, alias))
+  if (cached?.model && now - cached.checkedAt < configOf(env).cacheTtlMs) return cached.model.manifest
+  const current = await env.ALIASES.get(aliasKey(name, alias))
+  return current === null ? null : readManifest(env, name, Number(current))
+}
+
 async function refresh(env: Env, name: string, alias: string, cached: AliasEntry | undefined, now: number): Promise<ServingModel | null> {
   const key = aliasKey(name, alias)
   const current = await env.ALIASES.get(key)

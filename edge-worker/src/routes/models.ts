@@ -3,7 +3,7 @@ import { modelStatusSchema } from '@tarmac/sdk/contracts/predict'
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import { ApiError } from '../errors.ts'
 import { blobKey, CHALLENGER, CHAMPION } from '../models/keys.ts'
-import { loadModel } from '../models/loader.ts'
+import { aliasManifest, loadModel } from '../models/loader.ts'
 import { createRouter, errors, modelName, pick } from './router.ts'
 
 const modelSummary = modelStatusSchema.openapi('ModelStatus')
@@ -79,10 +79,10 @@ export const modelRoutes = createRouter()
   .openapi(manifestRoute, async (c) => {
     const { name } = c.req.valid('param')
     const { alias } = c.req.valid('query')
-    const model = await loadModel(c.env, name, alias)
-    if (!model) throw new ApiError(404, 'model_not_found', `no model '${name}' is published as '${alias}'`, 'name')
+    const manifest = await aliasManifest(c.env, name, alias)
+    if (!manifest) throw new ApiError(404, 'model_not_found', `no model '${name}' is published as '${alias}'`, 'name')
     c.header('Cache-Control', 'no-cache')
-    return c.json(model.manifest as unknown as Record<string, unknown>, 200)
+    return c.json(manifest as unknown as Record<string, unknown>, 200)
   })
   .openapi(blobRoute, async (c) => {
     const { sha256 } = c.req.valid('param')

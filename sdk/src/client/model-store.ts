@@ -54,14 +54,15 @@ export function createModelStore(source: ModelSource): ModelStore {
       if (!cache || !manifestHit) return null
       const parsed = manifestSchema.safeParse(await manifestHit.json())
       if (!parsed.success) return null
-      const blobs: Uint8Array[] = []
-      for (const file of deviceFiles(parsed.data)) {
-        const hit = await cache.match(blobUrl(file.sha256))
-        const bytes = hit && new Uint8Array(await hit.arrayBuffer())
-        // a damaged cache entry is not an error: the caller downloads again
-        if (!bytes || !(await matches(bytes, file))) return null
-        blobs.push(bytes)
-      }
+      const blobs = await Promise.all(
+        deviceFiles(parsed.data).map(async (file) => {
+          const hit = await cache.match(blobUrl(file.sha256))
+          const bytes = hit && new Uint8Array(await hit.arrayBuffer())
+          return bytes && (await matches(bytes, file)) ? bytes : null
+        }),
+      )
+      // a damaged cache entry is not an error: the caller downloads again
+      if (!blobs[0] || !blobs[1]) return null
       return { manifest: parsed.data, bytes: blobs[0], tables: blobs[1] }
     },
 

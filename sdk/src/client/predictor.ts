@@ -72,17 +72,24 @@ async function prepare(ctx: Context, { manifest, bytes, tables }: CachedModel): 
 }
 
 /** The alias's current version: manifest, then its two blobs in parallel. */
-async function download(store: ModelStore): Promise<CachedModel> {
-  const manifest = await store.latest()
-  const [bytes, tables] = await Promise.all([store.download(manifest.files.int8), store.download(manifest.files.encoder)])
-  return { manifest, bytes, tables }
+async function download(store: ModelStore, manifest: Promise<ModelManifest> = store.latest()): Promise<CachedModel> {
+  const m = await manifest
+  const [bytes, tables] = await Promise.all([store.download(m.files.int8), store.download(m.files.encoder)])
+  return { manifest: m, bytes, tables }
 }
 
-/** The cached model when there is one (no network on a repeat visit), else the alias's current version. */
-async function initial(store: ModelStore): Promise<{ model: CachedModel; fresh: boolean }> {
+/**
+ * The cached model when there is one (no download on a repeat visit), else the alias's current version. The
+ * manifest request starts beside the cache lookup, which on a first visit takes as long as the request itself;
+ * on a repeat visit its answer is the first update check.
+ */
+async function initial(store: ModelStore): Promise<{ model: CachedModel; fresh: boolean; latest: Promise<ModelManifest> }> {
+  const latest = store.latest()
+  // an offline repeat visit: the cached model serves, and the failed request is nobody's error
+  latest.catch(() => {})
   const cached = await store.cached()
-  if (cached) return { model: cached, fresh: false }
-  return { model: await download(store), fresh: true }
+  if (cached) return { model: cached, fresh: false, latest }
+  return { model: await download(store, latest), fresh: true, latest }
 }
 
 export async function createPredictor(options: PredictorOptions): Promise<Predictor> {
@@ -101,20 +108,22 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
     timings: { loadMs: 0, warmupMs: 0, predictMs: 0 },
   }
   const edge: EdgeClient | null = backends.includes('edge') ? createEdgeClient(worker, options.model, alias) : null
-  const telemetry: Telemetry | null =
-    options.telemetry === false
-      ? null
-      : createTelemetry(worker, { ...DEFAULT_TELEMETRY, ...options.telemetry }, await openEventQueue<TelemetryEvent>('tarmac-telemetry'))
+  // opened while the model loads: IndexedDB's first open in a fresh profile takes as long as a download
+  const queue = options.telemetry === false ? null : openEventQueue<TelemetryEvent>('tarmac-telemetry')
   const failures: EngineFailure[] = []
   let modelError: string | null = null
 
   let device: OnDevice | null = null
+  /** the manifest requested while the model loaded: the first update check reads it instead of asking again */
+  let firstCheck: Promise<ModelManifest> | null = null
   let edgeInfo: ModelInfo | null = null
   if (backends.some((b) => b !== 'edge')) {
     try {
-      const { model, fresh } = await initial(ctx.store)
+      const { model, fresh, latest } = await initial(ctx.store)
+      firstCheck = latest
       device = await prepare(ctx, model)
-      if (fresh) await ctx.store.save(model)
+      // the first prediction does not wait for Cache Storage; a failed save only costs the next visit a download
+      if (fresh) ctx.store.save(model).catch((error) => console.warn('model not cached', error))
     } catch (error) {
       if (error instanceof NoEngineError) failures.push(...error.failures)
       else modelError = error instanceof Error ? error.message : String(error)
@@ -122,6 +131,7 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
     }
   }
   if (!device) edgeInfo = await edge!.describe()
+  const telemetry: Telemetry | null = queue && createTelemetry(worker, { ...DEFAULT_TELEMETRY, ...options.telemetry }, await queue)
   ctx.timings.loadMs = performance.now() - started - ctx.timings.warmupMs
 
   const current = (): ModelInfo => (device ? infoOf(device.manifest, alias) : edgeInfo!)
@@ -195,7 +205,9 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
     },
 
     async checkForUpdate() {
-      const latest = device ? infoOf(await ctx.store.latest(), alias) : await edge!.describe()
+      const pending = firstCheck ?? ctx.store.latest()
+      firstCheck = null
+      const latest = device ? infoOf(await pending, alias) : await edge!.describe()
       return latest.version !== current().version ? latest : null
     },
 

@@ -1,5 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-web'
-import { type EncodedBatch, NUMERIC_FEATURES } from '../features/encoder.ts'
+import type { EncodedBatch } from '../features/encoder.ts'
 import type { EngineName, InferenceEngine } from './types.ts'
 
 /** The parts of an onnxruntime-web build the engine uses; the caller picks the build and configures its env. */
@@ -18,8 +18,10 @@ export async function createOrtEngine(ort: OrtRuntime, model: Uint8Array, option
   return {
     name: options.name,
     async run(batch: EncodedBatch) {
+      // the width the batch was encoded with: the model's own, whatever the encoder's feature list is today
+      const width = batch.rows > 0 ? batch.numeric.length / batch.rows : 0
       const feeds = {
-        numeric: new ort.Tensor('float32', batch.numeric, [batch.rows, NUMERIC_FEATURES.length]),
+        numeric: new ort.Tensor('float32', batch.numeric, [batch.rows, width]),
         origin: new ort.Tensor('int32', batch.origin, [batch.rows]),
         destination: new ort.Tensor('int32', batch.destination, [batch.rows]),
       }

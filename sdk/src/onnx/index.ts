@@ -2,6 +2,7 @@ export { type BuildOptions, buildOnnxGraphModel, buildOnnxModel, IR_VERSION, OPS
 export { OnnxFormatError, OnnxInputError, UnsupportedOpError } from './errors.ts'
 export { createTsEvaluator, SUPPORTED_OPS, type TsEvaluator } from './evaluator.ts'
 export { createMlpEvaluator, type MlpEvaluator } from './mlp.ts'
+export { type MlpPlan, mlpPlan } from './mlp-plan.ts'
 export {
   DATA_TYPE_CODES,
   type DenseLayer,

@@ -1,18 +1,17 @@
-import { OnnxInputError, UnsupportedOpError } from './errors.ts'
-import { dequantizeLinear } from './kernels.ts'
-import type { OnnxGraph, OnnxNode } from './model.ts'
-import { parseOnnxModel } from './reader.ts'
+import { OnnxInputError } from './errors.ts'
+import { type MlpLayer, mlpPlan } from './mlp-plan.ts'
 
 /**
- * A specialised evaluator for the graph buildOnnxModel writes — numeric input, Gather per embedding, Concat,
- * then Gemm (+ Relu | Sigmoid) per layer — fused into one pass per row over buffers allocated once:
+ * A specialised evaluator for the graph buildOnnxModel writes (see mlpPlan), fused into dense + activation passes
+ * over buffers allocated once at load:
  *
- * - weights dequantized once, input-major in float64 (no conversion per load), zero inputs skipped;
- * - each embedding is folded into the first layer: E·W is precomputed per vocabulary entry, so a row adds one
- *   [units] vector per embedding instead of multiplying its dim columns (exact up to float64 rounding);
- * - bias and activation applied as each output is stored; activations never leave the scratch buffers.
+ * - weights laid out output-major in float64 once, so each output is one dot product kept in a register;
+ * - rows in blocks of four: every weight loaded serves four rows (register blocking), a block walks the layers
+ *   through two Float32Array scratch buffers, so activations are rounded to float32 as ONNX runtimes store them;
+ * - bias and the folded embeddings start each first-layer sum, the activation is applied as each output is stored.
  *
- * Any other graph throws UnsupportedOpError: createTsEngine then uses the general evaluator.
+ * Every row is summed in the same order (bias, embeddings, inputs in order) whether it runs in a block of four or
+ * alone, so a row's answer does not depend on its batch.
  */
 export interface MlpEvaluator {
   inputNames: string[]
@@ -20,172 +19,182 @@ export interface MlpEvaluator {
   run(inputs: Record<string, Float32Array | Int32Array>, rows: number): Float32Array
 }
 
-interface Layer {
+const BLOCK = 4
+const RELU = 0
+const SIGMOID = 1
+const LINEAR = 2
+
+interface Dense {
   inputs: number
   units: number
-  /** [inputs, units] row-major: input-major, so a row's inputs each add one contiguous run */
+  /** [units, inputs]: output-major, each output's weights contiguous */
   weights: Float64Array
   bias: Float64Array
-  activation: 'relu' | 'sigmoid' | 'linear'
+  activation: number
 }
 
-interface FoldedEmbedding {
-  input: string
-  vocab: number
-  /** [vocab, units of the first layer]: the embedding row times its slice of the first layer's weights */
-  projected: Float64Array
+function dense(layer: MlpLayer): Dense {
+  const { inputs: k, units: m } = layer
+  const weights = new Float64Array(k * m)
+  for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) weights[j * k + i] = layer.weights[i * m + j]
+  const activation = layer.activation === 'relu' ? RELU : layer.activation === 'sigmoid' ? SIGMOID : LINEAR
+  return { inputs: k, units: m, weights, bias: layer.bias, activation }
 }
 
-function unsupported(what: string): never {
-  throw new UnsupportedOpError('graph', `not an exported Tarmac MLP: ${what}`)
+function activate(s: number, activation: number): number {
+  if (activation === RELU) return Math.max(s, 0)
+  if (activation === SIGMOID) return 1 / (1 + Math.exp(-Math.fround(s)))
+  return s
 }
 
-function intAttr(node: OnnxNode, name: string, fallback: number): number {
-  const a = node.attributes.find((x) => x.name === name)
-  return a?.type === 'int' || a?.type === 'float' ? a.value : fallback
-}
-
-/** Constants by name, DequantizeLinear nodes folded, in float32. */
-function constants(graph: OnnxGraph): Map<string, { dims: number[]; data: Float32Array }> {
-  const consts = new Map<string, { dims: number[]; data: Float32Array }>()
-  const raw = new Map(graph.initializers.map((t) => [t.name, t]))
-  for (const t of graph.initializers) if (t.data instanceof Float32Array) consts.set(t.name, { dims: t.dims, data: t.data })
-  for (const n of graph.nodes) {
-    if (n.opType !== 'DequantizeLinear') continue
-    const [x, scale, zp] = n.inputs.map((i) => raw.get(i))
-    if (!x || !(x.data instanceof Int8Array || x.data instanceof Uint8Array) || !(scale?.data instanceof Float32Array))
-      unsupported(`DequantizeLinear '${n.name}' of non-constant or non-8-bit input`)
-    const zero = zp ? zp.data : null
-    if (zero !== null && !(zero instanceof Int8Array || zero instanceof Uint8Array)) unsupported(`zero point of '${n.name}'`)
-    const rank = x.dims.length
-    const axisAttr = intAttr(n, 'axis', 1)
-    const axis = axisAttr < 0 ? axisAttr + rank : axisAttr
-    if (scale.data.length !== 1 && scale.data.length !== x.dims[axis]) unsupported(`scales of '${n.name}'`)
-    consts.set(n.outputs[0], { dims: x.dims, data: dequantizeLinear(x.data, x.dims, scale.data, zero, axis) })
+/**
+ * Four rows through one layer: x holds them at from, from + k, …; each row's sums start from start[r * stride + j]
+ * (stride 0: the bias for every row). out gets [4, units], activated and rounded to float32. Outputs go in pairs,
+ * so each input loaded serves two outputs and each weight four rows (eight sums in registers); an odd last output
+ * runs alone.
+ */
+function dense4(x: Float32Array, from: number, layer: Dense, start: Float64Array, stride: number, out: Float32Array): void {
+  const k = layer.inputs | 0
+  const units = layer.units | 0
+  const { weights: w, activation } = layer
+  const x1 = from + k
+  const x2 = x1 + k
+  const x3 = x2 + k
+  let j = 0
+  for (; j + 1 < units; j += 2) {
+    let s0 = start[j]
+    let s1 = start[stride + j]
+    let s2 = start[2 * stride + j]
+    let s3 = start[3 * stride + j]
+    let t0 = start[j + 1]
+    let t1 = start[stride + j + 1]
+    let t2 = start[2 * stride + j + 1]
+    let t3 = start[3 * stride + j + 1]
+    const o = j * k
+    const p = o + k
+    for (let i = 0; i < k; i++) {
+      const wi = w[o + i]
+      const vi = w[p + i]
+      const a0 = x[from + i]
+      const a1 = x[x1 + i]
+      const a2 = x[x2 + i]
+      const a3 = x[x3 + i]
+      s0 += a0 * wi
+      s1 += a1 * wi
+      s2 += a2 * wi
+      s3 += a3 * wi
+      t0 += a0 * vi
+      t1 += a1 * vi
+      t2 += a2 * vi
+      t3 += a3 * vi
+    }
+    out[j] = activate(s0, activation)
+    out[units + j] = activate(s1, activation)
+    out[2 * units + j] = activate(s2, activation)
+    out[3 * units + j] = activate(s3, activation)
+    out[j + 1] = activate(t0, activation)
+    out[units + j + 1] = activate(t1, activation)
+    out[2 * units + j + 1] = activate(t2, activation)
+    out[3 * units + j + 1] = activate(t3, activation)
   }
-  return consts
+  if (j < units) {
+    let s0 = start[j]
+    let s1 = start[stride + j]
+    let s2 = start[2 * stride + j]
+    let s3 = start[3 * stride + j]
+    const o = j * k
+    for (let i = 0; i < k; i++) {
+      const wi = w[o + i]
+      s0 += x[from + i] * wi
+      s1 += x[x1 + i] * wi
+      s2 += x[x2 + i] * wi
+      s3 += x[x3 + i] * wi
+    }
+    out[j] = activate(s0, activation)
+    out[units + j] = activate(s1, activation)
+    out[2 * units + j] = activate(s2, activation)
+    out[3 * units + j] = activate(s3, activation)
+  }
+}
+
+/** One row through one layer, summed in the same order as dense4. */
+function dense1(x: Float32Array, from: number, layer: Dense, start: Float64Array, out: Float32Array): void {
+  const k = layer.inputs | 0
+  const units = layer.units | 0
+  const { weights: w, activation } = layer
+  for (let j = 0; j < units; j++) {
+    let s = start[j]
+    const o = j * k
+    for (let i = 0; i < k; i++) s += x[from + i] * w[o + i]
+    out[j] = activate(s, activation)
+  }
 }
 
 export function createMlpEvaluator(bytes: Uint8Array): MlpEvaluator {
-  const { graph } = parseOnnxModel(bytes)
-  const consts = constants(graph)
-  const consumers = (name: string) => graph.nodes.filter((n) => n.inputs.includes(name))
-  const numeric = graph.inputs.find((i) => i.name === 'numeric')
-  const numericWidth = numeric?.shape?.[1]
-  if (numeric?.dtype !== 'float32' || typeof numericWidth !== 'number') unsupported("no float32 [N, k] input 'numeric'")
-  if (graph.outputs.length !== 1) unsupported('more than one output')
-
-  // Gather per embedding, then Concat(numeric, embedded…) — or numeric straight into the first Gemm.
-  const embeddings: { input: string; vocab: number; dim: number; table: Float32Array }[] = []
-  let x = 'numeric'
-  const concat = consumers('numeric').find((n) => n.opType === 'Concat')
-  if (concat) {
-    if (concat.inputs[0] !== 'numeric' || Math.abs(intAttr(concat, 'axis', 0)) !== 1) unsupported('Concat is not numeric-first on axis 1')
-    for (const part of concat.inputs.slice(1)) {
-      const gather = graph.nodes.find((n) => n.outputs[0] === part)
-      const table = gather && consts.get(gather.inputs[0])
-      const input = gather && graph.inputs.find((i) => i.name === gather.inputs[1])
-      if (gather?.opType !== 'Gather' || !table || table.dims.length !== 2 || intAttr(gather, 'axis', 0) !== 0)
-        unsupported(`Concat input '${part}' is not a Gather of a 2-D constant`)
-      if (input?.dtype !== 'int32') unsupported(`Gather '${gather.name}' does not read an int32 graph input`)
-      embeddings.push({ input: input.name, vocab: table.dims[0], dim: table.dims[1], table: table.data })
-    }
-    x = concat.outputs[0]
-  }
-
-  const layers: Layer[] = []
-  let width = numericWidth + embeddings.reduce((s, e) => s + e.dim, 0)
-  for (;;) {
-    if (x === graph.outputs[0].name) break
-    const next = consumers(x)
-    const gemm = next[0]
-    if (next.length !== 1 || gemm.opType !== 'Gemm' || gemm.inputs[0] !== x) unsupported(`'${x}' does not feed exactly one Gemm`)
-    const w = consts.get(gemm.inputs[1])
-    const c = consts.get(gemm.inputs[2] ?? '')
-    const transB = intAttr(gemm, 'transB', 0) !== 0
-    if (w?.dims.length !== 2 || intAttr(gemm, 'transA', 0) !== 0) unsupported(`Gemm '${gemm.name}' B is not a 2-D constant`)
-    const [k, m] = transB ? [w.dims[1], w.dims[0]] : w.dims
-    if (k !== width) unsupported(`Gemm '${gemm.name}' takes ${k} inputs, receives ${width}`)
-    if (!c || (c.data.length !== m && c.data.length !== 1)) unsupported(`Gemm '${gemm.name}' bias`)
-    const alpha = intAttr(gemm, 'alpha', 1)
-    const beta = intAttr(gemm, 'beta', 1)
-    const weights = new Float64Array(m * k)
-    for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) weights[i * m + j] = alpha * (transB ? w.data[j * k + i] : w.data[i * m + j])
-    const bias = Float64Array.from({ length: m }, (_, j) => beta * c.data[c.data.length === 1 ? 0 : j])
-    x = gemm.outputs[0]
-    let activation: Layer['activation'] = 'linear'
-    const act = consumers(x)
-    if (act.length === 1 && (act[0].opType === 'Relu' || act[0].opType === 'Sigmoid')) {
-      activation = act[0].opType === 'Relu' ? 'relu' : 'sigmoid'
-      x = act[0].outputs[0]
-    } else if (act.length > 0) unsupported(`'${x}' feeds ${act.map((n) => n.opType).join(', ')}`)
-    layers.push({ inputs: k, units: m, weights, bias, activation })
-    width = m
-  }
-  if (layers.length === 0 || width !== 1) unsupported('the output is not one unit of a dense layer')
-  const used = new Set(['DequantizeLinear', 'Gather', 'Concat', 'Gemm', 'Relu', 'Sigmoid'])
-  for (const n of graph.nodes) if (!used.has(n.opType) || (n.domain !== '' && n.domain !== 'ai.onnx')) unsupported(`op ${n.opType}`)
-
-  // Fold the embeddings into the first layer: its weights keep only the numeric columns.
+  const plan = mlpPlan(bytes)
+  // | 0 here and in the kernels: sizes decoded from varints are doubles, and a double size makes every index
+  // computed from it a float-to-int conversion (measured: 2.5× slower)
+  const width = plan.numericWidth | 0
+  const { embeddings } = plan
+  const layers = plan.layers.map(dense)
   const first = layers[0]
-  const folded: FoldedEmbedding[] = []
-  let column = numericWidth
-  for (const e of embeddings) {
-    const projected = new Float64Array(e.vocab * first.units)
-    for (let v = 0; v < e.vocab; v++) {
-      for (let j = 0; j < first.units; j++) {
-        let s = 0
-        for (let d = 0; d < e.dim; d++) s += e.table[v * e.dim + d] * first.weights[(column + d) * first.units + j]
-        projected[v * first.units + j] = s
-      }
-    }
-    folded.push({ input: e.input, vocab: e.vocab, projected })
-    column += e.dim
-  }
-  layers[0] = { ...first, inputs: numericWidth, weights: first.weights.slice(0, numericWidth * first.units) }
+  const widest = layers.reduce((m, l) => Math.max(m, l.units), 0)
+  // per block: each row's first-layer start (bias + its embeddings), and two activation buffers
+  const start = new Float64Array(BLOCK * first.units)
+  let a = new Float32Array(BLOCK * widest)
+  let b = new Float32Array(BLOCK * widest)
+  const indices: Int32Array[] = embeddings.map(() => new Int32Array(0))
 
-  // One row's activations at a time: two scratch buffers as wide as the widest layer.
-  const widest = layers.reduce((m, l) => Math.max(m, l.units), numericWidth)
-  let a = new Float64Array(widest)
-  let b = new Float64Array(widest)
-  const indices: Int32Array[] = folded.map(() => new Int32Array(0))
-  const inputNames = ['numeric', ...folded.map((e) => e.input)]
+  /** start[slot] = bias + Σ projected embeddings of row r, in embedding order */
+  function startRow(r: number, slot: number): void {
+    const units = first.units | 0
+    const o = slot * units
+    for (let j = 0; j < units; j++) start[o + j] = first.bias[j]
+    for (let e = 0; e < embeddings.length; e++) {
+      const f = embeddings[e]
+      const vocab = f.vocab | 0
+      let v = indices[e][r]
+      if (v < 0) v += vocab
+      if (v < 0 || v >= vocab)
+        throw new OnnxInputError(`input '${f.input}' row ${r}: index ${indices[e][r]} is outside the vocabulary [0, ${f.vocab})`)
+      const p = f.projected
+      const po = v * units
+      for (let j = 0; j < units; j++) start[o + j] += p[po + j]
+    }
+  }
 
   return {
-    inputNames,
+    inputNames: ['numeric', ...embeddings.map((e) => e.input)],
     run(feeds, rows) {
       if (!Number.isSafeInteger(rows) || rows < 0) throw new OnnxInputError(`rows must be a non-negative integer, got ${rows}`)
       const input = feeds.numeric
-      if (!(input instanceof Float32Array) || input.length !== rows * numericWidth)
-        throw new OnnxInputError(`input 'numeric' must be a Float32Array of ${rows * numericWidth} values`)
-      for (let e = 0; e < folded.length; e++) {
-        const idx = feeds[folded[e].input]
+      if (!(input instanceof Float32Array) || input.length !== rows * width)
+        throw new OnnxInputError(`input 'numeric' must be a Float32Array of ${rows * width} values`)
+      for (let e = 0; e < embeddings.length; e++) {
+        const idx = feeds[embeddings[e].input]
         if (!(idx instanceof Int32Array) || idx.length !== rows)
-          throw new OnnxInputError(`input '${folded[e].input}' must be an Int32Array of ${rows} values`)
+          throw new OnnxInputError(`input '${embeddings[e].input}' must be an Int32Array of ${rows} values`)
         indices[e] = idx
       }
       const out = new Float32Array(rows)
-      const l0 = layers[0]
-      for (let r = 0; r < rows; r++) {
-        // first layer: bias + Σ projected embeddings + numeric · W
-        a.set(l0.bias)
-        for (let e = 0; e < folded.length; e++) {
-          const f = folded[e]
-          let v = indices[e][r]
-          if (v < 0) v += f.vocab
-          if (v < 0 || v >= f.vocab)
-            throw new OnnxInputError(`input '${f.input}' row ${r}: index ${indices[e][r]} is outside the vocabulary [0, ${f.vocab})`)
-          const p = f.projected
-          const o = v * l0.units
-          for (let j = 0; j < l0.units; j++) a[j] += p[o + j]
-        }
-        accumulate(input, r * numericWidth, numericWidth, l0.weights, l0.units, a)
-        activate(a, l0.units, l0.activation)
+      let r = 0
+      for (; r + BLOCK <= rows; r += BLOCK) {
+        for (let s = 0; s < BLOCK; s++) startRow(r + s, s)
+        dense4(input, r * width, first, start, first.units, a)
         for (let l = 1; l < layers.length; l++) {
-          const layer = layers[l]
-          b.set(layer.bias)
-          accumulate(a, 0, layer.inputs, layer.weights, layer.units, b)
-          activate(b, layer.units, layer.activation)
+          dense4(a, 0, layers[l], layers[l].bias, 0, b)
+          const t = a
+          a = b
+          b = t
+        }
+        // the last layer has one unit: its four outputs are the block's probabilities
+        for (let s = 0; s < BLOCK; s++) out[r + s] = a[s]
+      }
+      for (; r < rows; r++) {
+        startRow(r, 0)
+        dense1(input, r * width, first, start, a)
+        for (let l = 1; l < layers.length; l++) {
+          dense1(a, 0, layers[l], layers[l].bias, b)
           const t = a
           a = b
           b = t
@@ -195,24 +204,4 @@ export function createMlpEvaluator(bytes: Uint8Array): MlpEvaluator {
       return out
     },
   }
-}
-
-/**
- * out[units] += x[from..from+k] · W, W input-major [k, units]: one pass per input, skipping zeros — after a
- * ReLU about half the inputs are, and the one-hot day of week is six zeros in seven.
- */
-function accumulate(x: Float32Array | Float64Array, from: number, k: number, w: Float64Array, units: number, out: Float64Array): void {
-  for (let i = 0; i < k; i++) {
-    const xi = x[from + i]
-    if (xi === 0) continue
-    const o = i * units
-    for (let j = 0; j < units; j++) out[j] += xi * w[o + j]
-  }
-}
-
-/** The activation in place, each value rounded to float32 as every ONNX runtime stores activations. */
-function activate(x: Float64Array, n: number, activation: Layer['activation']): void {
-  if (activation === 'relu') for (let j = 0; j < n; j++) x[j] = x[j] > 0 ? Math.fround(x[j]) : 0
-  else if (activation === 'sigmoid') for (let j = 0; j < n; j++) x[j] = Math.fround(1 / (1 + Math.exp(-Math.fround(x[j]))))
-  else for (let j = 0; j < n; j++) x[j] = Math.fround(x[j])
 }

@@ -30,7 +30,20 @@ export async function drive(url: string, load: Load, seconds: number, connection
  * The online path under load on 127.0.0.1, bounded in time: a bare route as the baseline, then single-row and
  * 100-row predictions, for each engine; plus the ORT cold start and the queue consumer's throughput.
  */
-export async function benchEdge(home: Home, root: string, model: string, version: number, seconds: number): Promise<string[]> {
+/** A checkout of the repository whose Worker the bench starts; the baseline is another commit, installed beside it. */
+interface Checkout {
+  label: string
+  root: string
+}
+
+export async function benchEdge(
+  home: Home,
+  root: string,
+  model: string,
+  version: number,
+  seconds: number,
+  baselineRoot?: string,
+): Promise<string[]> {
   const lines = [
     `edge Worker under load (wrangler dev on 127.0.0.1, ${seconds}s per load in 2s turns, 8 connections; medians of the turns)`,
   ]
@@ -46,6 +59,8 @@ export async function benchEdge(home: Home, root: string, model: string, version
       body: JSON.stringify({ instances: Array(100).fill(instance) }),
     },
   ]
+  const checkouts = [{ label: 'this', root }, ...(baselineRoot ? [{ label: 'baseline', root: baselineRoot }] : [])]
+  lines.push(...(await coldLoads(home, checkouts, model, version, Math.max(2, Math.round(seconds / 3)))))
   for (const engine of ['ts', 'ort']) {
     const worker = await startLocalWorker({
       root,
@@ -68,6 +83,8 @@ export async function benchEdge(home: Home, root: string, model: string, version
         for (const [i, load] of loads.entries()) runs[i].push(await drive(worker.url, load, seconds / rounds, 8, worker.adminKey))
       }
       const bare = median(runs[0].map((r) => r.p50))
+      const single = median(runs[1].map((r) => r.p50))
+      lines.push(row(`engine ${engine}: 1-row predict p50 / bare route p50 (floor ≤ 1.1×)`, `${fmt(single / Math.max(bare, 1), 2)}×`))
       for (const [i, load] of loads.entries()) {
         const p50 = median(runs[i].map((r) => r.p50))
         const errors = runs[i].reduce((n, r) => n + r.errors, 0)
@@ -118,4 +135,60 @@ async function queueThroughput(worker: { url: string; adminKey: string }, model:
       `${fmt(aggregated / total, 0)} ev/s`,
     ),
   ]
+}
+
+/**
+ * Model load on a cold isolate: a fresh `wrangler dev` over state that already holds the published model, then one
+ * request. A 1-row predict loads the model (KV alias and manifest, R2 blobs, engine and encoder parse); the same
+ * request again is warm, so the difference is the load. The manifest route is the browser's first request. Each
+ * checkout (this one, and a baseline one when given) gets its own state; restarts alternate between them so both
+ * see the same machine. Medians over `restarts` fresh processes each.
+ */
+async function coldLoads(home: Home, checkouts: Checkout[], model: string, version: number, restarts: number): Promise<string[]> {
+  const body = { instances: [{ origin: 'ORD', destination: 'LAX', departedAt: '2001-04-02T07:15:00Z', distance: 1745 }] }
+  const states = checkouts.map((c, i) => ({
+    ...c,
+    persistDir: `${home.root}/bench-edge-cold-${i}-${Date.now()}`,
+    predict: [] as number[],
+    warm: [] as number[],
+    manifest: [] as number[],
+  }))
+  for (const s of states) {
+    const first = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars: { CANARY_MODE: 'off' } })
+    try {
+      await publishVersion(home.store, { endpoint: first.url, adminKey: first.adminKey }, model, version, 'champion')
+    } finally {
+      await first.stop()
+    }
+  }
+  const timed = async (fn: () => Promise<unknown>) => {
+    const t = performance.now()
+    await fn()
+    return performance.now() - t
+  }
+  for (let i = 0; i < restarts; i++) {
+    for (const s of states) {
+      for (const what of ['predict', 'manifest'] as const) {
+        const worker = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars: { CANARY_MODE: 'off' } })
+        try {
+          const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
+          if (what === 'manifest') s.manifest.push(await timed(() => client.manifest(model, 'champion')))
+          else {
+            s.predict.push(await timed(() => client.predict(model, body.instances)))
+            s.warm.push(await timed(() => client.predict(model, body.instances)))
+          }
+        } finally {
+          await worker.stop()
+        }
+      }
+    }
+  }
+  const loads = states.map((s) => median(s.predict) - median(s.warm))
+  const lines = [row(`cold isolate (fresh wrangler dev, median of ${restarts}), ms`, ...states.map((s) => s.label))]
+  lines.push(row('first 1-row predict (loads the model)', ...states.map((s) => fmt(median(s.predict), 0))))
+  lines.push(row('the same predict again (warm)', ...states.map((s) => fmt(median(s.warm), 0))))
+  lines.push(row('model load: KV + R2 + parse (difference)', ...loads.map((l) => fmt(l, 0))))
+  lines.push(row('first manifest request', ...states.map((s) => fmt(median(s.manifest), 0))))
+  if (states.length > 1) lines.push(row('model load, this checkout / baseline (floor ≤ 20%)', `${fmt((100 * loads[0]) / loads[1], 0)}%`))
+  return lines
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
@@ -52,11 +53,17 @@ export function registerBenchCommand(program: Command): void {
     .option('--smoke', 'short runs: checks the benches work, figures are rough')
     .option('--model <name>', 'registered model to measure', 'flight-delay')
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
-    .action(async (flags: { only?: string; smoke?: boolean; model: string; home?: string }) => {
+    .option(
+      '--baseline-root <dir>',
+      "edge: another checkout (with node_modules) whose Worker's cold model load is measured beside this one's",
+    )
+    .action(async (flags: { only?: string; smoke?: boolean; model: string; home?: string; baselineRoot?: string }) => {
       const only = flags.only ? flags.only.split(',').map((s) => s.trim()) : [...SECTIONS]
       const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s))
       if (unknown.length) throw new UserInputError(`--only: unknown section ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})`)
       const smoke = Boolean(flags.smoke)
+      if (flags.baselineRoot && !existsSync(path.join(flags.baselineRoot, 'node_modules', '.bin', 'wrangler')))
+        throw new UserInputError(`--baseline-root: ${flags.baselineRoot} is not a checkout with its node_modules installed`)
       const home = await openHome(flags.home)
       const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n\n`)
       try {
@@ -76,7 +83,7 @@ export function registerBenchCommand(program: Command): void {
         if (only.includes('edge')) {
           print(
             version
-              ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10)
+              ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10, flags.baselineRoot && path.resolve(flags.baselineRoot))
               : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
           )
         }
