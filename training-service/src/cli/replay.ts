@@ -4,7 +4,7 @@ import { defaultDataPath, describeSource } from '../data/source.ts'
 import { windowSchema } from '../data/windows.ts'
 import { UserInputError } from '../errors.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from '../loop/monitor-client.ts'
-import { type ReplayStats, replayTraffic, sampledCount } from '../loop/replay.ts'
+import { type ReplayStats, replayedFlights, replayTraffic } from '../loop/replay.ts'
 import { createProgress } from '../progress.ts'
 import { nonNegative, positiveInt, workerUrl } from './format-command.ts'
 import { emit } from './output.ts'
@@ -111,7 +111,7 @@ export function registerReplayCommand(program: Command): void {
       if (flights.size === 0) throw new UserInputError(`${dataFile} has no valid flights departing in ${flags.from}..${flags.to}`)
       const log = (line: string) => process.stderr.write(`${line}\n`)
       log(
-        `replaying ${sampledCount(flights, flags.sample).toLocaleString('en-US')} of ${flights.size.toLocaleString('en-US')} flights (the routes of one in ${flags.sample}) to ${target.url}`,
+        `replaying ${replayedFlights(flights, flags.sample).size.toLocaleString('en-US')} of ${flights.size.toLocaleString('en-US')} flights (the routes of one in ${flags.sample}) to ${target.url}`,
       )
       const checkpoints: Checkpoint[] = []
       const stats: ReplayStats = await replayTraffic(target, flights, {

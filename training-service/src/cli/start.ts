@@ -50,7 +50,9 @@ function formatSummary(s: LoopSummary): string {
     )
   }
   lines.push(
-    `${s.lastMonth.month} AUC, offline on all ${s.lastMonth.rows.toLocaleString('en-US')} flights: ${Object.entries(s.lastMonth.auc)
+    `${s.lastMonth.month} AUC, offline on the ${s.lastMonth.rows.toLocaleString('en-US')} replayed flights: ${Object.entries(
+      s.lastMonth.auc,
+    )
       .map(([v, auc]) => `${v} ${f4(auc)}`)
       .join(', ')}`,
   )
@@ -101,7 +103,7 @@ export function registerStartCommand(program: Command): void {
             labelDelayDays: positiveInt('--label-delay')(flags.labelDelay),
             checkpointDays: 7,
             minRetrainDays: 21,
-            retrainEveryDays: 14,
+            retrainEveryDays: 7,
             retrainWeeks: 4,
             canaryDays: 7,
             canaryPercent: 20,

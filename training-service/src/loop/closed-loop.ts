@@ -19,7 +19,7 @@ import { promote } from '../registry/promote.ts'
 import { DEFAULT_SWEEP, type SweepFile } from '../train/sweep.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
 import { sliceByTime, versionAuc } from './offline-eval.ts'
-import { type ReplayStats, replayTraffic } from './replay.ts'
+import { type ReplayStats, replayedFlights, replayTraffic } from './replay.ts'
 
 const DAY_MS = 86_400_000
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
@@ -40,7 +40,7 @@ export interface LoopOptions {
   checkpointDays: number
   /** days of labelled replay traffic needed before the first retrain */
   minRetrainDays: number
-  /** a new candidate is trained this many days after the previous one (when none is on canary) */
+  /** a new candidate is trained this many days after the previous one, when none is on canary (a verdict frees it) */
   retrainEveryDays: number
   /** whole labelled weeks each retrain trains on (a rolling window), before the held-out latest week */
   retrainWeeks: number
@@ -111,7 +111,7 @@ export interface LoopSummary {
   retrains: RetrainRecord[]
   /** the champion when the replay ended */
   finalChampion: number
-  /** offline AUC on the replay's last calendar month of every version trained, on all its flights */
+  /** offline AUC on the replay's last calendar month of every version trained, on the flights the replay sent */
   lastMonth: { month: string; rows: number; auc: Record<string, number> }
   /** realized AUC of whichever version was champion, per checkpoint (what users of the model saw) */
   served: { from: string; version: number; realizedAuc: number | null; ece: number | null; labels: number }[]
@@ -251,7 +251,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
           await judgeCanary(home, o, edge, onCanary.record, record, day(onCanary.from))
           if (onCanary.record.outcome === 'promoted') summary.finalChampion = onCanary.record.version
           onCanary = null
-          return
+          // a verdict frees the canary: the next candidate may train at once, against the champion just decided
         }
         const labelledUntil = to - o.labelDelayDays * DAY_MS
         const due =
@@ -281,12 +281,14 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     // the replay's last calendar month, scored offline for every version: how each would have done there
     const [, replayEnd] = windowBounds(windows.replay)
     const lastMonthStart = Date.UTC(new Date(replayEnd - 1).getUTCFullYear(), new Date(replayEnd - 1).getUTCMonth(), 1)
-    const month = sliceByTime(replay, lastMonthStart, replayEnd)
-    summary.lastMonth = { month: day(lastMonthStart).slice(0, 7), rows: 0, auc: {} }
-    for (const v of [first.version, ...summary.retrains.map((r) => r.version)]) {
-      const scored = await versionAuc(home.store, o.model, v, month)
-      summary.lastMonth.auc[`v${v}`] = scored.auc
-      summary.lastMonth.rows = scored.rows
+    // the replayed routes only: a model retrained on the capture has never seen the others
+    const month = replayedFlights(sliceByTime(replay, lastMonthStart, replayEnd), o.sampleEvery)
+    const versions = [first.version, ...summary.retrains.map((r) => r.version)]
+    const scored = await Promise.all(versions.map((v) => versionAuc(home.store, o.model, v, month)))
+    summary.lastMonth = {
+      month: day(lastMonthStart).slice(0, 7),
+      rows: scored[0].rows,
+      auc: Object.fromEntries(versions.map((v, i) => [`v${v}`, scored[i].auc])),
     }
     summary.aliasHistory = (await aliasHistory(home.db, o.model)).map((e) => ({
       alias: e.alias,

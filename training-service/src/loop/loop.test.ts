@@ -15,7 +15,7 @@ import { type LocalWorker, startLocalWorker } from '../local/edge-worker.ts'
 import { publishVersion, readEncoder } from '../publish/edge-client.ts'
 import { runTarmac } from '../testing/cli.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
-import { replayTraffic, sampledCount } from './replay.ts'
+import { replayedFlights, replayTraffic } from './replay.ts'
 
 const received: { path: string; body: { text: string; tarmac: { event: string; alert: { rule: string; version: number } } } }[] = []
 const receiver = createServer((req, res) => {
@@ -110,7 +110,7 @@ describe('replay through a real Worker', () => {
     expect(r.code, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout)
     // whole routes, one in three of them: some but not all of the flights
-    const sent = sampledCount(flights, 3)
+    const sent = replayedFlights(flights, 3).size
     expect(sent).toBeGreaterThan(200)
     expect(sent).toBeLessThan(1_000)
     expect(out).toMatchObject({ predictions: sent, labels: sent, versions: { 1: sent } })

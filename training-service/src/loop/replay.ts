@@ -1,6 +1,6 @@
 import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import { seededPermutation } from '@tarmac/sdk/random'
-import type { FlightColumns } from '../data/dataset.ts'
+import { type FlightColumns, pickRows } from '../data/dataset.ts'
 import { userFacing } from '../errors.ts'
 
 const DAY_MS = 86_400_000
@@ -43,11 +43,11 @@ export function replaysRoute(origin: string, destination: string, every: number)
   return (h >>> 0) % every === 0
 }
 
-/** How many of the flights a replay sampling one route in `every` sends. */
-export function sampledCount(flights: FlightColumns, every: number): number {
-  let n = 0
-  for (let i = 0; i < flights.size; i++) if (replaysRoute(flights.origin[i], flights.destination[i], every)) n++
-  return n
+/** The flights a replay sampling one route in `every` sends. */
+export function replayedFlights(flights: FlightColumns, every: number): FlightColumns {
+  const keep: number[] = []
+  for (let i = 0; i < flights.size; i++) if (replaysRoute(flights.origin[i], flights.destination[i], every)) keep.push(i)
+  return pickRows(flights, keep)
 }
 
 export interface ReplayStats {
