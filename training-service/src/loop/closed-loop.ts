@@ -17,6 +17,7 @@ import { aliasHistory, currentVersion, deleteAlias, setAlias } from '../registry
 import type { GateConfig } from '../registry/gates.ts'
 import { promote } from '../registry/promote.ts'
 import { DEFAULT_SWEEP, type SweepFile } from '../train/sweep.ts'
+import { canaryPasses } from './canary.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
 import { sliceByTime, versionAuc } from './offline-eval.ts'
 import { type ReplayStats, replayedFlights, replayTraffic } from './replay.ts'
@@ -48,9 +49,8 @@ export interface LoopOptions {
   canaryDays: number
   canaryPercent: number
   /**
-   * The canary guards against a regression, it does not re-prove the gain: the challenger, already better on the
-   * latest labelled week, is withdrawn only if its realized AUC on live labels falls more than this below the
-   * champion's. A fifth of a replayed week is about 1,150 labels, whose AUC has a standard error of 0.016 (Hanley–McNeil
+   * How far below the champion's realized AUC a challenger may fall on its canary and still be promoted
+   * (canary.ts). A fifth of a replayed week is at most about 1,150 labels, whose AUC has a standard error of 0.018 (Hanley–McNeil
    * at AUC 0.77 and 22% delayed): a strict "at least the champion's" withdraws good candidates on noise.
    */
   canaryMargin: number
@@ -374,10 +374,7 @@ async function judgeCanary(
   const challengerAuc = realizedAuc[`v${retrained.version}`] ?? null
   const championAuc = realizedAuc[`v${retrained.champion}`] ?? null
   const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4) ?? '—'} vs v${retrained.champion} ${championAuc?.toFixed(4) ?? '—'}; recent labelled week ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
-  let refusal =
-    challengerAuc === null || championAuc === null || challengerAuc < championAuc - o.canaryMargin
-      ? `${reason} (more than ${o.canaryMargin} below)`
-      : null
+  let refusal = canaryPasses(challengerAuc, championAuc, o.canaryMargin) ? null : `${reason} (margin ${o.canaryMargin})`
   if (!refusal) {
     try {
       await promote(home.db, o.model, retrained.version, {
