@@ -21,19 +21,24 @@ const DAY_MS = 86_400_000
 /** The minute of the flight's slot on a route, or -1 when it has none. */
 export type SlotFinder = (route: string, minuteOfDay: number) => number
 
-/** The latest of sorted `slots` at or before `minuteOfDay` + SLOT_HALF_WIDTH, within SLOT_MAX_OFFSET; -1 if none. */
-export function latestSlot(slots: ArrayLike<number>, minuteOfDay: number): number {
-  const limit = minuteOfDay + SLOT_HALF_WIDTH
+/** The largest of ascending `sorted` at or below `limit`, or -1 when there is none. */
+export function lastAtOrBelow(sorted: ArrayLike<number>, limit: number): number {
   let lo = 0
-  let hi = slots.length - 1
+  let hi = sorted.length - 1
   let found = -1
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1
-    if (slots[mid] <= limit) {
-      found = slots[mid]
+    if (sorted[mid] <= limit) {
+      found = sorted[mid]
       lo = mid + 1
     } else hi = mid - 1
   }
+  return found
+}
+
+/** The latest of sorted `slots` at or before `minuteOfDay` + SLOT_HALF_WIDTH, within SLOT_MAX_OFFSET; -1 if none. */
+export function latestSlot(slots: ArrayLike<number>, minuteOfDay: number): number {
+  const found = lastAtOrBelow(slots, minuteOfDay + SLOT_HALF_WIDTH)
   return found >= 0 && found >= minuteOfDay - SLOT_MAX_OFFSET ? found : -1
 }
 

@@ -46,7 +46,7 @@ describe('cell tables blob', () => {
     expect(new Uint8Array(encodeFlights(flights, served).numeric.buffer)).toEqual(
       new Uint8Array(encodeFlights(flights, small).numeric.buffer),
     )
-  })
+  }, 20_000)
 
   it('answers every stored key with its stat and reads keys back as cellKeys spells them', async () => {
     const tables = await openCellTables(blob)

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { CellLookup, CellStat, EncoderParams, EncoderSpec, ServingEncoder } from './encoder.ts'
 import { CELL_NAMES, type CellName } from './keys.ts'
-import { SLOT_HALF_WIDTH, SLOT_MAX_OFFSET, type SlotFinder } from './slots.ts'
+import { lastAtOrBelow, SLOT_HALF_WIDTH, SLOT_MAX_OFFSET, type SlotFinder } from './slots.ts'
 
 /**
  * The encoder's cell tables as one compact binary blob.
@@ -266,17 +266,7 @@ export async function openCellTables(blob: Uint8Array): Promise<CellTables> {
     const b = codes.get(route.slice(dash + 1))
     if (dash < 0 || a === undefined || b === undefined) return -1
     const base = (a * radix + b) * SUFFIX_RADIX
-    const limit = base + Math.min(SUFFIX_RADIX - 1, minuteOfDay + SLOT_HALF_WIDTH)
-    let lo = 0
-    let hi = slots.length - 1
-    let found = -1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if (slots[mid] <= limit) {
-        found = slots[mid]
-        lo = mid + 1
-      } else hi = mid - 1
-    }
+    const found = lastAtOrBelow(slots, base + Math.min(SUFFIX_RADIX - 1, minuteOfDay + SLOT_HALF_WIDTH))
     return found >= base + Math.max(0, minuteOfDay - SLOT_MAX_OFFSET) ? found - base : -1
   }
   const keys = (cell: CellName): string[] => {
