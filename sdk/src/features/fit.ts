@@ -6,10 +6,10 @@ import { fitSlots, slotFinderOf } from './slots.ts'
 export const MIN_CELL_COUNT = 2
 
 /**
- * The minimums that bring encoder + manifest under 10% of the JSON manifest's gzip size: no route × minute
- * cell, route × hour cells seen 8 times. Not the default: it costs report AUC (0.82 → 0.76), because the
- * minute cell's signal lives in its rare cells (keeping only those seen 10 times scored lower still). Both
- * measured by `npm run bench -- --only encoder`.
+ * Smaller tables: no route × minute cell, route × hour cells seen 8 times (the slot table is never pruned). Before
+ * departure slots this reached 10% of the JSON manifest's gzip size at a cost of 0.06 report AUC, because the
+ * minute cell's signal lived in its rare cells; the slots now carry most of that signal, so it costs 0.005 AUC, but
+ * the slot table keeps it at 15%. Not the default. Both measured by `npm run bench -- --only encoder`.
  */
 export const SIZE_TARGET_MIN_CELL_COUNT: Readonly<Record<CellName, number>> = {
   origin: 2,
