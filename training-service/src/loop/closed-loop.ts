@@ -179,6 +179,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
       actor: ACTOR,
       reason: `initial champion: report AUC ${first.metrics.report_auc.toFixed(4)} vs baseline ${first.metrics.baseline_auc.toFixed(4)}`,
       force: holder !== null,
+      gates: o.gates,
     })
   }
   log('── read the replay window')
