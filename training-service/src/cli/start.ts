@@ -53,8 +53,10 @@ function formatSummary(s: LoopSummary): string {
     `${s.lastMonth.month} AUC, offline on the ${s.lastMonth.rows.toLocaleString('en-US')} replayed flights: ${Object.entries(
       s.lastMonth.auc,
     )
-      .map(([v, auc]) => `${v} ${f4(auc)}`)
-      .join(', ')}`,
+      .map(([v, auc]) => `${v}${s.lastMonth.trainedOnIt.includes(v) ? '*' : ''} ${f4(auc)}`)
+      .join(
+        ', ',
+      )}${s.lastMonth.trainedOnIt.length > 0 ? ` (* trained, selected or reported on part of ${s.lastMonth.month}: partly in-sample)` : ''}`,
   )
   lines.push('', 'alias history:', ...s.aliasHistory.map((e) => `  ${e.at}  ${e.alias}: v${e.from ?? '—'} → v${e.to ?? '—'}  ${e.reason}`))
   lines.push('', 'dashboard: npx tarmac dashboard   (serves the monitoring page over the state this run left; docs/monitoring.md)')

@@ -101,6 +101,9 @@ describe('runClosedLoop (npm start) on a small slice with reversed outcomes', ()
     // calibration is watched beside AUC: every judged week carries its ECE
     for (const w of [...before, ...after]) expect(w.ece).toBeGreaterThanOrEqual(0)
     expect(summary.lastMonth.auc[`v${first.version}`]).toBeGreaterThan(summary.lastMonth.auc[`v${summary.champion.version}`])
+    // it trained on April weeks, so its April figure is flagged as partly in-sample; the initial champion's is not
+    expect(summary.lastMonth.trainedOnIt).toContain(`v${first.version}`)
+    expect(summary.lastMonth.trainedOnIt).not.toContain(`v${summary.champion.version}`)
   })
 
   it('keeps retraining on its cadence after the promotion, each candidate judged against the champion of its day', () => {

@@ -112,7 +112,13 @@ export interface LoopSummary {
   /** the champion when the replay ended */
   finalChampion: number
   /** offline AUC on the replay's last calendar month of every version trained, on the flights the replay sent */
-  lastMonth: { month: string; rows: number; auc: Record<string, number> }
+  lastMonth: {
+    month: string
+    rows: number
+    auc: Record<string, number>
+    /** versions whose training, selection or report weeks reach into the month: their figure is partly in-sample */
+    trainedOnIt: string[]
+  }
   /** realized AUC of whichever version was champion, per checkpoint (what users of the model saw) */
   served: { from: string; version: number; realizedAuc: number | null; ece: number | null; labels: number }[]
   replay: ReplayStats
@@ -204,7 +210,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     firstAlert: null,
     retrains: [],
     finalChampion: first.version,
-    lastMonth: { month: '', rows: 0, auc: {} },
+    lastMonth: { month: '', rows: 0, auc: {}, trainedOnIt: [] },
     served: [],
     replay: { predictions: 0, labels: 0, seconds: 0, versions: {} },
     aliasHistory: [],
@@ -290,6 +296,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
       month: day(lastMonthStart).slice(0, 7),
       rows: scored[0].rows,
       auc: Object.fromEntries(versions.map((v, i) => [`v${v}`, scored[i].auc])),
+      trainedOnIt: summary.retrains.filter((r) => windowBounds(r.windows.report)[1] > lastMonthStart).map((r) => `v${r.version}`),
     }
     summary.aliasHistory = (await aliasHistory(home.db, o.model)).map((e) => ({
       alias: e.alias,
