@@ -6,7 +6,8 @@
 
 import type { MonitoringRun } from '@tarmac/sdk/contracts/monitoring'
 import type { FlightInstance } from '@tarmac/sdk/features'
-import { AIRPORTS, rng } from './fixture-model.ts'
+import { syntheticInstances } from '@tarmac/sdk/testing'
+import { rng } from './fixture-model.ts'
 
 const DAY_MS = 86_400_000
 const HOUR_MS = 3_600_000
@@ -27,14 +28,9 @@ interface Served {
   probability: number
 }
 
-/** Flights like the fixture's training data: any route, departures over a quarter, 150–2650 miles (or 1500–4000 when shifted). */
-function flights(n: number, r: () => number, shifted: boolean): FlightInstance[] {
-  return Array.from({ length: n }, () => {
-    const o = Math.floor(r() * AIRPORTS.length)
-    const d = (o + 1 + Math.floor(r() * (AIRPORTS.length - 1))) % AIRPORTS.length
-    const departedAt = new Date(Date.UTC(2026, 0, 1) + Math.floor(r() * 90 * 24 * 60) * 60_000).toISOString().slice(0, 19)
-    return { origin: AIRPORTS[o], destination: AIRPORTS[d], departedAt, distance: (shifted ? 1500 : 150) + Math.floor(r() * 2500) }
-  })
+/** Flights drawn as the fixture's training data is (routes, departure slots, lateness), 1500–4000 miles instead of 150–2650 when shifted. */
+function flights(n: number, seed: number, shifted: boolean): FlightInstance[] {
+  return syntheticInstances(n, seed).map((f) => (shifted ? { ...f, distance: f.distance + 1350 } : f))
 }
 
 /**
@@ -51,10 +47,9 @@ async function post<T>(url: string, body: unknown, headers: Record<string, strin
 
 /** Sends every replayed hour (a few at a time) and returns what was served, in order. */
 export async function replayPredictions(workerUrl: string, adminKey: string, plan: ReplayPlan): Promise<Served[]> {
-  const r = rng(20010305)
   const requests = Array.from({ length: plan.days * 24 }, (_, i) => ({
     at: new Date(plan.start + i * HOUR_MS).toISOString(),
-    instances: flights(perHour(i % 24), r, plan.shiftedDays.has(Math.floor(i / 24))),
+    instances: flights(perHour(i % 24), 20010305 + i, plan.shiftedDays.has(Math.floor(i / 24))),
   }))
   const served: Served[][] = []
   const send = async (i: number) => {
