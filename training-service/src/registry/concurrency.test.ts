@@ -60,7 +60,9 @@ describe.each(DIALECTS)('registry under concurrent writers on %s', (dialect) => 
     })
     expect(holders[0].version).toBe(events.at(-1)?.toVersion)
     const turns = events.filter((event, i) => i > 0 && event.actor !== events[i - 1].actor).length
-    expect(turns).toBeGreaterThan(2) // the two writers really did interleave
+    // the two writers overlapped: the chain changes hands at least once (how often depends on the scheduler: a
+    // loaded CI machine once let one writer finish most of its turns first)
+    expect(turns).toBeGreaterThan(0)
     await db.close()
   })
 
