@@ -49,6 +49,14 @@ function formatSummary(s: LoopSummary): string {
       `served model's realized AUC: lowest week ${worst.from} (v${worst.version}) ${f4(worst.realizedAuc)}; highest ECE ${worstEce.from} (v${worstEce.version}) ${f4(worstEce.ece)}`,
     )
   }
+  const m = s.lastMonth.served
+  lines.push(
+    `${s.lastMonth.month} as served (every labelled prediction the Worker answered, from its capture): realized AUC ${f4(m.auc)}, ECE ${f4(m.ece)} on ${m.labels.toLocaleString('en-US')} labels (${Object.entries(
+      m.versions,
+    )
+      .map(([v, n]) => `${v} ${n.toLocaleString('en-US')}`)
+      .join(', ')})`,
+  )
   lines.push(
     `${s.lastMonth.month} AUC, offline on the ${s.lastMonth.rows.toLocaleString('en-US')} replayed flights: ${Object.entries(
       s.lastMonth.auc,
@@ -107,7 +115,7 @@ export function registerStartCommand(program: Command): void {
             minRetrainDays: 21,
             retrainEveryDays: 7,
             retrainWeeks: 4,
-            canaryDays: 7,
+            canaryDays: 1,
             canaryPercent: 20,
             canaryMargin: 0.02,
             log: (line) => process.stderr.write(`${line}\n`),

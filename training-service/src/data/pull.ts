@@ -43,7 +43,7 @@ function toRecord(r: LabelledRow) {
   }
 }
 
-async function fetchPage(o: PullOptions, cursor: string | null): Promise<CapturePage> {
+async function fetchPage(o: Omit<PullOptions, 'dir' | 'log'>, cursor: string | null): Promise<CapturePage> {
   const client = createWorkerClient({ endpoint: o.worker, adminKey: o.adminKey })
   const query = {
     from: new Date(o.from).toISOString(),
@@ -60,6 +60,16 @@ async function fetchPage(o: PullOptions, cursor: string | null): Promise<Capture
   }
 }
 
+/** A model's captured, labelled rows for a window, one page at a time as the Worker yields them. */
+export async function* capturePages(o: Omit<PullOptions, 'dir' | 'log'>): AsyncGenerator<CapturePage> {
+  let cursor: string | null = null
+  do {
+    const page: CapturePage = await fetchPage(o, cursor)
+    yield page
+    cursor = page.cursor
+  } while (cursor)
+}
+
 /**
  * Streams a model's captured, labelled rows for a window from the Worker into a new data version: a JSON Lines
  * file in the data set's columns (plus the prediction it came from), named by its content, with its lineage
@@ -74,9 +84,7 @@ export async function pullCapture(o: PullOptions): Promise<Pulled> {
   const sampleRates = new Set<number>()
   let captured = 0
   let delayFromLabel = 0
-  let cursor: string | null = null
-  do {
-    const page: CapturePage = await fetchPage(o, cursor)
+  for await (const page of capturePages(o)) {
     captured += page.captured
     for (const rate of page.sampleRates) sampleRates.add(rate)
     let chunk = ''
@@ -89,9 +97,8 @@ export async function pullCapture(o: PullOptions): Promise<Pulled> {
     }
     hash.update(chunk)
     if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
-    cursor = page.cursor
     o.log?.(`  pulled ${seen.size.toLocaleString('en-US')} labelled of ${captured.toLocaleString('en-US')} captured rows`)
-  } while (cursor)
+  }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
   const sha256 = hash.digest('hex')
   const file = path.join(o.dir, `${o.model}-capture-${sha256.slice(0, 16)}.jsonl`)

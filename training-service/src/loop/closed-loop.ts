@@ -17,10 +17,11 @@ import { aliasHistory, currentVersion, deleteAlias, setAlias } from '../registry
 import type { GateConfig } from '../registry/gates.ts'
 import { promote } from '../registry/promote.ts'
 import { DEFAULT_SWEEP, type SweepFile } from '../train/sweep.ts'
-import { canaryPasses } from './canary.ts'
-import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
+import { canaryVerdict } from './canary.ts'
+import { drainTelemetry, type MonitoringRun, runMonitoring, servedShares } from './monitor-client.ts'
 import { sliceByTime, versionAuc } from './offline-eval.ts'
-import { type ReplayStats, replayedFlights, replayTraffic } from './replay.ts'
+import { type ReplayStats, type ReplayTarget, replayedFlights, replayTraffic } from './replay.ts'
+import { type ServedPerformance, servedPerformance } from './served.ts'
 
 const DAY_MS = 86_400_000
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
@@ -38,6 +39,7 @@ export interface LoopOptions {
   sampleEvery: number
   trainRows: number | null
   labelDelayDays: number
+  /** days of each monitoring window (a row of the summary); the replay's clock itself ticks daily */
   checkpointDays: number
   /** days of labelled replay traffic needed before the first retrain */
   minRetrainDays: number
@@ -45,13 +47,17 @@ export interface LoopOptions {
   retrainEveryDays: number
   /** whole labelled weeks each retrain trains on (a rolling window), before the held-out latest week */
   retrainWeeks: number
-  /** days of canary traffic before the challenger is judged */
+  /**
+   * Days of canary traffic before the challenger is judged (canary.ts). Longer than the label delay, the verdict
+   * also compares realized AUC, and the canary must then be a whole monitoring window; shorter, it checks that
+   * the challenger serves its share without failing, and quality rests on the gate's latest labelled days.
+   */
   canaryDays: number
   canaryPercent: number
   /**
-   * How far below the champion's realized AUC a challenger may fall on its canary and still be promoted
-   * (canary.ts). A fifth of a replayed week is at most about 1,150 labels, whose AUC has a standard error of 0.018 (Hanley–McNeil
-   * at AUC 0.77 and 22% delayed): a strict "at least the champion's" withdraws good candidates on noise.
+   * How far below the champion's realized AUC a challenger may fall on a canary judged on labels and still be
+   * promoted. A fifth of a replayed week is at most about 1,150 labels, whose AUC has a standard error of 0.018
+   * (Hanley–McNeil at AUC 0.77 and 22% delayed): a strict "at least the champion's" withdraws good candidates on noise.
    */
   canaryMargin: number
   /** the registry's promotion gates, where they differ from the defaults */
@@ -98,7 +104,14 @@ export interface RetrainRecord {
   reportAuc: number
   championAucSameRows: number
   outcome: 'gate' | 'canary' | 'promoted' | 'on canary'
-  canary?: { from: string; to: string; realizedAuc: Record<string, number | null> }
+  canary?: {
+    from: string
+    to: string
+    /** rows each version answered and failed in the canary window */
+    served: Record<string, { predictions: number; errors: number }>
+    /** realized AUC per version, when the canary was judged on labels */
+    realizedAuc: Record<string, number | null>
+  }
 }
 
 export interface LoopSummary {
@@ -118,6 +131,8 @@ export interface LoopSummary {
     auc: Record<string, number>
     /** versions whose training, selection or report weeks reach into the month: their figure is partly in-sample */
     trainedOnIt: string[]
+    /** what users were served that month: every labelled prediction the Worker answered, from its capture */
+    served: ServedPerformance
   }
   /** realized AUC of whichever version was champion, per checkpoint (what users of the model saw) */
   served: { from: string; version: number; realizedAuc: number | null; ece: number | null; labels: number }[]
@@ -161,9 +176,16 @@ const ACTOR = 'tarmac start'
  * The retraining policy: the first retrain waits for an alert and `minRetrainDays` of labels; after it, a new
  * candidate is trained every `retrainEveryDays` while no challenger is on canary, on the last `retrainWeeks`
  * labelled weeks pulled from the Worker's capture. A candidate that scores below the champion on the held-out
- * latest labelled week is not published; one that passes runs as a canary for `canaryDays` and is promoted
- * unless its realized AUC on live labels falls more than `canaryMargin` below the champion's, in which case its
- * challenger alias is withdrawn.
+ * latest labelled days (both scored on the same rows) is not published; one that passes runs as a canary for
+ * `canaryDays` and is promoted unless the canary shows it failing in the Worker or — for a canary long enough to
+ * have labels — its realized AUC falls more than `canaryMargin` below the champion's (canary.ts); a withdrawn
+ * challenger leaves the Worker and the registry.
+ *
+ * Why `npm start` canaries for a day: its models lose about 0.02 AUC a week as June's delays move away from what
+ * they trained on (measured offline per week and version), and a canary judged on labels costs a week of serving
+ * the older model on top of the two-day label delay, to compare two AUCs of about 1,150 labels each whose
+ * standard error (0.018) is as large as the gain it would confirm. The gate's comparison is paired on the same
+ * rows, four to five times as many.
  */
 export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSummary> {
   const log = o.log
@@ -210,11 +232,35 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     firstAlert: null,
     retrains: [],
     finalChampion: first.version,
-    lastMonth: { month: '', rows: 0, auc: {}, trainedOnIt: [] },
+    lastMonth: { month: '', rows: 0, auc: {}, trainedOnIt: [], served: { labels: 0, auc: null, ece: null, versions: {} } },
     served: [],
     replay: { predictions: 0, labels: 0, seconds: 0, versions: {} },
     aliasHistory: [],
     edgeState,
+  }
+  /** A monitoring window's evaluation, as the hourly cron runs it, recorded in the summary and logged. */
+  const monitorWindow = async (from: number, to: number, predictions: number): Promise<CheckpointRecord> => {
+    const aggregated = await drainTelemetry(target, from, to, predictions)
+    if (aggregated < predictions) log(`  telemetry: ${aggregated} of ${predictions} predictions aggregated after waiting`)
+    const record = checkpointRecord(from, to, predictions, summary.finalChampion, await runMonitoring(target, from, to))
+    summary.checkpoints.push(record)
+    const served = record.versions.find((v) => v.version === record.champion)
+    summary.served.push({
+      from: record.from,
+      version: record.champion,
+      realizedAuc: served?.realizedAuc ?? null,
+      ece: served?.ece ?? null,
+      labels: served?.labels ?? 0,
+    })
+    for (const v of record.versions) {
+      log(
+        `  v${v.version}: drifted [${v.drifted.join(', ') || 'none'}]${v.predictionDrift ? ' + prediction' : ''}, realized AUC ${v.realizedAuc?.toFixed(4) ?? '—'} (${v.labels} labels), ECE ${v.ece?.toFixed(4) ?? '—'}, estimated ${v.estimatedAuc?.toFixed(4) ?? '—'}`,
+      )
+    }
+    for (const a of record.alerts) log(`  alert ${a.kind}: ${a.rule} on v${a.version}`)
+    if (!summary.firstDrift && record.versions.some((v) => v.drifted.length > 0 || v.predictionDrift)) summary.firstDrift = record.from
+    if (!summary.firstAlert && record.alerts.some((a) => a.kind === 'fired')) summary.firstAlert = record.from
+    return record
   }
   try {
     await publishVersion(home.store, edge, o.model, first.version, 'champion')
@@ -222,44 +268,33 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
       `── replay ${windows.replay.from}..${windows.replay.to} (the flights of 1 route in ${o.sampleEvery}), labels ${o.labelDelayDays} days late`,
     )
     const [replayStart] = windowBounds(windows.replay)
-    let onCanary: { record: RetrainRecord; from: number } | null = null
+    let onCanary: { record: RetrainRecord; from: number; predictions: number } | null = null
     let lastRetrain: number | null = null
+    let window = { from: replayStart, predictions: 0 }
     summary.replay = await replayTraffic(target, replay, {
       sampleEvery: o.sampleEvery,
       labelDelayDays: o.labelDelayDays,
-      checkpointDays: o.checkpointDays,
-      batchSize: 500,
+      // a daily clock: a canary shorter than a monitoring window is judged on the day it ends
+      checkpointDays: 1,
+      progressEveryDays: o.checkpointDays,
+      // requests of 50 flights, as many callers send them: a canary's share of a day's requests is then its share
+      // of the day's traffic (two requests of 500 would give a one-day canary all of it or none)
+      batchSize: 50,
       concurrency: 3,
       log,
-      onCheckpoint: async (from, to, predictions) => {
-        const aggregated = await drainTelemetry(target, from, to, predictions)
-        if (aggregated < predictions) log(`  telemetry: ${aggregated} of ${predictions} predictions aggregated after waiting`)
-        const record = checkpointRecord(from, to, predictions, summary.finalChampion, await runMonitoring(target, from, to))
-        summary.checkpoints.push(record)
-        const served = record.versions.find((v) => v.version === record.champion)
-        summary.served.push({
-          from: record.from,
-          version: record.champion,
-          realizedAuc: served?.realizedAuc ?? null,
-          ece: served?.ece ?? null,
-          labels: served?.labels ?? 0,
-        })
-        for (const v of record.versions) {
-          log(
-            `  v${v.version}: drifted [${v.drifted.join(', ') || 'none'}]${v.predictionDrift ? ' + prediction' : ''}, realized AUC ${v.realizedAuc?.toFixed(4) ?? '—'} (${v.labels} labels), ECE ${v.ece?.toFixed(4) ?? '—'}, estimated ${v.estimatedAuc?.toFixed(4) ?? '—'}`,
-          )
-        }
-        for (const a of record.alerts) log(`  alert ${a.kind}: ${a.rule} on v${a.version}`)
-        if (!summary.firstDrift && record.versions.some((v) => v.drifted.length > 0 || v.predictionDrift)) summary.firstDrift = record.from
-        if (!summary.firstAlert && record.alerts.some((a) => a.kind === 'fired')) summary.firstAlert = record.from
-
-        if (onCanary) {
-          if (to - onCanary.from < o.canaryDays * DAY_MS) return
-          await judgeCanary(home, o, edge, onCanary.record, record, day(onCanary.from))
+      onCheckpoint: async (_from, to, predictions, last) => {
+        window.predictions += predictions
+        if (onCanary) onCanary.predictions += predictions
+        const windowEnds = last || (to - replayStart) % (o.checkpointDays * DAY_MS) === 0
+        const record = windowEnds ? await monitorWindow(window.from, to, window.predictions) : null
+        if (windowEnds) window = { from: to, predictions: 0 }
+        if (onCanary && to - onCanary.from >= o.canaryDays * DAY_MS) {
+          await judgeCanary(home, o, edge, target, onCanary, to, record)
           if (onCanary.record.outcome === 'promoted') summary.finalChampion = onCanary.record.version
           onCanary = null
           // a verdict frees the canary: the next candidate may train at once, against the champion just decided
         }
+        if (!windowEnds || onCanary) return
         const labelledUntil = to - o.labelDelayDays * DAY_MS
         const due =
           lastRetrain === null
@@ -281,8 +316,8 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
           actor: ACTOR,
           reason: `retrained on ${retrained.windows.train.from}..${retrained.windows.train.to}: AUC ${retrained.reportAuc.toFixed(4)} vs champion v${retrained.champion} ${retrained.championAucSameRows.toFixed(4)} on ${retrained.windows.report.from}..${retrained.windows.report.to}`,
         })
-        onCanary = { record: retrained, from: to }
-        log(`── v${retrained.version} published as challenger: ${o.canaryPercent}% canary`)
+        onCanary = { record: retrained, from: to, predictions: 0 }
+        log(`── v${retrained.version} published as challenger: ${o.canaryPercent}% canary for ${o.canaryDays} day(s)`)
       },
     })
     // the replay's last calendar month, scored offline for every version: how each would have done there
@@ -297,6 +332,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
       rows: scored[0].rows,
       auc: Object.fromEntries(versions.map((v, i) => [`v${v}`, scored[i].auc])),
       trainedOnIt: summary.retrains.filter((r) => windowBounds(r.windows.report)[1] > lastMonthStart).map((r) => `v${r.version}`),
+      served: await servedPerformance(target, lastMonthStart, replayEnd),
     }
     summary.aliasHistory = (await aliasHistory(home.db, o.model)).map((e) => ({
       alias: e.alias,
@@ -368,21 +404,46 @@ async function retrain(
   }
 }
 
-/** After the canary: promoted (registry gates, then the Worker's champion) or withdrawn from the Worker and the registry. */
+/**
+ * After the canary: promoted (registry gates, then the Worker's champion) or withdrawn from the Worker and the
+ * registry. The evidence is what the Worker recorded of the canary window: the rows each version answered and
+ * failed, and — for a canary longer than the label delay — the window's realized AUC per version.
+ */
 async function judgeCanary(
   home: Home,
   o: LoopOptions,
   edge: { endpoint: string; adminKey: string },
-  retrained: RetrainRecord,
-  record: CheckpointRecord,
-  canaryFrom: string,
+  target: ReplayTarget,
+  canary: { record: RetrainRecord; from: number; predictions: number },
+  to: number,
+  monitored: CheckpointRecord | null,
 ): Promise<void> {
-  const realizedAuc = Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
-  retrained.canary = { from: canaryFrom, to: record.to, realizedAuc }
-  const challengerAuc = realizedAuc[`v${retrained.version}`] ?? null
-  const championAuc = realizedAuc[`v${retrained.champion}`] ?? null
-  const reason = `canary ${record.from}..${record.to}: realized AUC v${retrained.version} ${challengerAuc?.toFixed(4) ?? '—'} vs v${retrained.champion} ${championAuc?.toFixed(4) ?? '—'}; recent labelled week ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
-  let refusal = canaryPasses(challengerAuc, championAuc, o.canaryMargin) ? null : `${reason} (margin ${o.canaryMargin})`
+  const retrained = canary.record
+  await drainTelemetry(target, canary.from, to, canary.predictions)
+  const served = await servedShares(target, canary.from, to)
+  const judgedOnLabels = o.canaryDays > o.labelDelayDays
+  let evaluated: CheckpointRecord | null = null
+  if (judgedOnLabels) {
+    evaluated =
+      monitored?.from === day(canary.from)
+        ? monitored
+        : checkpointRecord(canary.from, to, canary.predictions, retrained.champion, await runMonitoring(target, canary.from, to))
+  }
+  const realizedAuc = Object.fromEntries(evaluated?.versions.map((v) => [`v${v.version}`, v.realizedAuc]) ?? [])
+  retrained.canary = { from: day(canary.from), to: day(to - 1), served, realizedAuc }
+  const evidence = (version: number) => ({
+    predictions: served[`v${version}`]?.predictions ?? 0,
+    errors: served[`v${version}`]?.errors ?? 0,
+    realizedAuc: realizedAuc[`v${version}`] ?? null,
+  })
+  const challenger = evidence(retrained.version)
+  const champion = evidence(retrained.champion)
+  const live = judgedOnLabels
+    ? `realized AUC v${retrained.version} ${challenger.realizedAuc?.toFixed(4) ?? '—'} vs v${retrained.champion} ${champion.realizedAuc?.toFixed(4) ?? '—'}`
+    : `v${retrained.version} answered ${challenger.predictions} rows, ${challenger.errors} failed`
+  const reason = `canary ${retrained.canary.from}..${retrained.canary.to}: ${live}; recent labelled days ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
+  const verdict = canaryVerdict(challenger, champion, { judgedOnLabels, margin: o.canaryMargin })
+  let refusal = verdict ? `${reason}: ${verdict}` : null
   if (!refusal) {
     try {
       await promote(home.db, o.model, retrained.version, {

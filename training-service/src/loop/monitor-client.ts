@@ -36,3 +36,18 @@ export async function drainTelemetry(
 export function runMonitoring(target: ReplayTarget, from: number, to: number): Promise<MonitoringRun> {
   return workerOf(target).admin.runMonitoring({ from, to })
 }
+
+/** Per version: the rows it answered in [from, to) and the rows it failed, from the Worker's hourly telemetry. */
+export async function servedShares(
+  target: ReplayTarget,
+  from: number,
+  to: number,
+): Promise<Record<string, { predictions: number; errors: number }>> {
+  const series = await workerOf(target).timeseries(target.model, { from, to })
+  return Object.fromEntries(
+    series.versions.map((v) => [
+      `v${v.version}`,
+      { predictions: v.hours.reduce((n, h) => n + h.count, 0), errors: v.hours.reduce((n, h) => n + h.errors, 0) },
+    ]),
+  )
+}

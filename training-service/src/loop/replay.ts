@@ -16,8 +16,10 @@ export interface ReplayOptions {
   sampleEvery: number
   /** labels (the real delays) reach the Worker this many replayed days after the flight */
   labelDelayDays: number
-  /** a checkpoint every this many replayed days: telemetry is drained and monitoring runs */
+  /** a checkpoint every this many replayed days: the labels due are sent, then `onCheckpoint` runs */
   checkpointDays: number
+  /** log progress every this many replayed days (default: every checkpoint) */
+  progressEveryDays?: number
   batchSize: number
   concurrency: number
   log: (line: string) => void
@@ -26,8 +28,8 @@ export interface ReplayOptions {
    * `<stream>:<event id>`), and `settle` waits for the consumer to score a window before its labels are sent.
    */
   stream?: { name: string; settle: (from: number, to: number, events: number) => Promise<void> }
-  /** called at each checkpoint with the replayed window [from, to) and the predictions sent in it */
-  onCheckpoint: (from: number, to: number, predictions: number) => Promise<void>
+  /** called at each checkpoint with the replayed window [from, to), the predictions sent in it, and whether it is the last */
+  onCheckpoint: (from: number, to: number, predictions: number, last: boolean) => Promise<void>
 }
 
 /**
@@ -141,10 +143,12 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
     // streamed events are scored asynchronously: labels for them are refused until their predictions are stored
     await o.stream?.settle(from, to, rows.length)
     await sendLabels(to)
-    o.log(
-      `replay ${new Date(from).toISOString().slice(0, 10)}..${new Date(to - DAY_MS).toISOString().slice(0, 10)}: ${stats.predictions.toLocaleString('en-US')} predictions, ${stats.labels.toLocaleString('en-US')} labels, ${((performance.now() - started) / 1000).toFixed(0)}s`,
-    )
-    await o.onCheckpoint(from, to, rows.length)
+    const progressDays = o.progressEveryDays ?? o.checkpointDays
+    if ((to - firstDay) % (progressDays * DAY_MS) === 0 || to >= end)
+      o.log(
+        `replay ${new Date(Math.max(firstDay, to - progressDays * DAY_MS)).toISOString().slice(0, 10)}..${new Date(to - DAY_MS).toISOString().slice(0, 10)}: ${stats.predictions.toLocaleString('en-US')} predictions, ${stats.labels.toLocaleString('en-US')} labels, ${((performance.now() - started) / 1000).toFixed(0)}s`,
+      )
+    await o.onCheckpoint(from, to, rows.length, to >= end)
   }
   // the labels still in flight when the replay ends arrive too
   await sendLabels(Number.POSITIVE_INFINITY)
