@@ -294,7 +294,8 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
           onCanary = null
           // a verdict frees the canary: the next candidate may train at once, against the champion just decided
         }
-        if (!windowEnds || onCanary) return
+        // no retrain on the last day: its candidate could never serve
+        if (!windowEnds || onCanary || last) return
         const labelledUntil = to - o.labelDelayDays * DAY_MS
         const due =
           lastRetrain === null
