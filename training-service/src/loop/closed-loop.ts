@@ -19,7 +19,7 @@ import { promote } from '../registry/promote.ts'
 import { DEFAULT_SWEEP, type SweepFile } from '../train/sweep.ts'
 import { canaryVerdict } from './canary.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring, servedShares } from './monitor-client.ts'
-import { sliceByTime, versionAuc } from './offline-eval.ts'
+import { sliceByTime, versionMetrics } from './offline-eval.ts'
 import { type ReplayStats, type ReplayTarget, replayedFlights, replayTraffic } from './replay.ts'
 import { type ServedPerformance, servedPerformance } from './served.ts'
 
@@ -103,6 +103,8 @@ export interface RetrainRecord {
   champion: number
   reportAuc: number
   championAucSameRows: number
+  /** the champion's calibration on the same rows: the registry's calibration gate bounds the candidate by it */
+  championEceSameRows: number
   outcome: 'gate' | 'canary' | 'promoted' | 'on canary'
   canary?: {
     from: string
@@ -327,7 +329,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     // the replayed routes only: a model retrained on the capture has never seen the others
     const month = replayedFlights(sliceByTime(replay, lastMonthStart, replayEnd), o.sampleEvery)
     const versions = [first.version, ...summary.retrains.map((r) => r.version)]
-    const scored = await Promise.all(versions.map((v) => versionAuc(home.store, o.model, v, month)))
+    const scored = await Promise.all(versions.map((v) => versionMetrics(home.store, o.model, v, month)))
     summary.lastMonth = {
       month: day(lastMonthStart).slice(0, 7),
       rows: scored[0].rows,
@@ -389,9 +391,9 @@ async function retrain(
     o.log,
   )
   const report = (await loadDataset(pulled.file, { windows, quarantineDir: path.join(home.root, 'quarantine') })).splits.report
-  const champion = await versionAuc(home.store, o.model, championVersion, report)
+  const champion = await versionMetrics(home.store, o.model, championVersion, report)
   o.log(
-    `  candidate v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows`,
+    `  candidate v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows (champion ECE there ${champion.ece.toFixed(4)})`,
   )
   return {
     at: day(labelledUntil),
@@ -401,6 +403,7 @@ async function retrain(
     champion: championVersion,
     reportAuc: trained.metrics.report_auc,
     championAucSameRows: champion.auc,
+    championEceSameRows: champion.ece,
     outcome: 'on canary',
   }
 }
@@ -450,7 +453,7 @@ async function judgeCanary(
       await promote(home.db, o.model, retrained.version, {
         actor: ACTOR,
         reason,
-        championMetrics: { val_auc: retrained.championAucSameRows },
+        championMetrics: { val_auc: retrained.championAucSameRows, val_ece: retrained.championEceSameRows },
         gates: o.gates,
       })
     } catch (e) {

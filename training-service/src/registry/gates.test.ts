@@ -35,6 +35,15 @@ describe('evaluateGates', () => {
     ])
   })
 
+  it("bounds calibration by the champion's own val_ece where that is above the threshold", () => {
+    const drifted = { val_auc: 0.75, val_ece: 0.09 }
+    expect(failing(evaluateGates({ ...good, val_ece: 0.054 }, drifted))).toEqual([])
+    expect(evaluateGates({ ...good, val_ece: 0.054 }, drifted)[2].detail).toBe("val_ece 0.054, need <= 0.09 (the champion's, above 0.05)")
+    expect(failing(evaluateGates({ ...good, val_ece: 0.1 }, drifted))).toEqual(['calibration'])
+    // a well-calibrated champion leaves the threshold as it is
+    expect(failing(evaluateGates({ ...good, val_ece: 0.054 }, { val_auc: 0.75, val_ece: 0.03 }))).toEqual(['calibration'])
+  })
+
   it('uses the configured thresholds', () => {
     const strict = { ...DEFAULT_GATE_CONFIG, minAucGain: 0.05, maxLatencyUs: 50 }
     expect(failing(evaluateGates(good, { val_auc: 0.79 }, strict))).toEqual(['beats_champion', 'latency'])

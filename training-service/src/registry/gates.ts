@@ -6,7 +6,7 @@ export type { GateResult }
 export type GateConfig = {
   /** how much the candidate's val_auc must exceed the champion's */
   minAucGain: number
-  /** upper bound on expected calibration error (val_ece) */
+  /** upper bound on expected calibration error (val_ece), or the champion's own val_ece where that is higher */
   maxEce: number
   /** budget for the int8 artifact the edge downloads */
   maxInt8SizeBytes: number
@@ -27,7 +27,7 @@ export function evaluateGates(candidate: Metrics, champion: Metrics | null, conf
   return [
     beatsChampion(candidate, champion, config.minAucGain),
     beatsBaseline(candidate),
-    atMost('calibration', 'val_ece', candidate.val_ece, config.maxEce, false),
+    calibration(candidate, champion, config.maxEce),
     atMost('artifact_size', 'int8_size_bytes', candidate.int8_size_bytes, config.maxInt8SizeBytes, true),
     atMost('latency', 'latency_us', candidate.latency_us, config.maxLatencyUs, true),
   ]
@@ -55,6 +55,17 @@ function beatsBaseline(candidate: Metrics): GateResult {
     passed: candidate.val_auc > candidate.baseline_auc,
     detail: `val_auc ${fmt(candidate.val_auc)} vs baseline ${fmt(candidate.baseline_auc)}`,
   }
+}
+
+/**
+ * No worse calibrated than the bound, or than the champion it would replace: a champion that has drifted past the
+ * bound (its val_ece re-measured on recent rows) must not keep the traffic against a better-calibrated candidate.
+ */
+function calibration(candidate: Metrics, champion: Metrics | null, maxEce: number): GateResult {
+  const championEce = champion?.val_ece
+  if (championEce === undefined || championEce <= maxEce) return atMost('calibration', 'val_ece', candidate.val_ece, maxEce, false)
+  const result = atMost('calibration', 'val_ece', candidate.val_ece, championEce, false)
+  return { ...result, detail: `${result.detail} (the champion's, above ${fmt(maxEce)})` }
 }
 
 /** `optional` gates pass with a note when the metric is not measured yet (e.g. before quantisation and benchmarking). */
