@@ -291,10 +291,11 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
         const record = windowEnds ? await monitorWindow(window.from, to, window.predictions) : null
         if (windowEnds) window = { from: to, predictions: 0 }
         if (onCanary && to - onCanary.from >= o.canaryDays * DAY_MS) {
-          await judgeCanary(home, o, edge, target, onCanary, to, record)
-          if (onCanary.record.outcome === 'promoted') summary.finalChampion = onCanary.record.version
-          onCanary = null
-          // a verdict frees the canary: the next candidate may train at once, against the champion just decided
+          if (await judgeCanary(home, o, edge, target, onCanary, to, record)) {
+            if (onCanary.record.outcome === 'promoted') summary.finalChampion = onCanary.record.version
+            onCanary = null
+            // a verdict frees the canary: the next candidate may train at once, against the champion just decided
+          }
         }
         // no retrain on the last day: its candidate could never serve
         if (!windowEnds || onCanary || last) return
@@ -410,8 +411,9 @@ async function retrain(
 
 /**
  * After the canary: promoted (registry gates, then the Worker's champion) or withdrawn from the Worker and the
- * registry. The evidence is what the Worker recorded of the canary window: the rows each version answered and
- * failed, and — for a canary longer than the label delay — the window's realized AUC per version.
+ * registry, and true; false when the canary is extended (its challenger has answered nothing yet). The evidence is
+ * what the Worker recorded of the canary window: the rows each version answered and failed, and — for a canary
+ * longer than the label delay — the window's realized AUC per version.
  */
 async function judgeCanary(
   home: Home,
@@ -421,7 +423,7 @@ async function judgeCanary(
   canary: { record: RetrainRecord; from: number; predictions: number },
   to: number,
   monitored: CheckpointRecord | null,
-): Promise<void> {
+): Promise<boolean> {
   const retrained = canary.record
   await drainTelemetry(target, canary.from, to, canary.predictions)
   const served = await servedShares(target, canary.from, to)
@@ -447,7 +449,11 @@ async function judgeCanary(
     : `v${retrained.version} answered ${challenger.predictions} rows, ${challenger.errors} failed`
   const reason = `canary ${retrained.canary.from}..${retrained.canary.to}: ${live}; recent labelled days ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
   const verdict = canaryVerdict(challenger, champion, { judgedOnLabels, margin: o.canaryMargin })
-  let refusal = verdict ? `${reason}: ${verdict}` : null
+  if (verdict.verdict === 'extend') {
+    o.log(`── v${retrained.version} stays on canary another day: ${verdict.reason}`)
+    return false
+  }
+  let refusal = verdict.verdict === 'withdraw' ? `${reason}: ${verdict.reason}` : null
   if (!refusal) {
     try {
       await promote(home.db, o.model, retrained.version, {
@@ -466,11 +472,12 @@ async function judgeCanary(
     await createWorkerClient(edge).admin.deleteAlias(o.model, 'challenger')
     await deleteAlias(home.db, o.model, 'challenger', { actor: ACTOR, reason: `withdrawn: ${refusal}` })
     o.log(`── v${retrained.version} withdrawn: ${refusal}`)
-    return
+    return true
   }
   retrained.outcome = 'promoted'
   await publishVersion(home.store, edge, o.model, retrained.version, 'champion')
   await createWorkerClient(edge).admin.deleteAlias(o.model, 'challenger')
   await deleteAlias(home.db, o.model, 'challenger', { actor: ACTOR, reason: `v${retrained.version} promoted to champion` })
   o.log(`── v${retrained.version} promoted to champion (${reason})`)
+  return true
 }
