@@ -9,6 +9,9 @@ import { registerServiceWorker } from './service-worker.ts'
 import { showUpdatePrompt } from './update-prompt.ts'
 import './style.css'
 
+// every import above has been evaluated: the breakdown's "scripts" phase ends here
+performance.mark('tarmac:scripts')
+
 declare global {
   interface Window {
     /** the page's predictor, for the console, the browser tests and the bench */

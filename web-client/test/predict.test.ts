@@ -66,6 +66,15 @@ describe('web client in Chromium without WebGPU', () => {
     expect(edge.body.model?.version).toBe(1)
     expect(Math.abs(shown.probability - edge.body.predictions![0].probability)).toBeLessThanOrEqual(INT8_TOLERANCE)
     expect(shown.delayed).toBe(shown.probability >= v1.manifest.threshold)
+    // the phases the browser bench breaks the first prediction into, in the order a first visit passes them
+    const marks = await page.evaluate(() =>
+      performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('tarmac:'))
+        .sort((a, b) => a.startTime - b.startTime)
+        .map((m) => m.name),
+    )
+    expect(marks).toEqual(['scripts', 'cache', 'manifest', 'blobs', 'encoder', 'engine', 'warm', 'ready'].map((p) => `tarmac:${p}`))
 
     await mkdir(fileURLToPath(new URL('./__screenshots__/', import.meta.url)), { recursive: true })
     await page.screenshot({ path: SCREENSHOT, fullPage: true })

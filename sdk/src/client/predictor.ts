@@ -55,6 +55,9 @@ interface Context {
   timings: Timings
 }
 
+/** A User Timing mark per load phase (`tarmac:<phase>`): the browser bench's breakdown, DevTools' timeline. */
+const mark = (phase: string) => performance.mark(`tarmac:${phase}`)
+
 function infoOf(manifest: ModelManifest, alias: string): ModelInfo {
   return { name: manifest.name, version: manifest.version, alias, threshold: manifest.threshold }
 }
@@ -62,19 +65,24 @@ function infoOf(manifest: ModelManifest, alias: string): ModelInfo {
 /** Builds the engines for a model and runs one dummy row through the serving one. */
 async function prepare(ctx: Context, { manifest, bytes, tables }: CachedModel): Promise<OnDevice> {
   const encoder = await servingEncoder(manifest.encoder, tables)
+  mark('encoder')
   const registry = new EngineRegistry(await onDeviceCandidates(bytes, ctx.backends, ctx.loaders))
   await registry.engine()
+  mark('engine')
   const warmStart = performance.now()
   const dummy = encodeFlights([{ origin: '', destination: '', departureMs: 0, distance: 1 }], encoder)
   const { engine: backend } = await registry.run(dummy)
   ctx.timings.warmupMs = performance.now() - warmStart
+  mark('warm')
   return { manifest, encoder, registry, backend }
 }
 
 /** The alias's current version: manifest, then its two blobs in parallel. */
 async function download(store: ModelStore, manifest: Promise<ModelManifest> = store.latest()): Promise<CachedModel> {
   const m = await manifest
+  mark('manifest')
   const [bytes, tables] = await Promise.all([store.download(m.files.int8), store.download(m.files.encoder)])
+  mark('blobs')
   return { manifest: m, bytes, tables }
 }
 
@@ -88,6 +96,7 @@ async function initial(store: ModelStore): Promise<{ model: CachedModel; fresh: 
   // an offline repeat visit: the cached model serves, and the failed request is nobody's error
   latest.catch(() => {})
   const cached = await store.cached()
+  mark('cache')
   if (cached) return { model: cached, fresh: false, latest }
   return { model: await download(store, latest), fresh: true, latest }
 }
