@@ -272,7 +272,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     const [replayStart] = windowBounds(windows.replay)
     let onCanary: { record: RetrainRecord; from: number; predictions: number } | null = null
     let lastRetrain: number | null = null
-    let window = { from: replayStart, predictions: 0 }
+    let openWindow = { from: replayStart, predictions: 0 }
     summary.replay = await replayTraffic(target, replay, {
       sampleEvery: o.sampleEvery,
       labelDelayDays: o.labelDelayDays,
@@ -285,11 +285,11 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
       concurrency: 3,
       log,
       onCheckpoint: async (_from, to, predictions, last) => {
-        window.predictions += predictions
+        openWindow.predictions += predictions
         if (onCanary) onCanary.predictions += predictions
         const windowEnds = last || (to - replayStart) % (o.checkpointDays * DAY_MS) === 0
-        const record = windowEnds ? await monitorWindow(window.from, to, window.predictions) : null
-        if (windowEnds) window = { from: to, predictions: 0 }
+        const record = windowEnds ? await monitorWindow(openWindow.from, to, openWindow.predictions) : null
+        if (windowEnds) openWindow = { from: to, predictions: 0 }
         if (onCanary && to - onCanary.from >= o.canaryDays * DAY_MS) {
           if (await judgeCanary(home, o, edge, target, onCanary, to, record)) {
             if (onCanary.record.outcome === 'promoted') summary.finalChampion = onCanary.record.version
