@@ -49,8 +49,8 @@ export interface LoopOptions {
   retrainWeeks: number
   /**
    * Days of canary traffic before the challenger is judged (canary.ts). Longer than the label delay, the verdict
-   * also compares realized AUC, and the canary must then be a whole monitoring window; shorter, it checks that
-   * the challenger serves its share without failing, and quality rests on the gate's latest labelled days.
+   * also compares realized AUC over the canary window; shorter, it checks that the challenger serves its share
+   * without failing, and quality rests on the gate's latest labelled days.
    */
   canaryDays: number
   canaryPercent: number
