@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import type { CellLookup, CellStat, EncoderSpec } from './encoder.ts'
 import { sha256Hex } from '../manifest/hash.ts'
+import type { CellLookup, CellStat, EncoderSpec } from './encoder.ts'
 import { CELL_NAMES, type CellName } from './keys.ts'
 import { lastAtOrBelow, SLOT_HALF_WIDTH, SLOT_MAX_OFFSET, type SlotFinder } from './slots.ts'
 

@@ -44,7 +44,9 @@ export function adminKeyFromEnv(): string {
 export function registerPublishCommands(program: Command): void {
   program
     .command('export')
-    .description('write model.onnx, model.int8.onnx, encoder.bin (+ encoder.<origin>.bin shards) and manifest.json of a version to a folder and reproduce its parity numbers')
+    .description(
+      'write model.onnx, model.int8.onnx, encoder.bin (+ encoder.<origin>.bin shards) and manifest.json of a version to a folder and reproduce its parity numbers',
+    )
     .argument('<model>', 'registered model name')
     .argument('[version]', 'version number or @alias (default: latest)')
     .option('--out <dir>', 'output folder (default: ./export/<model>-<version>)')

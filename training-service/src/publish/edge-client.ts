@@ -25,7 +25,9 @@ export async function readEncoder(store: ArtifactStore, manifest: ModelManifest)
   const encoder = await manifestEncoder(manifest, async (file) => {
     const bytes = await store.get(file.key)
     if (!bytes || sha256Hex(bytes) !== file.sha256) {
-      throw new UserInputError(`${file.key} (encoder tables of ${manifest.name}@${manifest.version}) is missing or does not match its sha256`)
+      throw new UserInputError(
+        `${file.key} (encoder tables of ${manifest.name}@${manifest.version}) is missing or does not match its sha256`,
+      )
     }
     return bytes
   })
