@@ -226,10 +226,10 @@ export async function packCellTables(cells: EncoderSpec['cells']): Promise<Packe
   for (const cell of SHARD_CELLS) {
     for (const e of sorted(cell)) {
       const o = originOf(e.k)
-      let tables = byOrigin.get(o)
-      if (!tables) byOrigin.set(o, (tables = new Map()))
-      let list = tables.get(cell)
-      if (!list) tables.set(cell, (list = []))
+      const tables = byOrigin.get(o) ?? new Map<CellName, Entry[]>()
+      byOrigin.set(o, tables)
+      const list = tables.get(cell) ?? []
+      tables.set(cell, list)
       list.push(e)
     }
   }

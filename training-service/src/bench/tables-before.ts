@@ -27,7 +27,7 @@ export function packOneBlob(cells: EncoderSpec['cells']): Uint8Array {
     const entries = Object.entries(cells[cell])
       .map(([key, stat]) => ({ k: code(key), stat }))
       .sort((a, b) => a.k - b.k)
-    entries.forEach((e, i) => push(e.k - (i ? entries[i - 1].k : 0)))
+    for (let i = 0; i < entries.length; i++) push(entries[i].k - (i ? entries[i - 1].k : 0))
     for (const e of entries) push(e.stat[1])
     for (const e of entries) push(e.stat[0])
     return { cell, entries: entries.length, bytes: out.length - start }
