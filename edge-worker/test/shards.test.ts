@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:test'
+import { shardArtifact } from '@tarmac/sdk/manifest'
 import { describe, expect, it } from 'vitest'
 import { loadModel } from '../src/models/loader.ts'
 import { KEY_C, makeModel, postJson, publish } from './fixtures.ts'
@@ -22,15 +23,15 @@ describe('encoder shards on the Worker', () => {
     await loaded?.encoder.prepare([flightFrom(first), flightFrom(first), flightFrom('XYZ')])
     await loaded?.encoder.prepare([flightFrom(first)])
     expect(keys.filter((k) => k.startsWith('blobs/')).length).toBe(3)
-    expect(keys).toContain(shards[first].key)
-    expect(keys).not.toContain(shards[second].key)
+    expect(keys).toContain(shardArtifact(shards[first]).key)
+    expect(keys).not.toContain(shardArtifact(shards[second]).key)
   })
 
   it('answers 503 for flights whose shard is damaged in R2, and keeps serving the other origins', async () => {
     const model = await makeModel('damaged-shard', 1, 407)
     await publish(model)
     const [first, second] = Object.keys(model.manifest.files.shards)
-    const file = model.manifest.files.shards[second]
+    const file = shardArtifact(model.manifest.files.shards[second])
     await env.MODELS.put(file.key, model.tables.shards[second].slice().reverse())
     const good = await postJson('/v1/models/damaged-shard/predict', { instances: [flightFrom(first)] }, KEY_C)
     expect(good.status).toBe(200)

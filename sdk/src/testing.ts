@@ -162,7 +162,7 @@ export async function servedSpec(spec: EncoderSpec): Promise<{ encoder: ServingE
   const fetched: string[] = []
   const encoder = await servingEncoder({ ...params, cells: tableSizes(cells) }, packed.global, {
     origins: Object.keys(packed.shards),
-    fetch: async (origin) => {
+    read: async (origin) => {
       fetched.push(origin)
       return packed.shards[origin]
     },

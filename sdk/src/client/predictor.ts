@@ -3,7 +3,7 @@ import type { EngineFailure, EngineName } from '../engine/types.ts'
 import { encodeFlights, fromInstance, type ServingEncoder } from '../features/encoder.ts'
 import type { FlightInstance } from '../features/schema.ts'
 import { servingEncoder } from '../features/serving.ts'
-import type { ModelManifest } from '../manifest/index.ts'
+import { type ModelManifest, shardArtifact } from '../manifest/index.ts'
 import { defaultOrtLoaders, onDeviceCandidates } from './backends.ts'
 import { createEdgeClient, type EdgeClient } from './edge.ts'
 import { openEventQueue } from './event-queue.ts'
@@ -65,7 +65,7 @@ async function prepare(ctx: Context, { manifest, bytes, tables }: CachedModel): 
   const shards = manifest.files.shards
   const encoder = await servingEncoder(manifest.encoder, tables, {
     origins: Object.keys(shards),
-    fetch: (origin) => ctx.store.blob(shards[origin]),
+    read: (origin) => ctx.store.blob(shardArtifact(shards[origin])),
   })
   const registry = new EngineRegistry(await onDeviceCandidates(bytes, ctx.backends, ctx.loaders))
   await registry.engine()

@@ -1,12 +1,13 @@
 import type { ArtifactFile, ModelManifest } from '../manifest/index.ts'
+import { shardArtifact } from '../manifest/tensors.ts'
 import type { EncoderParams, ServingEncoder } from './encoder.ts'
 import type { CellName } from './keys.ts'
 import { CellTablesFormatError, openCellTables } from './tables.ts'
 
-/** Where an encoder's shards come from: the origins the manifest lists, and a fetch that verifies the bytes. */
+/** Where an encoder's shards come from: the origins the manifest lists, and a read that verifies the bytes. */
 export interface ShardSource {
   origins: readonly string[]
-  fetch(origin: string): Promise<Uint8Array>
+  read(origin: string): Promise<Uint8Array>
 }
 
 /**
@@ -31,9 +32,9 @@ export async function servingEncoder(
     let p = pending.get(origin)
     if (!p) {
       p = shards
-        .fetch(origin)
+        .read(origin)
         .then((bytes) => opened.openShard(origin, bytes))
-        // a failed fetch is retried by the next prepare
+        // a failed read is retried by the next prepare
         .catch((error) => {
           pending.delete(origin)
           throw error
@@ -69,6 +70,6 @@ export async function manifestEncoder(
   const { shards } = manifest.files
   return servingEncoder(manifest.encoder, await read(manifest.files.encoder), {
     origins: Object.keys(shards),
-    fetch: (origin) => read(shards[origin]),
+    read: (origin) => read(shardArtifact(shards[origin])),
   })
 }

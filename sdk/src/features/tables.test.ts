@@ -12,7 +12,7 @@ const { spec } = fitEncoder(train.flights, train.labels, { minAirportCount: 10, 
 const packed = await packCellTables(spec.cells)
 const { cells, ...params } = spec
 const manifestEncoder = { ...params, cells: tableSizes(cells) }
-const shardSource = { origins: Object.keys(packed.shards), fetch: async (o: string) => packed.shards[o] }
+const shardSource = { origins: Object.keys(packed.shards), read: async (o: string) => packed.shards[o] }
 
 /** Later flights of the same airports, plus airports and minutes the tables never saw. */
 function validationLike(n: number): Flight[] {

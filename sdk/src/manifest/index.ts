@@ -4,7 +4,7 @@ import { CELL_NAMES } from '../features/keys.ts'
 import { airportCode } from '../features/schema.ts'
 
 export { featureSchemaHash, sha256Hex } from './hash.ts'
-export { artifactFile, manifestFiles, modelTensors, tableFiles } from './tensors.ts'
+export { artifactFile, manifestFiles, modelTensors, shardArtifact, tableFiles } from './tensors.ts'
 
 /** 3: the encoder's cell tables are a global blob (files.encoder) plus one shard per origin (files.shards) */
 export const MANIFEST_VERSION = 3
@@ -17,6 +17,9 @@ export const artifactFileSchema = z.object({
   sha256: sha256Hex,
   size: z.number().int().positive(),
 })
+
+/** A shard's entry: its key is blobs/<sha256> like every file's, left out because a manifest lists ~200 of them. */
+export const shardFileSchema = artifactFileSchema.omit({ key: true })
 
 const entryCount = z.number().int().nonnegative()
 
@@ -56,7 +59,7 @@ export const manifestSchema = z.object({
     /** the global cell tables */
     encoder: artifactFileSchema,
     /** by origin airport: the origin's route × hour, flight and slot tables, fetched when a flight from it is encoded */
-    shards: z.record(airportCode, artifactFileSchema),
+    shards: z.record(airportCode, shardFileSchema),
   }),
   inputs: z.array(tensorSpecSchema),
   outputs: z.array(tensorSpecSchema),
@@ -69,3 +72,4 @@ export const manifestSchema = z.object({
 })
 export type ModelManifest = z.infer<typeof manifestSchema>
 export type ArtifactFile = z.infer<typeof artifactFileSchema>
+export type ShardFile = z.infer<typeof shardFileSchema>

@@ -1,6 +1,6 @@
 import { NUMERIC_FEATURES } from '../features/encoder.ts'
 import type { PackedCellTables } from '../features/tables.ts'
-import type { ArtifactFile, ModelManifest } from './index.ts'
+import type { ArtifactFile, ModelManifest, ShardFile } from './index.ts'
 
 /** The graph inputs and output every exported model has, described for the manifest. */
 export function modelTensors(embedded: boolean): Pick<ModelManifest, 'inputs' | 'outputs'> {
@@ -27,7 +27,12 @@ export async function artifactFile(
   sha256: (b: Uint8Array) => Promise<string> | string,
 ): Promise<ModelManifest['files']['fp32']> {
   const hash = await sha256(bytes)
-  return { key: `blobs/${hash}`, sha256: hash, size: bytes.byteLength }
+  return shardArtifact({ sha256: hash, size: bytes.byteLength })
+}
+
+/** A shard's entry as the artifact file it is: content-addressed under blobs/<sha256>. */
+export function shardArtifact(file: ShardFile): ArtifactFile {
+  return { key: `blobs/${file.sha256}`, ...file }
 }
 
 /** The manifest entries of an encoder's packed tables: the global blob and each origin's shard. */
@@ -36,7 +41,7 @@ export async function tableFiles(
   sha256: (b: Uint8Array) => Promise<string> | string,
 ): Promise<Pick<ModelManifest['files'], 'encoder' | 'shards'>> {
   const shards: ModelManifest['files']['shards'] = {}
-  for (const [origin, bytes] of Object.entries(packed.shards)) shards[origin] = await artifactFile(bytes, sha256)
+  for (const [origin, bytes] of Object.entries(packed.shards)) shards[origin] = { sha256: await sha256(bytes), size: bytes.byteLength }
   return { encoder: await artifactFile(packed.global, sha256), shards }
 }
 
@@ -47,6 +52,6 @@ export function manifestFiles(manifest: Pick<ModelManifest, 'files'>): [field: s
     ['files.fp32', fp32],
     ['files.int8', int8],
     ['files.encoder', encoder],
-    ...Object.entries(shards).map(([origin, file]): [string, ArtifactFile] => [`files.shards.${origin}`, file]),
+    ...Object.entries(shards).map(([origin, file]): [string, ArtifactFile] => [`files.shards.${origin}`, shardArtifact(file)]),
   ]
 }
