@@ -3,6 +3,7 @@ import { sha256Hex } from '../manifest/hash.ts'
 import type { CellLookup, CellStat, EncoderSpec } from './encoder.ts'
 import { CELL_NAMES, type CellName } from './keys.ts'
 import { lastAtOrBelow, SLOT_HALF_WIDTH, SLOT_MAX_OFFSET, type SlotFinder } from './slots.ts'
+import { formatKey, KEY_SHAPE, type KeyShape, keyCode, SUFFIX_RADIX } from './table-keys.ts'
 
 /**
  * The encoder's cell tables as compact binary blobs, sharded by origin airport.
@@ -30,22 +31,6 @@ import { lastAtOrBelow, SLOT_HALF_WIDTH, SLOT_MAX_OFFSET, type SlotFinder } from
 const MAGIC = 0x54434d54 // "TMCT" read as a little-endian u32
 /** 3: a global blob plus one shard per origin (2 was one blob of every table; 1 fixed-width typed arrays) */
 const FORMAT = 3
-/** hour (two digits) and minute of day share one radix */
-const SUFFIX_RADIX = 1440
-
-type Suffix = 'none' | 'hour' | 'minute'
-/** How cellKeys spells each cell: how many airport codes, and what follows the `@`. */
-const KEY_SHAPE: Record<CellName, { codes: 1 | 2; suffix: Suffix }> = {
-  origin: { codes: 1, suffix: 'none' },
-  destination: { codes: 1, suffix: 'none' },
-  route: { codes: 2, suffix: 'none' },
-  origin_hour: { codes: 1, suffix: 'hour' },
-  destination_hour: { codes: 1, suffix: 'hour' },
-  route_hour: { codes: 2, suffix: 'hour' },
-  flight: { codes: 2, suffix: 'minute' },
-  slot: { codes: 2, suffix: 'minute' },
-}
-
 /** The tables split into one shard per origin; the rest (the route list included, for route pickers) is global. */
 export const SHARD_CELLS = ['route_hour', 'flight', 'slot'] as const satisfies readonly CellName[]
 const GLOBAL_CELLS = CELL_NAMES.filter((c) => !(SHARD_CELLS as readonly CellName[]).includes(c))
@@ -96,46 +81,6 @@ export interface CellTables {
   isOpen(origin: string): boolean
   /** opens an origin's shard (verified to belong to this global blob) */
   openShard(origin: string, blob: Uint8Array): Promise<void>
-}
-
-/** -1 when the key cannot be in the tables (unknown airport, malformed, non-canonical). */
-function keyCode(key: string, shape: { codes: 1 | 2; suffix: Suffix }, codes: ReadonlyMap<string, number>, radix: number): number {
-  const at = key.indexOf('@')
-  if (at >= 0 !== (shape.suffix !== 'none')) return -1
-  const left = at >= 0 ? key.slice(0, at) : key
-  const dash = left.indexOf('-')
-  if (dash >= 0 !== (shape.codes === 2)) return -1
-  let code: number
-  if (shape.codes === 2) {
-    const a = codes.get(left.slice(0, dash))
-    const b = codes.get(left.slice(dash + 1))
-    if (a === undefined || b === undefined) return -1
-    code = a * radix + b
-  } else {
-    const a = codes.get(left)
-    if (a === undefined) return -1
-    code = a
-  }
-  if (shape.suffix === 'none') return code
-  const digits = key.slice(at + 1)
-  const n = suffixValue(digits, shape.suffix)
-  return n < 0 ? -1 : code * SUFFIX_RADIX + n
-}
-
-/** The number cellKeys wrote after the `@`, or -1 unless it is spelled exactly as cellKeys spells it. */
-function suffixValue(digits: string, suffix: Suffix): number {
-  if (!/^\d+$/.test(digits)) return -1
-  const n = Number(digits)
-  if (suffix === 'hour') return digits.length === 2 && n < 24 ? n : -1
-  return String(n) === digits && n < SUFFIX_RADIX ? n : -1
-}
-
-function formatKey(k: number, shape: { codes: 1 | 2; suffix: Suffix }, codes: readonly string[], radix: number): string {
-  const n = shape.suffix === 'none' ? -1 : k % SUFFIX_RADIX
-  const left = shape.suffix === 'none' ? k : Math.floor(k / SUFFIX_RADIX)
-  const airports = shape.codes === 2 ? `${codes[Math.floor(left / radix)]}-${codes[left % radix]}` : codes[left]
-  if (n < 0) return airports
-  return `${airports}@${shape.suffix === 'hour' && n < 10 ? `0${n}` : n}`
 }
 
 /** Appends `v` (an unsigned integer below 2^32) as a LEB128 varint. */
@@ -281,7 +226,7 @@ async function inflate(bytes: Uint8Array): Promise<{ header: Header; body: Uint8
 }
 
 interface DecodedTable {
-  shape: { codes: 1 | 2; suffix: Suffix }
+  shape: KeyShape
   keys: Uint32Array
   counts: Uint32Array
   positives: Uint32Array

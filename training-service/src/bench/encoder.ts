@@ -9,6 +9,7 @@ import {
   manifestEncoder,
   NUMERIC_FEATURES,
   type PackedCellTables,
+  SHARD_CELLS,
   SIZE_TARGET_MIN_CELL_COUNT,
 } from '@tarmac/sdk/features'
 import { type ArtifactFile, type ModelManifest, sha256Hex } from '@tarmac/sdk/manifest'
@@ -120,6 +121,7 @@ export async function benchEncoder(runs: number, trainRows: number, epochs: numb
     return [
       `encoder — fitted on the real training window (${ds.splits.train.size.toLocaleString('en-US')} rows); AUC: mlp [64,32], ${trainRows.toLocaleString('en-US')} rows, ${epochs} epoch(s), report slice ${all.f.report.rows.toLocaleString('en-US')} rows`,
       ...sizes(downloads),
+      ...layouts(all, hub.largest),
       ...(await loads(today, oneBlob, all, hub.largest, runs)),
       ...(await parity('every cell', all, validate)),
       ...(await parity('size-target cells', small, validate)),
@@ -209,6 +211,40 @@ function sizes(downloads: Download[]): string[] {
       )
     }),
     row("(the Worker serves blobs as stored: a blob's raw bytes are what a client downloads; floor ≤ 10% of today's gzip per client)"),
+  ]
+}
+
+/**
+ * The largest shard's bytes in this format (varints, deflated, served as stored) against the layout that opens with
+ * zero-copy typed-array views (sorted u32 keys, u32 counts and positives), served gzipped.
+ */
+function layouts(t: Trained, origin: string): string[] {
+  const { cells } = t.f.spec
+  const codes = [...new Set([...Object.keys(cells.origin), ...Object.keys(cells.destination)])].sort()
+  const index = new Map(codes.map((c, i) => [c, i]))
+  const arrays = SHARD_CELLS.flatMap((cell) => {
+    const entries = Object.entries(cells[cell])
+      .filter(([key]) => key.startsWith(`${origin}-`))
+      .map(([key, stat]) => {
+        const [route, suffix] = key.split('@')
+        return { k: (index.get(route.slice(4)) ?? 0) * 1440 + Number(suffix ?? 0), stat }
+      })
+      .sort((a, b) => a.k - b.k)
+    return [Uint32Array.from(entries, (e) => e.k), Uint32Array.from(entries, (e) => e.stat[1]), Uint32Array.from(entries, (e) => e.stat[0])]
+  })
+  const fixed = new Uint8Array(arrays.reduce((n, a) => n + a.byteLength, 0))
+  let at = 0
+  for (const a of arrays) {
+    fixed.set(new Uint8Array(a.buffer), at)
+    at += a.byteLength
+  }
+  return [
+    row(
+      `${origin} shard on the wire: this format (varints, deflated) / fixed-width typed arrays raw / gzip`,
+      kb(t.tables.shards[origin].length),
+      kb(fixed.length),
+      kb(gz(fixed)),
+    ),
   ]
 }
 
