@@ -13,19 +13,20 @@ import { formatKey, KEY_SHAPE, type KeyShape, keyCode, SUFFIX_RADIX } from './ta
  * One global blob holds the airport code list and the small tables (origin, destination, route, origin_hour,
  * destination_hour: 7% of the entries) and names the origins that have a shard; one shard per origin holds that
  * origin's route_hour, flight and slot entries (every such key starts with the origin). A client opens the global
- * blob and only the shards of the origins it predicts for: the reference model's largest hub shard (ORD) is 19 KiB
- * of 370 KiB of shards. A shard names the sha256 of its global blob, so a shard of another version is refused.
+ * blob and only the shards of the origins it predicts for: on the reference model, the manifest, the global blob
+ * and the largest shard (ORD) are 7.9% of the gzip bytes of the JSON tables; all shards together are 48.7%. A
+ * shard names the sha256 of its global blob, so a shard of another version is refused.
  *
  * Keys are exact, not hashed: a cell key (`SFO`, `SFO-LAX`, `SFO@07`, `SFO-LAX@435`) is its airports' indices in
  * the global code list and its hour or minute, in mixed radix — an integer below 2^32 for up to 1,727 airports.
  * A key never collides with another and an unseen key never matches, so the lookup answers exactly what the JSON
  * table answered; an origin without a shard has no entries in the shard tables, as in the JSON. A section is the
  * table's sorted keys as gaps, then its counts, then its positives, each a LEB128 varint, and the blob is deflated.
- * Measured on the reference model's ORD shard (13,683 entries): varints deflated 18.9 KiB; fixed-width u32
- * keys/counts/positives (zero-copy typed-array views) 164 KiB raw, 56 KiB gzip, 54 KiB gzip with u16 counts where
- * they fit — 3× the bytes on the wire, while inflating and decoding the shard takes well under a millisecond. So
- * the objects stay deflated and the Worker serves them as stored (no Content-Encoding): a blob's size is what a
- * client downloads. `npm run bench -- --only encoder` measures the sizes, `--only edge` the Worker's cold load.
+ * Why not fixed-width keys, counts and positives opened as zero-copy typed-array views: on the ORD shard they are
+ * 159.0 KiB raw and 53.8 KiB gzipped on the wire against 18.3 KiB of deflated varints — 3× the bytes to save an
+ * open that takes 9.5 ms for the global blob and the shard together, hashes included. So the objects stay deflated
+ * and the Worker serves them as stored (no Content-Encoding): a blob's size is what a client downloads.
+ * Measured: `npm run bench -- --only encoder` (sizes, open time, parity), `--only edge` (the Worker's cold load).
  */
 
 const MAGIC = 0x54434d54 // "TMCT" read as a little-endian u32

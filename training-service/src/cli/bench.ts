@@ -19,6 +19,21 @@ import { readEncoder, readManifest } from '../publish/edge-client.ts'
 import { getModel } from '../registry/versions.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+interface BenchFlags {
+  only?: string
+  smoke?: boolean
+  model: string
+  home?: string
+  baselineRoot?: string
+  baselineHome?: string
+}
+
+/** The baseline checkout of the edge section, with its own home when its model format differs. */
+function baselineOf(flags: BenchFlags): { root: string; home?: string } | undefined {
+  if (!flags.baselineRoot) return undefined
+  return { root: path.resolve(flags.baselineRoot), home: flags.baselineHome && path.resolve(flags.baselineHome) }
+}
+
 const SECTIONS = ['sweep', 'encoder', 'runtimes', 'drift', 'batch', 'edge', 'capture', 'stream', 'browser'] as const
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
@@ -61,72 +76,61 @@ export function registerBenchCommand(program: Command): void {
       '--baseline-home <dir>',
       "edge: the baseline's own state folder (a copy: it is written to), published with the baseline's CLI — for a baseline whose manifest format differs",
     )
-    .action(
-      async (flags: { only?: string; smoke?: boolean; model: string; home?: string; baselineRoot?: string; baselineHome?: string }) => {
-        const only = flags.only ? flags.only.split(',').map((s) => s.trim()) : [...SECTIONS]
-        const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s))
-        if (unknown.length) throw new UserInputError(`--only: unknown section ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})`)
-        const smoke = Boolean(flags.smoke)
-        if (flags.baselineRoot && !existsSync(path.join(flags.baselineRoot, 'node_modules', '.bin', 'wrangler')))
-          throw new UserInputError(`--baseline-root: ${flags.baselineRoot} is not a checkout with its node_modules installed`)
-        if (flags.baselineHome && !flags.baselineRoot) throw new UserInputError('--baseline-home: needs --baseline-root')
-        const home = await openHome(flags.home)
-        const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n\n`)
-        try {
-          const version = await latestVersion(home, flags.model)
-          if (only.includes('sweep')) print(await benchSweep(smoke ? 5_000 : 100_000))
-          if (only.includes('encoder')) print(await benchEncoder(smoke ? 2 : 10, smoke ? 20_000 : 100_000, smoke ? 1 : 2))
-          if (only.includes('runtimes'))
-            print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
-          if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))
-          if (only.includes('batch'))
-            print(
-              await benchBatchScoring(
-                smoke ? 20_000 : 1_000_000,
-                version ? await resolveModel(home, { name: flags.model, selector: version }) : undefined,
-              ),
-            )
-          if (only.includes('edge')) {
-            print(
-              version
-                ? await benchEdge(
-                    home,
-                    ROOT,
-                    flags.model,
-                    version,
-                    smoke ? 2 : 10,
-                    flags.baselineRoot
-                      ? { root: path.resolve(flags.baselineRoot), home: flags.baselineHome && path.resolve(flags.baselineHome) }
-                      : undefined,
-                  )
-                : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
-            )
-          }
-          if (only.includes('capture')) {
-            print(
-              version
-                ? await benchCapture(home, ROOT, flags.model, version, smoke ? 20_000 : 1_000_000, smoke ? 4 : 20)
-                : ['capture: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
-            )
-          }
-          if (only.includes('stream')) {
-            print(
-              version
-                ? await benchStream(home, ROOT, flags.model, version, smoke ? 1_000 : 10_000)
-                : ['stream: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
-            )
-          }
-          if (only.includes('browser')) {
-            const r = spawnSync(
-              process.execPath,
-              ['--import', 'tsx', path.join(ROOT, 'web-client', 'bench.ts'), ...(smoke ? ['--smoke'] : [])],
-              { cwd: ROOT, stdio: 'inherit' },
-            )
-            if (r.status !== 0) process.stdout.write(`browser bench exited with ${r.status}\n`)
-          }
-        } finally {
-          await home.close()
+    .action(async (flags: BenchFlags) => {
+      const only = flags.only ? flags.only.split(',').map((s) => s.trim()) : [...SECTIONS]
+      const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s))
+      if (unknown.length) throw new UserInputError(`--only: unknown section ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})`)
+      const smoke = Boolean(flags.smoke)
+      if (flags.baselineRoot && !existsSync(path.join(flags.baselineRoot, 'node_modules', '.bin', 'wrangler')))
+        throw new UserInputError(`--baseline-root: ${flags.baselineRoot} is not a checkout with its node_modules installed`)
+      if (flags.baselineHome && !flags.baselineRoot) throw new UserInputError('--baseline-home: needs --baseline-root')
+      const home = await openHome(flags.home)
+      const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n\n`)
+      try {
+        const version = await latestVersion(home, flags.model)
+        if (only.includes('sweep')) print(await benchSweep(smoke ? 5_000 : 100_000))
+        if (only.includes('encoder')) print(await benchEncoder(smoke ? 2 : 10, smoke ? 20_000 : 100_000, smoke ? 1 : 2))
+        if (only.includes('runtimes'))
+          print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
+        if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))
+        if (only.includes('batch'))
+          print(
+            await benchBatchScoring(
+              smoke ? 20_000 : 1_000_000,
+              version ? await resolveModel(home, { name: flags.model, selector: version }) : undefined,
+            ),
+          )
+        if (only.includes('edge')) {
+          print(
+            version
+              ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10, baselineOf(flags))
+              : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
+          )
         }
-      },
-    )
+        if (only.includes('capture')) {
+          print(
+            version
+              ? await benchCapture(home, ROOT, flags.model, version, smoke ? 20_000 : 1_000_000, smoke ? 4 : 20)
+              : ['capture: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
+          )
+        }
+        if (only.includes('stream')) {
+          print(
+            version
+              ? await benchStream(home, ROOT, flags.model, version, smoke ? 1_000 : 10_000)
+              : ['stream: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
+          )
+        }
+        if (only.includes('browser')) {
+          const r = spawnSync(
+            process.execPath,
+            ['--import', 'tsx', path.join(ROOT, 'web-client', 'bench.ts'), ...(smoke ? ['--smoke'] : [])],
+            { cwd: ROOT, stdio: 'inherit' },
+          )
+          if (r.status !== 0) process.stdout.write(`browser bench exited with ${r.status}\n`)
+        }
+      } finally {
+        await home.close()
+      }
+    })
 }
