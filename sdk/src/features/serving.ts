@@ -1,7 +1,7 @@
 import type { ArtifactFile, ModelManifest } from '../manifest/index.ts'
 import { shardArtifact } from '../manifest/tensors.ts'
 import type { EncoderParams, ServingEncoder } from './encoder.ts'
-import type { CellName } from './keys.ts'
+import { CELL_NAMES, type CellName } from './keys.ts'
 import { CellTablesFormatError, openCellTables } from './tables.ts'
 
 /** Where an encoder's shards come from: the origins the manifest lists, and a read that verifies the bytes. */
@@ -21,9 +21,10 @@ export async function servingEncoder(
   shards: ShardSource,
 ): Promise<ServingEncoder> {
   const opened = await openCellTables(global)
-  for (const [cell, entries] of Object.entries(opened.entries)) {
-    if (entries !== params.cells[cell as CellName])
-      throw new CellTablesFormatError(`cell tables: ${cell} has ${entries} entries, the manifest says ${params.cells[cell as CellName]}`)
+  for (const cell of CELL_NAMES) {
+    const entries = opened.entries[cell]
+    if (entries !== undefined && entries !== params.cells[cell])
+      throw new CellTablesFormatError(`cell tables: ${cell} has ${entries} entries, the manifest says ${params.cells[cell]}`)
   }
   if (opened.origins.join() !== [...shards.origins].sort().join())
     throw new CellTablesFormatError(`cell tables: shards of ${opened.origins.length} origins, the manifest lists ${shards.origins.length}`)

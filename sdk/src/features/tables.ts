@@ -34,8 +34,9 @@ const MAGIC = 0x54434d54 // "TMCT" read as a little-endian u32
 const FORMAT = 3
 /** The tables split into one shard per origin; the rest (the route list included, for route pickers) is global. */
 export const SHARD_CELLS = ['route_hour', 'flight', 'slot'] as const satisfies readonly CellName[]
-const GLOBAL_CELLS = CELL_NAMES.filter((c) => !(SHARD_CELLS as readonly CellName[]).includes(c))
-const isShardCell = (cell: CellName) => (SHARD_CELLS as readonly CellName[]).includes(cell)
+const SHARD_CELL_SET = new Set<CellName>(SHARD_CELLS)
+const GLOBAL_CELLS = CELL_NAMES.filter((c) => !SHARD_CELL_SET.has(c))
+const isShardCell = (cell: CellName) => SHARD_CELL_SET.has(cell)
 
 const tableSchema = z.object({
   cell: z.enum(CELL_NAMES),
@@ -187,8 +188,7 @@ export async function packCellTables(cells: EncoderSpec['cells']): Promise<Packe
   )
   const globalSha = await sha256Hex(global)
   const shards: Record<string, Uint8Array> = {}
-  for (const o of origins) {
-    const tables = byOrigin.get(o) as Map<CellName, Entry[]>
+  for (const [o, tables] of [...byOrigin].sort((a, b) => a[0] - b[0])) {
     const sections = SHARD_CELLS.map((cell) => section(cell, tables.get(cell) ?? []))
     shards[codes[o]] = await frame(
       { part: 'shard', origin: codes[o], global: globalSha, tables: sections.map((s) => s.table) },
@@ -327,7 +327,9 @@ export async function openCellTables(blob: Uint8Array): Promise<CellTables> {
     return found >= base + Math.max(0, minuteOfDay - SLOT_MAX_OFFSET) ? found - base : -1
   }
   const keys = (cell: CellName): string[] => {
-    const tables = isShardCell(cell) ? header.origins.flatMap((o) => shards.get(o)?.get(cell) ?? []) : [global.get(cell) as DecodedTable]
+    const tables = isShardCell(cell)
+      ? header.origins.flatMap((o) => shards.get(o)?.get(cell) ?? [])
+      : [global.get(cell)].filter((t) => t !== undefined)
     return tables.flatMap((t) => Array.from(t.keys, (k) => formatKey(k, t.shape, header.codes, radix)))
   }
   return {
