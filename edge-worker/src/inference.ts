@@ -72,6 +72,19 @@ export async function predictFlights(env: Env, ctx: Pick<ExecutionContext, 'wait
 }
 
 async function run(model: ServingModel, flights: Flight[]) {
+  // the encoder tables of the flights' origins: read from R2 once per isolate, on first use
+  await model.encoder.prepare(flights).catch((error) => {
+    const { name, version } = model.manifest
+    console.error(
+      JSON.stringify({
+        event: 'encoder_shard_failed',
+        model: name,
+        version,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    )
+    throw new ApiError(503, 'inference_failed', `the encoder tables of ${name} version ${version} could not be read`)
+  })
   try {
     return await model.engines.run(encodeFlights(flights, model.encoder))
   } catch (error) {

@@ -33,11 +33,7 @@ export function putAlias(manifest: unknown, name: string, alias: string): Promis
 
 /** Uploads every blob and points the alias at the fixture's version, asserting each step succeeds. */
 export async function publish(model: ModelFixture, alias = 'champion'): Promise<void> {
-  for (const [bytes, file] of [
-    [model.fp32, model.manifest.files.fp32],
-    [model.int8, model.manifest.files.int8],
-    [model.tables, model.manifest.files.encoder],
-  ] as const) {
+  for (const [bytes, file] of model.blobs) {
     const res = await uploadBlob(bytes, file.sha256)
     if (res.status !== 201) throw new Error(`blob upload: ${res.status} ${await res.text()}`)
   }

@@ -4,18 +4,31 @@
  */
 import { fitReferenceProfileSpec, profileFlights } from './drift/index.ts'
 import {
+  type EncoderSpec,
   encodeFlights,
   type Flight,
   type FlightInstance,
   fitEncoder,
   fromInstance,
+  manifestEncoder,
   NUMERIC_FEATURES,
+  type PackedCellTables,
   packCellTables,
   type ServingEncoder,
   servingEncoder,
   tableSizes,
 } from './features/index.ts'
-import { artifactFile, featureSchemaHash, type ModelManifest, modelTensors, sha256Hex } from './manifest/index.ts'
+import {
+  type ArtifactFile,
+  artifactFile,
+  featureSchemaHash,
+  MANIFEST_VERSION,
+  type ModelManifest,
+  manifestFiles,
+  modelTensors,
+  sha256Hex,
+  tableFiles,
+} from './manifest/index.ts'
 import { buildOnnxModel, createMlpEvaluator, createTsEvaluator, type NetworkSpec } from './onnx/index.ts'
 import { seededRandom } from './random.ts'
 
@@ -79,8 +92,10 @@ export interface ModelFixture {
   manifest: ModelManifest
   fp32: Uint8Array
   int8: Uint8Array
-  /** the encoder's cell tables blob (files.encoder) */
-  tables: Uint8Array
+  /** the encoder's cell tables blobs (files.encoder and files.shards) */
+  tables: PackedCellTables
+  /** every blob the manifest names, beside its entry: what publishing uploads */
+  blobs: [bytes: Uint8Array, file: ArtifactFile][]
   /** the manifest's encoder opened over `tables`, as every runtime serves it */
   encoder: ServingEncoder
 }
@@ -101,7 +116,7 @@ export async function makeModelFixture(
   const batch = encodeFlights(training.flights, fixtureEncoder)
   const scores = createTsEvaluator(fp32).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
   const manifest: ModelManifest = {
-    manifestVersion: 2,
+    manifestVersion: MANIFEST_VERSION,
     name,
     version,
     createdAt,
@@ -112,7 +127,7 @@ export async function makeModelFixture(
     files: {
       fp32: await artifactFile(fp32, sha256Hex),
       int8: await artifactFile(int8, sha256Hex),
-      encoder: await artifactFile(tables, sha256Hex),
+      ...(await tableFiles(tables, sha256Hex)),
     },
     ...modelTensors(true),
     encoder: { ...params, cells: tableSizes(cells) },
@@ -121,7 +136,13 @@ export async function makeModelFixture(
     parity: { maxAbsDiff: 0 },
     referenceProfile: profileFlights(training.flights, scores, fitReferenceProfileSpec(training.flights, scores, { topAirports: 8 })),
   }
-  return { manifest, fp32, int8, tables, encoder: await servingEncoder(manifest.encoder, tables) }
+  const all = [fp32, int8, tables.global, ...Object.values(tables.shards)]
+  const bytesOf = new Map(await Promise.all(all.map(async (b) => [await sha256Hex(b), b] as const)))
+  const blobs = manifestFiles(manifest).map(([, file]): [Uint8Array, ArtifactFile] => [bytesOf.get(file.sha256) as Uint8Array, file])
+  const encoder = await manifestEncoder(manifest, async (file) => bytesOf.get(file.sha256) as Uint8Array)
+  // every shard open: the fixture's encoder serves synchronous references
+  await encoder.prepare(Object.keys(tables.shards).map((origin) => ({ origin })))
+  return { manifest, fp32, int8, tables, blobs, encoder }
 }
 
 /** What the TS evaluator says about instances under a fixture's encoder: the reference every engine must match. */
@@ -129,4 +150,22 @@ export function referenceProbabilities(model: ModelFixture, rows: FlightInstance
   const batch = encodeFlights(rows.map(fromInstance), model.encoder)
   // the TS engine's evaluator: what the Worker and the browser's default backend compute, bit for bit
   return createMlpEvaluator(model[graph]).run({ numeric: batch.numeric, origin: batch.origin, destination: batch.destination }, batch.rows)
+}
+
+/**
+ * A spec's tables packed and served as a Worker serves them, shards fetched lazily from memory; `fetched` lists
+ * the origins whose shard was asked for, in order.
+ */
+export async function servedSpec(spec: EncoderSpec): Promise<{ encoder: ServingEncoder; packed: PackedCellTables; fetched: string[] }> {
+  const packed = await packCellTables(spec.cells)
+  const { cells, ...params } = spec
+  const fetched: string[] = []
+  const encoder = await servingEncoder({ ...params, cells: tableSizes(cells) }, packed.global, {
+    origins: Object.keys(packed.shards),
+    read: async (origin) => {
+      fetched.push(origin)
+      return packed.shards[origin]
+    },
+  })
+  return { encoder, packed, fetched }
 }

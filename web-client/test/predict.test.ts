@@ -172,14 +172,16 @@ describe('web client in Chromium without WebGPU', () => {
     const edge = await edgePredict(harness.workerUrl, [toInstance(FLIGHT)])
     expect(edge.body.model?.version).toBe(2)
     expect(Math.abs(shown.probability - edge.body.predictions![0].probability)).toBeLessThanOrEqual(INT8_TOLERANCE)
-    // the cache keeps only the current model: its int8 graph and its encoder tables
+    // the cache keeps only the current model: its int8 graph, its global encoder tables and the shard of the one origin predicted for
     const cached = await page.evaluate(async () => {
       const names = await caches.keys()
       const models = names.filter((n) => n.startsWith('tarmac-model:'))
       return (await Promise.all(models.map(async (n) => (await (await caches.open(n)).keys()).map((r) => r.url)))).flat()
     })
     expect(cached.filter((u) => u.includes('/v1/blobs/')).sort()).toEqual(
-      [v2.manifest.files.int8, v2.manifest.files.encoder].map((f) => `${harness.workerUrl}/v1/blobs/${f.sha256}`).sort(),
+      [v2.manifest.files.int8, v2.manifest.files.encoder, v2.manifest.files.shards[FLIGHT.origin]]
+        .map((f) => `${harness.workerUrl}/v1/blobs/${f.sha256}`)
+        .sort(),
     )
   })
 

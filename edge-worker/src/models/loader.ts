@@ -1,4 +1,4 @@
-import { type ServingEncoder, servingEncoder } from '@tarmac/sdk/features'
+import { manifestEncoder, type ServingEncoder } from '@tarmac/sdk/features'
 import type { ArtifactFile, ModelManifest } from '@tarmac/sdk/manifest'
 import { sha256Hex } from '../auth/hash.ts'
 import { configOf } from '../config.ts'
@@ -19,7 +19,7 @@ export class ModelUnavailableError extends ApiError {
 
 export interface ServingModel {
   manifest: ModelManifest
-  /** the manifest's encoder over its cell tables blob, read in place */
+  /** the manifest's encoder over its global cell tables; an origin's shard is read from R2 when first needed */
   encoder: ServingEncoder
   engines: ServingEngines
 }
@@ -40,7 +40,7 @@ const inflight = new Map<string, Promise<ServingModel | null>>()
 const manifests = new Map<string, ModelManifest>()
 /** keyed by blob sha and engine preference; bounded because every published version adds one */
 const engines = new Map<string, ServingEngines>()
-/** keyed by the tables blob's sha256, bounded like the engines */
+/** keyed by the global tables blob's sha256 (shards opened stay with it), bounded like the engines */
 const encoders = new Map<string, ServingEncoder>()
 const MAX_ENGINES = 8
 
@@ -122,7 +122,7 @@ async function build(env: Env, name: string, version: number): Promise<ServingMo
       })(),
     encoders.get(manifest.files.encoder.sha256) ??
       (async () => {
-        const opened = await servingEncoder(manifest.encoder, await readVerifiedBlob(env, manifest.files.encoder))
+        const opened = await manifestEncoder(manifest, (file) => readVerifiedBlob(env, file))
         remember(encoders, manifest.files.encoder.sha256, opened)
         return opened
       })(),

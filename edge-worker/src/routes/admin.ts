@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { type ArtifactFile, featureSchemaHash, manifestSchema } from '@tarmac/sdk/manifest'
+import { type ArtifactFile, featureSchemaHash, manifestFiles, manifestSchema } from '@tarmac/sdk/manifest'
 import { sha256Hex, toHex } from '../auth/hash.ts'
 import { requireAdmin } from '../auth/middleware.ts'
 import { ApiError } from '../errors.ts'
@@ -144,9 +144,10 @@ export const adminRoutes = createRouter()
         'featureSchemaHash',
       )
     }
-    await verifyStored(c.env, manifest.files.fp32, 'files.fp32')
-    await verifyStored(c.env, manifest.files.int8, 'files.int8')
-    await verifyStored(c.env, manifest.files.encoder, 'files.encoder')
+    // every blob at once (a manifest names one shard per origin); the first failure in manifest order answers
+    const checks = await Promise.allSettled(manifestFiles(manifest).map(([field, file]) => verifyStored(c.env, file, field)))
+    const failed = checks.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
     const text = JSON.stringify(manifest)
     const existing = await c.env.ALIASES.get(manifestKey(name, manifest.version))
     if (existing !== null && existing !== text) {

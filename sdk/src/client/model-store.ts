@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { sha256Hex } from '../manifest/hash.ts'
-import { type ArtifactFile, type ModelManifest, manifestSchema } from '../manifest/index.ts'
+import { type ArtifactFile, type ModelManifest, manifestFiles, manifestSchema } from '../manifest/index.ts'
 import type { WorkerClient } from './worker.ts'
 
 /**
@@ -17,12 +17,14 @@ export interface CachedModel {
   manifest: ModelManifest
   /** the int8 graph */
   bytes: Uint8Array
-  /** the encoder's cell tables (files.encoder) */
+  /** the encoder's global cell tables (files.encoder); the shards are fetched with blob() when needed */
   tables: Uint8Array
 }
 
 /** The blobs an on-device predictor needs of a version: the int8 graph and the encoder tables. */
 const deviceFiles = (m: ModelManifest): ArtifactFile[] => [m.files.int8, m.files.encoder]
+
+const BLOB_HEADERS = { 'Content-Type': 'application/octet-stream' }
 
 export class ModelIntegrityError extends Error {
   override name = 'ModelIntegrityError'
@@ -36,6 +38,8 @@ export interface ModelStore {
   cached(): Promise<CachedModel | null>
   latest(): Promise<ModelManifest>
   download(file: ArtifactFile): Promise<Uint8Array>
+  /** a blob from Cache Storage, else downloaded and kept there (an encoder shard, fetched when first needed) */
+  blob(file: ArtifactFile): Promise<Uint8Array>
   save(model: CachedModel): Promise<void>
 }
 
@@ -46,6 +50,12 @@ export function createModelStore(source: ModelSource): ModelStore {
   const blobUrl = (sha256: string) => `${base}/v1/blobs/${sha256}`
   const cacheName = `tarmac-model:${source.model}:${source.alias}`
   const open = () => (globalThis.caches ? caches.open(cacheName) : Promise.resolve(null))
+
+  const download = async (file: ArtifactFile): Promise<Uint8Array> => {
+    const bytes = await source.worker.blob(file.sha256)
+    if (!(await matches(bytes, file))) throw new ModelIntegrityError(`model blob ${file.sha256} failed its size or sha256 check`)
+    return bytes
+  }
 
   return {
     async cached() {
@@ -76,9 +86,15 @@ export function createModelStore(source: ModelSource): ModelStore {
       }
     },
 
-    async download(file) {
-      const bytes = await source.worker.blob(file.sha256)
-      if (!(await matches(bytes, file))) throw new ModelIntegrityError(`model blob ${file.sha256} failed its size or sha256 check`)
+    download,
+
+    async blob(file) {
+      const cache = await open()
+      const hit = await cache?.match(blobUrl(file.sha256))
+      const cached = hit && new Uint8Array(await hit.arrayBuffer())
+      if (cached && (await matches(cached, file))) return cached
+      const bytes = await download(file)
+      await cache?.put(blobUrl(file.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
       return bytes
     },
 
@@ -86,10 +102,10 @@ export function createModelStore(source: ModelSource): ModelStore {
       const cache = await open()
       if (!cache) return
       const [model, encoder] = deviceFiles(manifest)
-      const keep = new Set([blobUrl(model.sha256), blobUrl(encoder.sha256), manifestUrl])
-      const headers = { 'Content-Type': 'application/octet-stream' }
-      await cache.put(blobUrl(model.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers }))
-      await cache.put(blobUrl(encoder.sha256), new Response(tables as Uint8Array<ArrayBuffer>, { headers }))
+      // the shards of this version already fetched stay; every blob of another version goes
+      const keep = new Set([...manifestFiles(manifest).map(([, f]) => blobUrl(f.sha256)), manifestUrl])
+      await cache.put(blobUrl(model.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
+      await cache.put(blobUrl(encoder.sha256), new Response(tables as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
       // the manifest last: it only ever points at blobs that are stored
       await cache.put(manifestUrl, Response.json(manifest))
       for (const request of await cache.keys()) if (!keep.has(request.url)) await cache.delete(request)

@@ -2,8 +2,8 @@ import { EngineRegistry, NoEngineError } from '../engine/registry.ts'
 import type { EngineFailure, EngineName } from '../engine/types.ts'
 import { encodeFlights, fromInstance, type ServingEncoder } from '../features/encoder.ts'
 import type { FlightInstance } from '../features/schema.ts'
-import { servingEncoder } from '../features/tables.ts'
-import type { ModelManifest } from '../manifest/index.ts'
+import { servingEncoder } from '../features/serving.ts'
+import { type ModelManifest, shardArtifact } from '../manifest/index.ts'
 import { defaultOrtLoaders, onDeviceCandidates } from './backends.ts'
 import { createEdgeClient, type EdgeClient } from './edge.ts'
 import { openEventQueue } from './event-queue.ts'
@@ -64,7 +64,12 @@ function infoOf(manifest: ModelManifest, alias: string): ModelInfo {
 
 /** Builds the engines for a model and runs one dummy row through the serving one. */
 async function prepare(ctx: Context, { manifest, bytes, tables }: CachedModel): Promise<OnDevice> {
-  const encoder = await servingEncoder(manifest.encoder, tables)
+  // an origin's shard downloads (or comes from Cache Storage) when a flight from it is first predicted
+  const shards = manifest.files.shards
+  const encoder = await servingEncoder(manifest.encoder, tables, {
+    origins: Object.keys(shards),
+    read: (origin) => ctx.store.blob(shardArtifact(shards[origin])),
+  })
   mark('encoder')
   const registry = new EngineRegistry(await onDeviceCandidates(bytes, ctx.backends, ctx.loaders))
   await registry.engine()
@@ -146,7 +151,9 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
   const current = (): ModelInfo => (device ? infoOf(device.manifest, alias) : edgeInfo!)
 
   async function onDevicePredict(d: OnDevice, instances: FlightInstance[], t0: number): Promise<PredictResult> {
-    const { probabilities, engine } = await d.registry.run(encodeFlights(instances.map(fromInstance), d.encoder))
+    const flights = instances.map(fromInstance)
+    await d.encoder.prepare(flights)
+    const { probabilities, engine } = await d.registry.run(encodeFlights(flights, d.encoder))
     const latencyMs = performance.now() - t0
     d.backend = engine
     const model = infoOf(d.manifest, alias)

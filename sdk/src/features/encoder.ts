@@ -22,12 +22,17 @@ export interface EncoderSpec {
 /** The encoder without its tables: what the manifest carries beside the tables blob. */
 export type EncoderParams = Omit<EncoderSpec, 'cells'>
 
-/** The encoder as served: parameters plus a lookup into the opened tables blob (see tables.ts). */
+/**
+ * The encoder as served: parameters plus a lookup into the opened tables blobs (see tables.ts). The tables of an
+ * origin open on demand: await prepare(flights) before encoding them, or a lookup throws ShardNotOpenError.
+ */
 export interface ServingEncoder extends EncoderParams {
   lookup: CellLookup
+  /** opens the shards of these flights' origins that are not open yet (each fetched once) */
+  prepare(flights: readonly { origin: string }[]): Promise<void>
   /** the flight's departure slot, from the slot table */
   slotOf: SlotFinder
-  /** the keys of a cell table (e.g. the routes seen in training), spelled as cellKeys spells them */
+  /** the keys of a cell table (e.g. the routes seen in training), spelled as cellKeys spells them; of the open shards for a shard table */
   keys(cell: CellName): string[]
 }
 

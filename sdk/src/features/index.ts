@@ -38,4 +38,14 @@ export {
   REQUIRED_COLUMNS,
   recordToInstance,
 } from './schema.ts'
-export { type CellTables, CellTablesFormatError, openCellTables, packCellTables, servingEncoder, tableSizes } from './tables.ts'
+export { manifestEncoder, type ShardSource, servingEncoder } from './serving.ts'
+export {
+  type CellTables,
+  CellTablesFormatError,
+  openCellTables,
+  type PackedCellTables,
+  packCellTables,
+  SHARD_CELLS,
+  ShardNotOpenError,
+  tableSizes,
+} from './tables.ts'

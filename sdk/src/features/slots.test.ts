@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { syntheticFlights } from '../testing.ts'
+import { servedSpec, syntheticFlights } from '../testing.ts'
 import { encodeFlights, type Flight, NUMERIC_FEATURES } from './encoder.ts'
 import { fitEncoder } from './fit.ts'
 import { departureEpochMs } from './keys.ts'
 import { fitSlots, latestSlot, SLOT_MAX_OFFSET, slotFinderOf } from './slots.ts'
-import { packCellTables, servingEncoder, tableSizes } from './tables.ts'
 
 const DAY = 86_400_000
 /** SFO-LAX leaves at 07:15 and 18:40 every day of January, give or take two minutes; a few flights leave late. */
@@ -58,8 +57,8 @@ describe('departure slots', () => {
       { origin: 'SFO', destination: 'LAX', departureMs: departureEpochMs('2001-02-01T03:00'), distance: 337 },
       { origin: 'BOS', destination: 'LAX', departureMs: departureEpochMs('2001-02-01T08:05'), distance: 2611 },
     ]
-    const { cells, ...params } = spec
-    const served = await servingEncoder({ ...params, cells: tableSizes(cells) }, await packCellTables(cells))
+    const { encoder: served } = await servedSpec(spec)
+    await served.prepare(probe)
     const json = encodeFlights(probe, spec)
     expect(encodeFlights(probe, served).numeric).toEqual(json.numeric)
     const width = NUMERIC_FEATURES.length
@@ -77,10 +76,10 @@ describe('departure slots', () => {
     const { flights, labels } = syntheticFlights(10_000, 3)
     const { spec } = fitEncoder(flights, labels, { minAirportCount: 1 })
     expect(Object.keys(spec.cells.slot).length).toBeGreaterThan(50)
-    const { cells, ...params } = spec
-    const served = await servingEncoder({ ...params, cells: tableSizes(cells) }, await packCellTables(cells))
-    const json = slotFinderOf(Object.keys(spec.cells.slot))
+    const { encoder: served } = await servedSpec(spec)
     const routes = [...new Set(flights.map((f) => `${f.origin}-${f.destination}`)), 'XYZ-LAX', 'nonsense']
+    await served.prepare(routes.map((r) => ({ origin: r.split('-')[0] })))
+    const json = slotFinderOf(Object.keys(spec.cells.slot))
     let differing = 0
     for (const route of routes) for (let m = 0; m < 1440; m++) if (served.slotOf(route, m) !== json(route, m)) differing++
     expect(differing).toBe(0)

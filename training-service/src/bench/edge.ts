@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
 import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import autocannon from 'autocannon'
+import { ZodError } from 'zod'
 import type { Home } from '../home.ts'
 import { startLocalWorker } from '../local/edge-worker.ts'
 import { drainTelemetry } from '../loop/monitor-client.ts'
@@ -34,6 +37,21 @@ export async function drive(url: string, load: Load, seconds: number, connection
 interface Checkout {
   label: string
   root: string
+  /** the baseline's own state folder, whose registered model it publishes with its own CLI */
+  home?: string
+}
+
+/** A baseline checkout's model format may not be this one's: it publishes with its own CLI, from its own home. */
+function publishFromCheckout(
+  checkout: Required<Checkout>,
+  worker: { url: string; adminKey: string },
+  model: string,
+  version: number,
+): void {
+  const cli = path.join(checkout.root, 'training-service', 'bin', 'tarmac.mjs')
+  const args = [cli, 'publish', model, String(version), '--endpoint', worker.url, '--home', checkout.home, '--json']
+  const run = spawnSync(process.execPath, args, { env: { ...process.env, TARMAC_ADMIN_KEY: worker.adminKey }, encoding: 'utf8' })
+  if (run.status !== 0) throw new Error(`${checkout.label}: publish failed: ${run.stderr.trim().split('\n').pop()}`)
 }
 
 export async function benchEdge(
@@ -42,7 +60,7 @@ export async function benchEdge(
   model: string,
   version: number,
   seconds: number,
-  baselineRoot?: string,
+  baseline?: { root: string; home?: string },
 ): Promise<string[]> {
   const lines = [
     `edge Worker under load (wrangler dev on 127.0.0.1, ${seconds}s per load in 2s turns, 8 connections; medians of the turns)`,
@@ -59,7 +77,7 @@ export async function benchEdge(
       body: JSON.stringify({ instances: Array(100).fill(instance) }),
     },
   ]
-  const checkouts = [{ label: 'this', root }, ...(baselineRoot ? [{ label: 'baseline', root: baselineRoot }] : [])]
+  const checkouts: Checkout[] = [{ label: 'this', root }, ...(baseline ? [{ label: 'baseline', ...baseline }] : [])]
   lines.push(...(await coldLoads(home, checkouts, model, version, Math.max(2, Math.round(seconds / 3)))))
   for (const engine of ['ts', 'ort']) {
     const worker = await startLocalWorker({
@@ -156,7 +174,8 @@ async function coldLoads(home: Home, checkouts: Checkout[], model: string, versi
   for (const s of states) {
     const first = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars: { CANARY_MODE: 'off' } })
     try {
-      await publishVersion(home.store, { endpoint: first.url, adminKey: first.adminKey }, model, version, 'champion')
+      if (s.home) publishFromCheckout({ ...s, home: s.home }, first, model, version)
+      else await publishVersion(home.store, { endpoint: first.url, adminKey: first.adminKey }, model, version, 'champion')
     } finally {
       await first.stop()
     }
@@ -172,7 +191,10 @@ async function coldLoads(home: Home, checkouts: Checkout[], model: string, versi
         const worker = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars: { CANARY_MODE: 'off' } })
         try {
           const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
-          if (what === 'manifest') s.manifest.push(await timed(() => client.manifest(model, 'champion')))
+          // a baseline's manifest may be of another format than this checkout's schema: the request is what is timed
+          const manifest = () =>
+            client.manifest(model, 'champion').catch((e) => (s.home && e instanceof ZodError ? null : Promise.reject(e)))
+          if (what === 'manifest') s.manifest.push(await timed(manifest))
           else {
             s.predict.push(await timed(() => client.predict(model, body.instances)))
             s.warm.push(await timed(() => client.predict(model, body.instances)))

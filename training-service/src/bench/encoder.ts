@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { fitReferenceProfileSpec, profileFlights } from '@tarmac/sdk/drift'
-import { encodeFlights, MIN_CELL_COUNT, NUMERIC_FEATURES, SIZE_TARGET_MIN_CELL_COUNT, servingEncoder } from '@tarmac/sdk/features'
-import { type ModelManifest, manifestSchema, sha256Hex } from '@tarmac/sdk/manifest'
+import {
+  encodeFlights,
+  MIN_CELL_COUNT,
+  manifestEncoder,
+  NUMERIC_FEATURES,
+  type PackedCellTables,
+  SHARD_CELLS,
+  SIZE_TARGET_MIN_CELL_COUNT,
+} from '@tarmac/sdk/features'
+import { type ArtifactFile, type ModelManifest, sha256Hex } from '@tarmac/sdk/manifest'
 import { auc } from '@tarmac/sdk/metrics'
 import type { LoadedDataset } from '../data/dataset.ts'
 import { loadDataset } from '../data/dataset.ts'
@@ -15,6 +23,7 @@ import { type Featurized, type FeaturizeOptions, featurize, flightsOf, labelledI
 import { predictEncoded } from '../train/predict.ts'
 import { parseTrialConfig } from '../train/sweep.ts'
 import { fmt, median, row } from './stats.ts'
+import { openOneBlob, packOneBlob } from './tables-before.ts'
 
 /** Median ms of `fn` over `runs` calls. */
 async function ms(fn: () => unknown, runs: number): Promise<number> {
@@ -38,22 +47,29 @@ interface Trained {
   f: Featurized
   reportAuc: number
   manifest: ModelManifest
-  tables: Uint8Array
+  tables: PackedCellTables
 }
 
-interface Variant {
+/** What one client downloads for the encoder: the manifest, plus blobs (none: the tables are in the manifest). */
+interface Download {
   label: string
   trained: Trained
-  /** what a client downloads for the encoder: the manifest, plus the tables blob when there is one */
   manifest: Uint8Array
-  blob: Uint8Array | null
+  blobs: Uint8Array[]
+}
+
+/** The origin whose shard is the largest, and the median one by size. */
+function shardOrigins(tables: PackedCellTables): { largest: string; median: string } {
+  const bySize = Object.entries(tables.shards).sort((a, b) => b[1].length - a[1].length)
+  return { largest: bySize[0][0], median: bySize[bySize.length >> 1][0] }
 }
 
 /**
- * The reference encoder on the real data, today's (cell tables as JSON in the manifest) against the tables blob
- * with today's cells and with the cells that meet the size target: bytes a client downloads, load time as the
- * Worker loads them, the parity of the blob with the in-memory encoder on the selection slice (bit for bit),
- * and each encoder's report AUC from the same small training run.
+ * The reference encoder on the real data, today's (cell tables as JSON in the manifest) against the sharded tables
+ * blobs with today's cells and with the cells that meet the size target, and against the single blob of every table
+ * this change replaced: bytes a client downloads (one origin's client: the manifest, the global blob and that
+ * origin's shard), load time as the Worker loads them, the parity of the blobs with the in-memory encoder on the
+ * selection slice (bit for bit), and each encoder's report AUC from the same small training run.
  */
 export async function benchEncoder(runs: number, trainRows: number, epochs: number): Promise<string[]> {
   const quarantineDir = await mkdtemp(path.join(tmpdir(), 'tarmac-bench-encoder-'))
@@ -62,26 +78,53 @@ export async function benchEncoder(runs: number, trainRows: number, epochs: numb
     const options = { trainRows, seed: 7, smoothing: 20, folds: 5 }
     const all = await train(ds, { ...options, minCellCount: MIN_CELL_COUNT }, epochs)
     const small = await train(ds, { ...options, minCellCount: SIZE_TARGET_MIN_CELL_COUNT }, epochs)
-    const today: Variant = {
+    const today: Download = {
       label: 'today: JSON cell tables in the manifest',
       trained: all,
-      // the same manifest with the tables inline and no tables file, as main writes it
+      // the same manifest with the tables inline and no tables file, as main wrote it before the blob
       manifest: utf8({
         ...all.manifest,
         manifestVersion: 1,
         files: { fp32: all.manifest.files.fp32, int8: all.manifest.files.int8 },
         encoder: all.f.spec,
       }),
-      blob: null,
+      blobs: [],
     }
-    const compact = (label: string, t: Trained): Variant => ({ label, trained: t, manifest: utf8(t.manifest), blob: t.tables })
-    const variants = [today, compact('tables blob, every cell (the default)', all), compact('tables blob, size-target cells', small)]
+    const oneBlob: Download = {
+      label: 'before: one tables blob (format 2), every cell',
+      trained: all,
+      // the manifest as format 2 wrote it: one encoder file, no shards
+      manifest: utf8({ ...all.manifest, manifestVersion: 2, files: { ...all.manifest.files, shards: undefined } }),
+      blobs: [packOneBlob(all.f.spec.cells)],
+    }
+    const client = (label: string, t: Trained, origins: string[]): Download => ({
+      label,
+      trained: t,
+      manifest: utf8(t.manifest),
+      blobs: [t.tables.global, ...origins.map((o) => t.tables.shards[o])],
+    })
+    const hub = shardOrigins(all.tables)
+    const smallHub = shardOrigins(small.tables)
+    const downloads = [
+      today,
+      oneBlob,
+      client(`sharded, every cell: one-origin client, largest shard (${hub.largest})`, all, [hub.largest]),
+      client(`sharded, every cell: one-origin client, median shard (${hub.median})`, all, [hub.median]),
+      client(
+        `sharded, every cell: ALL ${Object.keys(all.tables.shards).length} shards (not one client's download)`,
+        all,
+        Object.keys(all.tables.shards),
+      ),
+      client(`sharded, size-target cells: one-origin client, largest shard (${smallHub.largest})`, small, [smallHub.largest]),
+    ]
+    const validate = flightsOf(ds.splits.validate, labelledIndex(ds.splits.validate))
     return [
       `encoder — fitted on the real training window (${ds.splits.train.size.toLocaleString('en-US')} rows); AUC: mlp [64,32], ${trainRows.toLocaleString('en-US')} rows, ${epochs} epoch(s), report slice ${all.f.report.rows.toLocaleString('en-US')} rows`,
-      ...sizes(variants),
-      ...(await loads(today, variants[1], runs)),
-      ...(await parity(variants[1], flightsOf(ds.splits.validate, labelledIndex(ds.splits.validate)))),
-      ...(await parity(variants[2], flightsOf(ds.splits.validate, labelledIndex(ds.splits.validate)))),
+      ...sizes(downloads),
+      ...layouts(all, hub.largest),
+      ...(await loads(today, oneBlob, all, hub.largest, runs)),
+      ...(await parity('every cell', all, validate)),
+      ...(await parity('size-target cells', small, validate)),
     ]
   } finally {
     await rm(quarantineDir, { recursive: true, force: true })
@@ -136,10 +179,13 @@ const minimums = (m: MinCellCount) =>
         .map(([c, v]) => `${c} ${Number.isFinite(v) ? v : 'dropped'}`)
         .join(', ')
 
-function sizes(variants: Variant[]): string[] {
-  const bytes = (v: Variant) => ({ raw: v.manifest.length + (v.blob?.length ?? 0), gzip: gz(v.manifest) + (v.blob ? gz(v.blob) : 0) })
-  const base = bytes(variants[0])
-  const cells = (v: Variant) => Object.values(v.trained.f.spec.cells).reduce((n, t) => n + Object.keys(t).length, 0)
+function sizes(downloads: Download[]): string[] {
+  const bytes = (d: Download) => ({
+    raw: d.manifest.length + d.blobs.reduce((n, b) => n + b.length, 0),
+    gzip: gz(d.manifest) + d.blobs.reduce((n, b) => n + gz(b), 0),
+  })
+  const base = bytes(downloads[0])
+  const cells = (d: Download) => Object.values(d.trained.f.spec.cells).reduce((n, t) => n + Object.keys(t).length, 0)
   return [
     row(
       'manifest + cell tables a client downloads',
@@ -151,53 +197,106 @@ function sizes(variants: Variant[]): string[] {
       'gzip / today gzip',
       'report AUC',
     ),
-    ...variants.map((v) => {
-      const b = bytes(v)
+    ...downloads.map((d) => {
+      const b = bytes(d)
       return row(
-        v.label,
-        minimums(v.trained.minCellCount),
-        cells(v).toLocaleString('en-US'),
+        d.label,
+        minimums(d.trained.minCellCount),
+        cells(d).toLocaleString('en-US'),
         kb(b.raw),
         kb(b.gzip),
         `${fmt((100 * b.raw) / base.gzip, 1)}%`,
         `${fmt((100 * b.gzip) / base.gzip, 1)}%`,
-        fmt(v.trained.reportAuc, 4),
+        fmt(d.trained.reportAuc, 4),
       )
     }),
-    row("(the Worker serves blobs as stored: a blob's raw bytes are what a client downloads)"),
+    row("(the Worker serves blobs as stored: a blob's raw bytes are what a client downloads; floor ≤ 10% of today's gzip per client)"),
   ]
 }
 
-async function loads(today: Variant, compact: Variant, runs: number): Promise<string[]> {
-  const todayText = new TextDecoder().decode(today.manifest)
-  const compactText = new TextDecoder().decode(compact.manifest)
-  const blob = compact.blob as Uint8Array
-  const before = await ms(() => JSON.parse(todayText), runs)
-  const after = await ms(async () => {
-    const manifest = JSON.parse(compactText)
-    await sha256Hex(blob)
-    return servingEncoder(manifest.encoder, blob)
-  }, runs)
+/**
+ * The largest shard's bytes in this format (varints, deflated, served as stored) against the layout that opens with
+ * zero-copy typed-array views (sorted u32 keys, u32 counts and positives), served gzipped.
+ */
+function layouts(t: Trained, origin: string): string[] {
+  const { cells } = t.f.spec
+  const codes = [...new Set([...Object.keys(cells.origin), ...Object.keys(cells.destination)])].sort()
+  const index = new Map(codes.map((c, i) => [c, i]))
+  const arrays = SHARD_CELLS.flatMap((cell) => {
+    const entries = Object.entries(cells[cell])
+      .filter(([key]) => key.startsWith(`${origin}-`))
+      .map(([key, stat]) => {
+        const [route, suffix] = key.split('@')
+        return { k: (index.get(route.slice(4)) ?? 0) * 1440 + Number(suffix ?? 0), stat }
+      })
+      .sort((a, b) => a.k - b.k)
+    return [Uint32Array.from(entries, (e) => e.k), Uint32Array.from(entries, (e) => e.stat[1]), Uint32Array.from(entries, (e) => e.stat[0])]
+  })
+  const fixed = new Uint8Array(arrays.reduce((n, a) => n + a.byteLength, 0))
+  let at = 0
+  for (const a of arrays) {
+    fixed.set(new Uint8Array(a.buffer), at)
+    at += a.byteLength
+  }
   return [
     row(
-      'load ms (today: parse the manifest; blob, every cell: parse + sha256 + open the blob)',
-      fmt(before, 1),
-      fmt(after, 1),
-      `${fmt((100 * after) / before, 1)}%`,
+      `${origin} shard on the wire: this format (varints, deflated) / fixed-width typed arrays raw / gzip`,
+      kb(t.tables.shards[origin].length),
+      kb(fixed.length),
+      kb(gz(fixed)),
     ),
   ]
 }
 
-/** The blob-decoded encoder against the in-memory one it was packed from, bit for bit, on the selection slice. */
-async function parity(compact: Variant, validate: ReturnType<typeof flightsOf>): Promise<string[]> {
-  const { encoder } = manifestSchema.parse(JSON.parse(new TextDecoder().decode(compact.manifest)))
-  const a = new Uint8Array(encodeFlights(validate, compact.trained.f.spec).numeric.buffer)
-  const b = new Uint8Array(encodeFlights(validate, await servingEncoder(encoder, compact.blob as Uint8Array)).numeric.buffer)
+/** A trained encoder's blob by its manifest entry, as the artifact store would return it. */
+function blobOf(t: Trained, file: ArtifactFile): Uint8Array {
+  if (file.sha256 === t.manifest.files.encoder.sha256) return t.tables.global
+  const [origin] = Object.entries(t.manifest.files.shards).find(([, f]) => f.sha256 === file.sha256) ?? []
+  if (origin === undefined) throw new Error(`encoder bench: no blob ${file.sha256}`)
+  return t.tables.shards[origin]
+}
+
+/** Median ms of a first prediction's encoder load, as the Worker does it: parse the manifest, hash and open each blob. */
+async function loads(today: Download, oneBlob: Download, sharded: Trained, origin: string, runs: number): Promise<string[]> {
+  const todayText = new TextDecoder().decode(today.manifest)
+  const oneText = new TextDecoder().decode(oneBlob.manifest)
+  const shardedText = JSON.stringify(sharded.manifest)
+  const before = await ms(() => JSON.parse(todayText), runs)
+  const single = await ms(async () => {
+    JSON.parse(oneText)
+    await sha256Hex(oneBlob.blobs[0])
+    return openOneBlob(oneBlob.blobs[0])
+  }, runs)
+  const after = await ms(async () => {
+    // as the Worker reads it from KV: validated when it was published
+    const manifest: ModelManifest = JSON.parse(shardedText)
+    const encoder = await manifestEncoder(manifest, async (file) => {
+      const bytes = blobOf(sharded, file)
+      await sha256Hex(bytes)
+      return bytes
+    })
+    await encoder.prepare([{ origin }])
+  }, runs)
+  const pct = (x: number) => `${fmt((100 * x) / before, 1)}%`
+  return [
+    row('encoder load ms for a first prediction', 'ms', '/ today'),
+    row('today: parse the manifest (tables in it)', fmt(before, 1), '100%'),
+    row('before: parse + sha256 + open the one blob', fmt(single, 1), pct(single)),
+    row(`sharded: parse + sha256 + open the global blob and the ${origin} shard`, fmt(after, 1), pct(after)),
+  ]
+}
+
+/** The blob-decoded encoder (every shard opened) against the in-memory one it was packed from, bit for bit, on the selection slice. */
+async function parity(label: string, t: Trained, validate: ReturnType<typeof flightsOf>): Promise<string[]> {
+  const encoder = await manifestEncoder(t.manifest, async (file) => blobOf(t, file))
+  await encoder.prepare(validate)
+  const a = new Uint8Array(encodeFlights(validate, t.f.spec).numeric.buffer)
+  const b = new Uint8Array(encodeFlights(validate, encoder).numeric.buffer)
   let differing = Math.abs(a.length - b.length)
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) differing++
   return [
     row(
-      `parity, ${compact.label}: selection rows / feature bytes differing (blob vs in-memory)`,
+      `parity, sharded ${label}: selection rows / feature bytes differing (blobs vs in-memory)`,
       validate.length.toLocaleString('en-US'),
       differing,
     ),

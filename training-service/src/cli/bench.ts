@@ -19,6 +19,21 @@ import { readEncoder, readManifest } from '../publish/edge-client.ts'
 import { getModel } from '../registry/versions.ts'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
+interface BenchFlags {
+  only?: string
+  smoke?: boolean
+  model: string
+  home?: string
+  baselineRoot?: string
+  baselineHome?: string
+}
+
+/** The baseline checkout of the edge section, with its own home when its model format differs. */
+function baselineOf(flags: BenchFlags): { root: string; home?: string } | undefined {
+  if (!flags.baselineRoot) return undefined
+  return { root: path.resolve(flags.baselineRoot), home: flags.baselineHome && path.resolve(flags.baselineHome) }
+}
+
 const SECTIONS = ['sweep', 'encoder', 'runtimes', 'drift', 'batch', 'edge', 'capture', 'stream', 'browser'] as const
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
@@ -57,13 +72,18 @@ export function registerBenchCommand(program: Command): void {
       '--baseline-root <dir>',
       "edge: another checkout (with node_modules) whose Worker's cold model load is measured beside this one's",
     )
-    .action(async (flags: { only?: string; smoke?: boolean; model: string; home?: string; baselineRoot?: string }) => {
+    .option(
+      '--baseline-home <dir>',
+      "edge: the baseline's own state folder (a copy: it is written to), published with the baseline's CLI — for a baseline whose manifest format differs",
+    )
+    .action(async (flags: BenchFlags) => {
       const only = flags.only ? flags.only.split(',').map((s) => s.trim()) : [...SECTIONS]
       const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s))
       if (unknown.length) throw new UserInputError(`--only: unknown section ${unknown.join(', ')} (choose from ${SECTIONS.join(', ')})`)
       const smoke = Boolean(flags.smoke)
       if (flags.baselineRoot && !existsSync(path.join(flags.baselineRoot, 'node_modules', '.bin', 'wrangler')))
         throw new UserInputError(`--baseline-root: ${flags.baselineRoot} is not a checkout with its node_modules installed`)
+      if (flags.baselineHome && !flags.baselineRoot) throw new UserInputError('--baseline-home: needs --baseline-root')
       const home = await openHome(flags.home)
       const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n\n`)
       try {
@@ -83,7 +103,7 @@ export function registerBenchCommand(program: Command): void {
         if (only.includes('edge')) {
           print(
             version
-              ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10, flags.baselineRoot && path.resolve(flags.baselineRoot))
+              ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10, baselineOf(flags))
               : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
           )
         }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { shardArtifact } from '@tarmac/sdk/manifest'
 import type { Command } from 'commander'
 import { loadDataset } from '../data/dataset.ts'
 import { defaultDataPath } from '../data/source.ts'
@@ -8,7 +9,7 @@ import { UserInputError } from '../errors.ts'
 import { reproduceParity } from '../export/reproduce.ts'
 import { type Home, openHome } from '../home.ts'
 import { createProgress } from '../progress.ts'
-import { publishVersion, readManifest } from '../publish/edge-client.ts'
+import { publishVersion, readEncoder, readManifest } from '../publish/edge-client.ts'
 import { getModel } from '../registry/versions.ts'
 import { readWindowsOption } from './options.ts'
 import { emit } from './output.ts'
@@ -44,7 +45,9 @@ export function adminKeyFromEnv(): string {
 export function registerPublishCommands(program: Command): void {
   program
     .command('export')
-    .description('write model.onnx, model.int8.onnx and manifest.json of a version to a folder and reproduce its parity numbers')
+    .description(
+      'write model.onnx, model.int8.onnx, encoder.bin (+ encoder.<origin>.bin shards) and manifest.json of a version to a folder and reproduce its parity numbers',
+    )
     .argument('<model>', 'registered model name')
     .argument('[version]', 'version number or @alias (default: latest)')
     .option('--out <dir>', 'output folder (default: ./export/<model>-<version>)')
@@ -70,6 +73,7 @@ export function registerPublishCommands(program: Command): void {
             ['model.onnx', manifest.files.fp32],
             ['model.int8.onnx', manifest.files.int8],
             ['encoder.bin', manifest.files.encoder],
+            ...Object.entries(manifest.files.shards).map(([origin, shard]) => [`encoder.${origin}.bin`, shardArtifact(shard)] as const),
           ] as const) {
             const bytes = await home.store.get(entry.key)
             if (!bytes || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) {
@@ -95,7 +99,7 @@ export function registerPublishCommands(program: Command): void {
               manifest,
               files['model.onnx'],
               files['model.int8.onnx'],
-              files['encoder.bin'],
+              await readEncoder(home.store, manifest),
               ds.splits.validate,
             )
             if (!reproduction.matches)

@@ -101,12 +101,15 @@ describe('tarmac train', () => {
     expect(manifest.files.int8.size).toBeLessThan(manifest.files.fp32.size / 2)
     expect(manifest.parity.fp32_max_abs_diff_ort_node).toBeLessThanOrEqual(1e-5)
 
-    // `tarmac export` writes the four files and re-measures the stored parity from the manifest alone
+    // `tarmac export` writes the files (the encoder's global tables and one shard per origin) and re-measures the
+    // stored parity from the manifest alone
     const out = path.join(home, 'exported')
     const exported = tarmac('export', 'flight-delay', '2', '--data', dataFile, '--windows', windowsFile, '--out', out, '--json')
     expect(exported.status).toBe(0)
+    const shards = Object.keys(manifest.files.shards).map((origin) => `encoder.${origin}.bin`)
+    expect(shards.length).toBeGreaterThan(1)
     expect(exported.json()).toMatchObject({
-      files: ['model.onnx', 'model.int8.onnx', 'encoder.bin', 'manifest.json'],
+      files: ['model.onnx', 'model.int8.onnx', 'encoder.bin', ...shards, 'manifest.json'],
       reproduction: { matches: true },
     })
     expect(

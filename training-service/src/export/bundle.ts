@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto'
 import type { Profile } from '@tarmac/sdk/drift'
-import { type EncoderSpec, packCellTables, tableSizes } from '@tarmac/sdk/features'
-import { artifactFile, featureSchemaHash, MANIFEST_VERSION, type ModelManifest, manifestSchema, modelTensors } from '@tarmac/sdk/manifest'
+import { type EncoderSpec, type PackedCellTables, packCellTables, tableSizes } from '@tarmac/sdk/features'
+import {
+  artifactFile,
+  featureSchemaHash,
+  MANIFEST_VERSION,
+  type ModelManifest,
+  manifestSchema,
+  modelTensors,
+  tableFiles,
+} from '@tarmac/sdk/manifest'
 import { buildOnnxModel, type NetworkSpec } from '@tarmac/sdk/onnx'
 
 export interface ExportedModels {
@@ -36,16 +44,16 @@ export interface ManifestInput {
   embedded: boolean
 }
 
-/** The encoder's cell tables as the blob files.encoder names. */
-export function exportEncoderTables(encoder: EncoderSpec): Promise<Uint8Array> {
+/** The encoder's cell tables as the blobs files.encoder (global) and files.shards (one per origin) name. */
+export function exportEncoderTables(encoder: EncoderSpec): Promise<PackedCellTables> {
   return packCellTables(encoder.cells)
 }
 
 /**
  * The manifest that travels with a model version; validated against the SDK schema before it is written.
- * `tables` is exportEncoderTables(m.encoder): the manifest keeps the encoder's scalars and names the blob.
+ * `tables` is exportEncoderTables(m.encoder): the manifest keeps the encoder's scalars and names the blobs.
  */
-export async function buildManifest(m: ManifestInput & { tables: Uint8Array }): Promise<ModelManifest> {
+export async function buildManifest(m: ManifestInput & { tables: PackedCellTables }): Promise<ModelManifest> {
   const { cells, ...params } = m.encoder
   return manifestSchema.parse({
     manifestVersion: MANIFEST_VERSION,
@@ -59,7 +67,7 @@ export async function buildManifest(m: ManifestInput & { tables: Uint8Array }): 
     files: {
       fp32: await artifactFile(m.models.fp32, sha256),
       int8: await artifactFile(m.models.int8, sha256),
-      encoder: await artifactFile(m.tables, sha256),
+      ...(await tableFiles(m.tables, sha256)),
     },
     ...modelTensors(m.embedded),
     encoder: { ...params, cells: tableSizes(cells) },

@@ -1,4 +1,4 @@
-import { encodeFlights, servingEncoder } from '@tarmac/sdk/features'
+import { encodeFlights, type ServingEncoder } from '@tarmac/sdk/features'
 import type { ModelManifest } from '@tarmac/sdk/manifest'
 import { auc } from '@tarmac/sdk/metrics'
 import type { FlightColumns } from '../data/dataset.ts'
@@ -17,11 +17,13 @@ export async function reproduceParity(
   manifest: ModelManifest,
   fp32: Uint8Array,
   int8: Uint8Array,
-  tables: Uint8Array,
+  encoder: ServingEncoder,
   validate: FlightColumns,
 ): Promise<Reproduction> {
   const index = labelledIndex(validate)
-  const encoded = encodeFlights(flightsOf(validate, index), await servingEncoder(manifest.encoder, tables))
+  const flights = flightsOf(validate, index)
+  await encoder.prepare(flights)
+  const encoded = encodeFlights(flights, encoder)
   const labels = labelsOf(validate, index)
   const p32 = await runOrtNode(fp32, encoded)
   const p8 = await runOrtNode(int8, encoded)

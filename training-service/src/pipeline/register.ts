@@ -15,7 +15,8 @@ export async function registerExport(db: Db, store: ArtifactStore, input: Omit<M
   await putBlob(store, input.models.fp32)
   await putBlob(store, input.models.int8)
   const tables = await exportEncoderTables(input.encoder)
-  await putBlob(store, tables)
+  await putBlob(store, tables.global)
+  for (const shard of Object.values(tables.shards)) await putBlob(store, shard)
   for (let attempt = 0; attempt < 3; attempt++) {
     const latest = (await modelExists(db, input.name))
       ? (await getModel(db, input.name)).versions.reduce((m, v) => Math.max(m, v.version), 0)

@@ -1,6 +1,6 @@
 import { createWorkerClient } from '@tarmac/sdk/client/worker'
-import { type ServingEncoder, servingEncoder } from '@tarmac/sdk/features'
-import { type ModelManifest, manifestSchema } from '@tarmac/sdk/manifest'
+import { manifestEncoder, type ServingEncoder } from '@tarmac/sdk/features'
+import { type ModelManifest, manifestFiles, manifestSchema } from '@tarmac/sdk/manifest'
 import { UserInputError, userFacing } from '../errors.ts'
 import { manifestKey } from '../pipeline/register.ts'
 import { type ArtifactStore, sha256Hex } from '../tracking/artifact-store.ts'
@@ -17,14 +17,22 @@ export async function readManifest(store: ArtifactStore, name: string, version: 
   return manifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes)))
 }
 
-/** The version's encoder: the manifest's parameters over its cell tables blob, checked against the manifest's sha256. */
+/**
+ * The version's encoder: the manifest's parameters over its cell tables blobs, each checked against the manifest's
+ * sha256. Every shard is opened: batch scoring and evaluation here encode flights of any origin.
+ */
 export async function readEncoder(store: ArtifactStore, manifest: ModelManifest): Promise<ServingEncoder> {
-  const file = manifest.files.encoder
-  const bytes = await store.get(file.key)
-  if (!bytes || sha256Hex(bytes) !== file.sha256) {
-    throw new UserInputError(`${file.key} (encoder tables of ${manifest.name}@${manifest.version}) is missing or does not match its sha256`)
-  }
-  return await servingEncoder(manifest.encoder, bytes)
+  const encoder = await manifestEncoder(manifest, async (file) => {
+    const bytes = await store.get(file.key)
+    if (!bytes || sha256Hex(bytes) !== file.sha256) {
+      throw new UserInputError(
+        `${file.key} (encoder tables of ${manifest.name}@${manifest.version}) is missing or does not match its sha256`,
+      )
+    }
+    return bytes
+  })
+  await encoder.prepare(Object.keys(manifest.files.shards).map((origin) => ({ origin })))
+  return encoder
 }
 
 /**
@@ -42,7 +50,7 @@ export async function publishVersion(
   const manifest = await readManifest(store, name, version)
   const worker = createWorkerClient({ endpoint: target.endpoint, adminKey: target.adminKey })
   try {
-    for (const file of [manifest.files.fp32, manifest.files.int8, manifest.files.encoder]) {
+    for (const [, file] of manifestFiles(manifest)) {
       const bytes = await store.get(file.key)
       if (!bytes) throw new UserInputError(`${file.key} of ${name}@${version} is missing from the artifact store`)
       await worker.admin.putBlob(file.sha256, new Uint8Array(bytes))

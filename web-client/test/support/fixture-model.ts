@@ -19,11 +19,7 @@ export function int8Reference(model: ModelFixture, instances: FlightInstance[]):
 /** Uploads every blob and moves the alias through the Worker's admin API. */
 export async function publish(baseUrl: string, adminKey: string, model: ModelFixture, alias = 'champion'): Promise<void> {
   const auth = { Authorization: `Bearer ${adminKey}` }
-  for (const [bytes, file] of [
-    [model.fp32, model.manifest.files.fp32],
-    [model.int8, model.manifest.files.int8],
-    [model.tables, model.manifest.files.encoder],
-  ] as const) {
+  for (const [bytes, file] of model.blobs) {
     const res = await fetch(`${baseUrl}/admin/blobs/${file.sha256}`, {
       method: 'PUT',
       headers: auth,
