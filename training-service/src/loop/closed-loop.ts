@@ -103,8 +103,11 @@ export interface RetrainRecord {
   champion: number
   reportAuc: number
   championAucSameRows: number
-  /** the champion's calibration on the same rows: the registry's calibration gate bounds the candidate by it */
-  championEceSameRows: number
+  /**
+   * The champion scored on the candidate's selection rows, where the candidate's own val_auc and val_ece were
+   * measured: what the registry's promotion gates compare (beats_champion, and calibration against a drifted champion).
+   */
+  championOnSelection: { val_auc: number; val_ece: number }
   outcome: 'gate' | 'canary' | 'promoted' | 'on canary'
   canary?: {
     from: string
@@ -391,10 +394,11 @@ async function retrain(
     { model: o.model, experiment: o.experiment },
     o.log,
   )
-  const report = (await loadDataset(pulled.file, { windows, quarantineDir: path.join(home.root, 'quarantine') })).splits.report
-  const champion = await versionMetrics(home.store, o.model, championVersion, report)
+  const { splits } = await loadDataset(pulled.file, { windows, quarantineDir: path.join(home.root, 'quarantine') })
+  const champion = await versionMetrics(home.store, o.model, championVersion, splits.report)
+  const onSelection = await versionMetrics(home.store, o.model, championVersion, splits.validate)
   o.log(
-    `  candidate v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows (champion ECE there ${champion.ece.toFixed(4)})`,
+    `  candidate v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows; on the selection rows AUC ${trained.metrics.val_auc.toFixed(4)} vs ${onSelection.auc.toFixed(4)}, ECE ${trained.metrics.val_ece.toFixed(4)} vs ${onSelection.ece.toFixed(4)}`,
   )
   return {
     at: day(labelledUntil),
@@ -404,7 +408,7 @@ async function retrain(
     champion: championVersion,
     reportAuc: trained.metrics.report_auc,
     championAucSameRows: champion.auc,
-    championEceSameRows: champion.ece,
+    championOnSelection: { val_auc: onSelection.auc, val_ece: onSelection.ece },
     outcome: 'on canary',
   }
 }
@@ -459,7 +463,7 @@ async function judgeCanary(
       await promote(home.db, o.model, retrained.version, {
         actor: ACTOR,
         reason,
-        championMetrics: { val_auc: retrained.championAucSameRows, val_ece: retrained.championEceSameRows },
+        championMetrics: retrained.championOnSelection,
         gates: o.gates,
       })
     } catch (e) {
