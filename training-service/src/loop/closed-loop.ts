@@ -188,9 +188,9 @@ const ACTOR = 'tarmac start'
  *
  * Why `npm start` canaries for a day: its models lose about 0.02 AUC a week as June's delays move away from what
  * they trained on (measured offline per week and version), and a canary judged on labels costs a week of serving
- * the older model on top of the two-day label delay, to compare two AUCs of about 1,150 labels each whose
- * standard error (0.018) is as large as the gain it would confirm. The gate's comparison is paired on the same
- * rows, four to five times as many.
+ * the older model on top of the two-day label delay, to compare the challenger's AUC on at most about 1,150 labels
+ * (standard error 0.018, as large as the gain it would confirm) with the champion's on other rows. The gate's
+ * comparison is paired: both versions on the same latest labelled days.
  */
 export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSummary> {
   const log = o.log
