@@ -24,7 +24,8 @@ const windows = {
   train: { from: '2001-01-01', to: '2001-01-20' },
   validate: { from: '2001-03-01', to: '2001-03-16' },
   report: { from: '2001-03-16', to: '2001-04-01' },
-  replay: { from: '2001-04-01', to: '2001-04-29' },
+  // four weeks and two days: a promotion judged at the end of the fourth week still leaves a day for the next retrain
+  replay: { from: '2001-04-01', to: '2001-05-01' },
 }
 /** the first row of flights-3m.parquet the replay sample takes (March 31, late evening) */
 const REPLAY_ROW = 1_478_000
@@ -39,7 +40,7 @@ const log: string[] = []
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'tarmac-closed-loop-'))
   const data = path.join(dir, 'flights.csv')
-  // row numbers of flights-3m.parquet: three January weeks, early and late March, then April 1–28 one row in 40
+  // row numbers of flights-3m.parquet: three January weeks, early and late March, then April one row in 40
   await writeSampleCsv(
     data,
     [
@@ -48,7 +49,7 @@ beforeAll(async () => {
       [240_000, 243_000],
       [1_000_000, 1_004_000],
       [1_250_000, 1_254_000],
-      [REPLAY_ROW, 1_960_000, 40],
+      [REPLAY_ROW, 1_985_000, 40],
     ],
     reversed,
   )
