@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import { defaultDataPath, describeSource } from '../data/source.ts'
+import { commandLine, writeRecord } from '../docs/record.ts'
 import { openHome } from '../home.ts'
-import { type LoopSummary, runClosedLoop } from '../loop/closed-loop.ts'
+import { type LoopSummary, promotedWeeks, runClosedLoop } from '../loop/closed-loop.ts'
 import { positiveInt } from './format-command.ts'
 import { emit } from './output.ts'
 
@@ -49,6 +50,10 @@ function formatSummary(s: LoopSummary): string {
       `served model's realized AUC: lowest week ${worst.from} (v${worst.version}) ${f4(worst.realizedAuc)}; highest ECE ${worstEce.from} (v${worstEce.version}) ${f4(worstEce.ece)}`,
     )
   }
+  for (const p of promotedWeeks(s))
+    lines.push(
+      `v${p.version}, promoted ${p.promotedOn}, as champion: ${p.weeks.map((w) => `week of ${w.from} AUC ${f4(w.realizedAuc)} ECE ${f4(w.ece)}`).join('; ') || 'no whole week'}`,
+    )
   const m = s.lastMonth.served
   lines.push(
     `${s.lastMonth.month} as served (every labelled prediction the Worker answered, from its capture): realized AUC ${f4(m.auc)}, ECE ${f4(m.ece)} on ${m.labels.toLocaleString('en-US')} labels (${Object.entries(
@@ -88,6 +93,7 @@ export function registerStartCommand(program: Command): void {
     .option('--label-delay <days>', "days before a flight's real delay arrives as feedback", '2')
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
     .option('--json', 'print machine-readable JSON')
+    .option('--record <file>', 'also write the summary, the command and the machine to this JSON file (docs/data/loop.json)')
     .action(
       async (flags: {
         data?: string
@@ -98,6 +104,7 @@ export function registerStartCommand(program: Command): void {
         labelDelay: string
         home?: string
         json?: boolean
+        record?: string
       }) => {
         const dataFile = flags.data ?? defaultDataPath()
         await describeSource(dataFile)
@@ -120,6 +127,11 @@ export function registerStartCommand(program: Command): void {
             canaryMargin: 0.02,
             log: (line) => process.stderr.write(`${line}\n`),
           })
+          if (flags.record) {
+            // the Worker's state folder is this machine's: the docs have no use for it
+            const { edgeState: _, ...recorded } = summary
+            await writeRecord(flags.record, commandLine(), started, recorded)
+          }
           emit(
             Boolean(flags.json),
             { ...summary, seconds: (performance.now() - started) / 1000 },

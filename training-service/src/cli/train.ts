@@ -5,7 +5,7 @@ import { defaultDataPath, describeSource } from '../data/source.ts'
 import { trailingWeeks, type Windows, windowSchema } from '../data/windows.ts'
 import { bullmqExecutor } from '../distributed/bullmq-executor.ts'
 import { checkRedisUrl, probeRedis } from '../distributed/redis.ts'
-import { writeRecord } from '../docs/record.ts'
+import { commandLine, writeRecord } from '../docs/record.ts'
 import { UserInputError } from '../errors.ts'
 import { openHome } from '../home.ts'
 import { settingsFromParams, type TrainSettings } from '../pipeline/settings.ts'
@@ -161,9 +161,6 @@ async function windowsOf(flags: TrainFlags): Promise<Windows> {
   if (!parsed.success) throw new UserInputError(`--as-of must be an ISO date, got "${asOf}"`)
   return trailingWeeks(parsed.data, weeks)
 }
-
-/** The command as typed, for the record the docs quote. */
-const commandLine = () => ['tarmac', ...process.argv.slice(2)].join(' ')
 
 const concurrencyOf = (flags: TrainFlags) => (flags.concurrency ? positiveInt('--concurrency')(flags.concurrency) : availableParallelism())
 

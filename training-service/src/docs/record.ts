@@ -19,6 +19,9 @@ export function thisMachine(): Machine {
   }
 }
 
+/** The command as typed, for the record the docs quote. */
+export const commandLine = (): string => ['tarmac', ...process.argv.slice(2)].join(' ')
+
 /** What a command writes for the docs generator: its data, the command line and where and how long it ran. */
 export interface CommandRecord<T> {
   command: string
