@@ -2,13 +2,14 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Db } from '../db/open.ts'
 import { getVersion } from '../registry/versions.ts'
 import type { ArtifactStore } from '../tracking/artifact-store.ts'
-import { MODEL_FILES, modelFileBytes } from './manifests.ts'
+import { MODEL_FILE_PATTERN, modelFileBytes } from './manifests.ts'
 import { ErrorSchema, json, param } from './schemas.ts'
 
 const fileRoute = createRoute({
   method: 'get',
   path: '/api/v1/models/{name}/versions/{version}/files/{file}',
-  summary: 'Download a file of a model version: the fp32 or int8 ONNX model, the encoder tables or the manifest',
+  summary:
+    "Download a file of a model version: the fp32 or int8 ONNX model, the encoder's global tables (encoder.bin), an origin's tables shard (encoder.<ORIGIN>.bin) or the manifest",
   request: {
     params: z.object({
       name: param('name', 'flight-delay'),
@@ -17,7 +18,10 @@ const fileRoute = createRoute({
         .int()
         .positive()
         .openapi({ param: { name: 'version', in: 'path' }, example: 1 }),
-      file: z.enum(MODEL_FILES).openapi({ param: { name: 'file', in: 'path' }, example: 'model.int8.onnx' }),
+      file: z
+        .string()
+        .regex(MODEL_FILE_PATTERN, 'model.onnx, model.int8.onnx, encoder.bin, manifest.json or encoder.<ORIGIN>.bin')
+        .openapi({ param: { name: 'file', in: 'path' }, example: 'model.int8.onnx' }),
     }),
   },
   responses: {

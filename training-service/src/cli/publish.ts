@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { shardArtifact } from '@tarmac/sdk/manifest'
 import type { Command } from 'commander'
+import { shardFileName } from '../api/manifests.ts'
 import { loadDataset } from '../data/dataset.ts'
 import { defaultDataPath } from '../data/source.ts'
 import { UserInputError } from '../errors.ts'
@@ -73,7 +74,7 @@ export function registerPublishCommands(program: Command): void {
             ['model.onnx', manifest.files.fp32],
             ['model.int8.onnx', manifest.files.int8],
             ['encoder.bin', manifest.files.encoder],
-            ...Object.entries(manifest.files.shards).map(([origin, shard]) => [`encoder.${origin}.bin`, shardArtifact(shard)] as const),
+            ...Object.entries(manifest.files.shards).map(([origin, shard]) => [shardFileName(origin), shardArtifact(shard)] as const),
           ] as const) {
             const bytes = await home.store.get(entry.key)
             if (!bytes || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) {

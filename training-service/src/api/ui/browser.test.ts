@@ -99,6 +99,24 @@ describe('the registry UI in Chromium', () => {
       expect(body.byteLength).toBe(a.bytes)
       expect(createHash('sha256').update(body).digest('hex')).toBe(a.sha256)
     }
+    // the encoder's per-origin shards, folded under the version: each downloads as the manifest names it
+    const shards = await page.$$eval('details.shards a', (links) =>
+      links.map((l) => ({ file: l.textContent ?? '', href: l.getAttribute('href') ?? '', sha256: l.getAttribute('data-sha256') })),
+    )
+    expect(shards.length).toBeGreaterThan(0)
+    for (const shard of shards) expect(shard.file).toMatch(/^encoder\.[A-Z0-9]+\.bin$/)
+    for (const shard of shards.slice(0, 3)) {
+      const response = await page.request.get(`${base}${shard.href}`)
+      expect(response.status()).toBe(200)
+      expect(
+        createHash('sha256')
+          .update(await response.body())
+          .digest('hex'),
+      ).toBe(shard.sha256)
+    }
+    const unknown = await page.request.get(`${base}${shards[0].href.replace(shards[0].file, 'encoder.ZZZZ.bin')}`)
+    expect(unknown.status()).toBe(404)
+    expect(await unknown.json()).toMatchObject({ error: { code: 'not_found', message: expect.stringContaining('encoder.ZZZZ.bin') } })
     expect(await page.textContent('section[aria-labelledby=lineage]')).toContain(`${DEMO_MODEL} version 2`)
   })
 

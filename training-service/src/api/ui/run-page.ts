@@ -1,7 +1,7 @@
 import { html } from 'hono/html'
 import type { ModelVersion } from '../../db/schema.ts'
 import type { MetricPoint, RunDetail, RunSummary } from '../../tracking/queries.ts'
-import type { StoredManifest } from '../manifests.ts'
+import type { ModelFile, StoredManifest } from '../manifests.ts'
 import { lineChart } from './chart.ts'
 import {
   formatBytes,
@@ -86,6 +86,17 @@ ${trials.map(
 )}</tbody></table><button type="submit">Compare selected trials</button></form></section>`
 }
 
+/** A version's file as a row of the artifacts table, downloaded through the model files route. */
+function versionFile(v: ModelVersion, f: ModelFile) {
+  return {
+    path: f.file,
+    from: `${v.modelName} version ${v.version}`,
+    size: f.size,
+    sha256: f.sha256,
+    href: `/api/v1/models/${encodeURIComponent(v.modelName)}/versions/${v.version}/files/${f.file}`,
+  }
+}
+
 function artifacts({ run, versions }: RunPageData) {
   const rows = [
     ...run.artifacts.map((a) => ({
@@ -96,15 +107,13 @@ function artifacts({ run, versions }: RunPageData) {
       href: `/api/v1/runs/${encodeURIComponent(run.id)}/artifact?path=${encodeURIComponent(a.path)}`,
     })),
     ...versions.flatMap(({ version: v, stored }) =>
-      (stored?.files ?? []).map((f) => ({
-        path: f.file,
-        from: `${v.modelName} version ${v.version}`,
-        size: f.size,
-        sha256: f.sha256,
-        href: `/api/v1/models/${encodeURIComponent(v.modelName)}/versions/${v.version}/files/${f.file}`,
-      })),
+      (stored?.files ?? []).filter((f) => f.origin === undefined).map((f) => versionFile(v, f)),
     ),
   ]
+  // one tables shard per origin airport: hundreds of rows, folded under their version
+  const shards = versions
+    .map(({ version: v, stored }) => ({ v, files: (stored?.files ?? []).filter((f) => f.origin !== undefined) }))
+    .filter((s) => s.files.length > 0)
   return html`<section aria-labelledby="artifacts"><h2 id="artifacts">Artifacts</h2>${
     rows.length === 0
       ? html`<p class="muted">This run stored no artifacts.</p>`
@@ -112,7 +121,16 @@ function artifacts({ run, versions }: RunPageData) {
 ${rows.map(
   (a) => html`<tr><td><a href="${a.href}" download="${a.path.split('/').at(-1)}">${a.path}</a></td><td>${a.from}</td>
 <td class="num" data-bytes="${a.size}">${formatBytes(a.size)}</td><td><code>${a.sha256}</code></td></tr>`,
-)}</tbody></table>`
+)}</tbody></table>${shards.map(
+          ({
+            v,
+            files,
+          }) => html`<details class="shards" data-version="${v.version}"><summary>${v.modelName} version ${v.version}: ${files.length} encoder shards, one per origin airport (${formatBytes(files.reduce((n, f) => n + f.size, 0))})</summary>
+<ul>${files.map((f) => {
+            const a = versionFile(v, f)
+            return html`<li><a href="${a.href}" download="${a.path}" data-bytes="${a.size}" data-sha256="${a.sha256}">${a.path}</a></li>`
+          })}</ul></details>`,
+        )}`
   }</section>`
 }
 
