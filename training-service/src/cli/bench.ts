@@ -13,6 +13,7 @@ import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/run
 import { benchStream } from '../bench/stream.ts'
 import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
+import { commandLine, writeRecord } from '../docs/record.ts'
 import { TarmacError, UserInputError } from '../errors.ts'
 import { type Home, openHome } from '../home.ts'
 import { readEncoder, readManifest } from '../publish/edge-client.ts'
@@ -26,7 +27,11 @@ interface BenchFlags {
   home?: string
   baselineRoot?: string
   baselineHome?: string
+  record?: string
 }
+
+/** `tarmac bench --record`: each section's printed lines, as the docs quote them. */
+export type BenchSections = Partial<Record<(typeof SECTIONS)[number], string[]>>
 
 /** The baseline checkout of the edge section, with its own home when its model format differs. */
 function baselineOf(flags: BenchFlags): { root: string; home?: string } | undefined {
@@ -76,6 +81,7 @@ export function registerBenchCommand(program: Command): void {
       '--baseline-home <dir>',
       "edge: the baseline's own state folder (a copy: it is written to), published with the baseline's CLI — for a baseline whose manifest format differs",
     )
+    .option('--record <file>', "also write each section's lines, the command and the machine to this JSON file (docs/data/bench.json)")
     .action(async (flags: BenchFlags) => {
       const only = flags.only ? flags.only.split(',').map((s) => s.trim()) : [...SECTIONS]
       const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s))
@@ -85,50 +91,60 @@ export function registerBenchCommand(program: Command): void {
         throw new UserInputError(`--baseline-root: ${flags.baselineRoot} is not a checkout with its node_modules installed`)
       if (flags.baselineHome && !flags.baselineRoot) throw new UserInputError('--baseline-home: needs --baseline-root')
       const home = await openHome(flags.home)
-      const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n\n`)
+      const started = performance.now()
+      const sections: BenchSections = {}
+      const print = (section: keyof BenchSections) => (lines: string[]) => {
+        sections[section] = lines
+        process.stdout.write(`${lines.join('\n')}\n\n`)
+      }
       try {
         const version = await latestVersion(home, flags.model)
-        if (only.includes('sweep')) print(await benchSweep(smoke ? 5_000 : 100_000))
-        if (only.includes('encoder')) print(await benchEncoder(smoke ? 2 : 10, smoke ? 20_000 : 100_000, smoke ? 1 : 2))
+        if (only.includes('sweep')) print('sweep')(await benchSweep(smoke ? 5_000 : 100_000))
+        if (only.includes('encoder')) print('encoder')(await benchEncoder(smoke ? 2 : 10, smoke ? 20_000 : 100_000, smoke ? 1 : 2))
         if (only.includes('runtimes'))
-          print(await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000))
-        if (only.includes('drift')) print(benchDrift(smoke ? 1_000_000 : 10_000_000))
+          print('runtimes')(
+            await benchRuntimes(version ? await registeredModel(home, flags.model, version) : syntheticModel(), smoke ? 200 : 2_000),
+          )
+        if (only.includes('drift')) print('drift')(benchDrift(smoke ? 1_000_000 : 10_000_000))
         if (only.includes('batch'))
-          print(
+          print('batch')(
             await benchBatchScoring(
               smoke ? 20_000 : 1_000_000,
               version ? await resolveModel(home, { name: flags.model, selector: version }) : undefined,
             ),
           )
         if (only.includes('edge')) {
-          print(
+          print('edge')(
             version
               ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10, baselineOf(flags))
               : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
           )
         }
         if (only.includes('capture')) {
-          print(
+          print('capture')(
             version
               ? await benchCapture(home, ROOT, flags.model, version, smoke ? 20_000 : 1_000_000, smoke ? 4 : 20)
               : ['capture: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
           )
         }
         if (only.includes('stream')) {
-          print(
+          print('stream')(
             version
               ? await benchStream(home, ROOT, flags.model, version, smoke ? 1_000 : 10_000)
               : ['stream: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
           )
         }
         if (only.includes('browser')) {
+          // its own process (Chromium through playwright-core); what it prints is the section
           const r = spawnSync(
             process.execPath,
             ['--import', 'tsx', path.join(ROOT, 'web-client', 'bench.ts'), ...(smoke ? ['--smoke'] : [])],
-            { cwd: ROOT, stdio: 'inherit' },
+            { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
           )
-          if (r.status !== 0) process.stdout.write(`browser bench exited with ${r.status}\n`)
+          const lines = r.stdout.trimEnd().split('\n')
+          print('browser')(r.status === 0 ? lines : [...lines, `browser bench exited with ${r.status}`])
         }
+        if (flags.record) await writeRecord(flags.record, commandLine(), started, sections)
       } finally {
         await home.close()
       }

@@ -1,28 +1,55 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import type { BenchSections } from '../cli/bench.ts'
 import type { Windows } from '../data/windows.ts'
+import type { LoopSummary } from '../loop/closed-loop.ts'
+import { promotedWeeks } from '../loop/promoted.ts'
 import type { AblationResult } from '../pipeline/ablation.ts'
 import type { TrainSummary } from '../pipeline/tracked-train.ts'
 import { blockBody, fillBlocks, findBlocks } from './blocks.ts'
 import type { CommandRecord, Machine } from './record.ts'
 
 /** The documents whose marked blocks the generator owns, relative to the repository root. */
-export const DOC_FILES = ['README.md', 'docs/problem.md', 'docs/training.md', 'docs/export.md'] as const
+export const DOC_FILES = [
+  'README.md',
+  'docs/problem.md',
+  'docs/training.md',
+  'docs/export.md',
+  'docs/monitoring.md',
+  'docs/weaknesses.md',
+  'docs/architecture.md',
+  'docs/distributed.md',
+] as const
 
 /** The committed report data the blocks are rendered from: what the commands wrote, never hand-edited. */
-export const DATA_FILES = { train: 'docs/data/train.json', ablation: 'docs/data/ablation.json' } as const
+export const DATA_FILES = {
+  train: 'docs/data/train.json',
+  ablation: 'docs/data/ablation.json',
+  loop: 'docs/data/loop.json',
+  bench: 'docs/data/bench.json',
+} as const
 
 export type TrainRecord = CommandRecord<TrainSummary & { windows: Windows }>
 export type AblationRecord = CommandRecord<AblationResult & { windows: Windows }>
+/** `tarmac start --record`: the loop's summary without the Worker's state folder, which is the machine's */
+export type LoopRecord = CommandRecord<Omit<LoopSummary, 'edgeState'>>
+export type BenchRecord = CommandRecord<BenchSections>
 
 export interface DocData {
   train: TrainRecord
   ablation: AblationRecord
+  loop: LoopRecord
+  bench: BenchRecord
 }
 
 export async function readDocData(root: string): Promise<DocData> {
   const read = async (file: string) => JSON.parse(await readFile(path.join(root, file), 'utf8'))
-  return { train: await read(DATA_FILES.train), ablation: await read(DATA_FILES.ablation) }
+  return {
+    train: await read(DATA_FILES.train),
+    ablation: await read(DATA_FILES.ablation),
+    loop: await read(DATA_FILES.loop),
+    bench: await read(DATA_FILES.bench),
+  }
 }
 
 const f4 = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(4))
@@ -42,6 +69,48 @@ function duration(seconds: number): string {
 
 const span = (w: { from: string; to: string }) => `${w.from} .. ${w.to} (exclusive)`
 
+/** The weekly calibration target the loop is held to: ECE of the weeks each promoted version serves. */
+export const WEEKLY_ECE_TARGET = 0.02
+
+const versionList = (vs: number[]) => (vs.length > 0 ? vs.map((v) => `v${v}`).join(', ') : 'none')
+
+/** The loop's blocks: the served model week by week, the retrains and their outcomes, the last month as served. */
+function loopBlocks(r: LoopRecord, source: string): Record<string, string> {
+  const s = r.data
+  const outcomes = (o: LoopSummary['retrains'][number]['outcome']) => s.retrains.filter((x) => x.outcome === o).map((x) => x.version)
+  const judged = s.served.filter((w) => w.realizedAuc !== null)
+  const worst = judged.reduce((a, b) => ((b.realizedAuc ?? 1) < (a.realizedAuc ?? 1) ? b : a), judged[0])
+  const promoted = promotedWeeks(s)
+  const afterPromotion = promoted.flatMap((p) => p.weeks.map((w) => w.ece)).filter((e): e is number => e !== null)
+  const served = s.lastMonth.served
+  return {
+    'loop-served': [
+      '| week of | served by | realized AUC | ECE | labels |',
+      '| --- | --- | ---: | ---: | ---: |',
+      ...s.served.map((w) => `| ${w.from} | v${w.version} | ${f4(w.realizedAuc)} | ${f4(w.ece)} | ${int(w.labels)} |`),
+      '',
+      `**${s.lastMonth.month} as served** (every labelled prediction the Worker answered, champion and canary, read back from its capture): realized AUC **${f4(served.auc)}**, ECE ${f4(served.ece)} on ${int(served.labels)} labels. Lowest served week: ${worst ? `${worst.from} (v${worst.version}) ${f4(worst.realizedAuc)}` : '—'}.`,
+      '',
+      `${s.retrains.length} retrains: promoted ${versionList(outcomes('promoted'))}; stopped by the loop's gate ${versionList(outcomes('gate'))}; withdrawn after the canary ${versionList(outcomes('canary'))}; still on canary at the end ${versionList(outcomes('on canary'))}. Champion at the end: v${s.finalChampion} (the first, v${s.champion.version}: report AUC ${f4(s.champion.reportAuc)} against the baseline's ${f4(s.champion.baselineAuc)}).`,
+      '',
+      `Each promoted version's weeks as champion: ${promoted.map((p) => `v${p.version} (promoted ${p.promotedOn}) ${p.weeks.map((w) => `AUC ${f4(w.realizedAuc)} ECE ${f4(w.ece)}`).join(', ') || 'no whole week'}`).join('; ') || 'none'}.`,
+      '',
+      `${int(s.replay.predictions)} predictions and ${int(s.replay.labels)} labels sent. Measured by ${source} in ${duration(r.wallSeconds)}.`,
+    ].join('\n'),
+    'loop-calibration': `- **Weekly calibration error stays above ${WEEKLY_ECE_TARGET}.** In the weeks each promoted version served as champion in the recorded \`npm start\` (docs/data/loop.json), ECE was ${afterPromotion.length > 0 ? `${f4(Math.min(...afterPromotion))}–${f4(Math.max(...afterPromotion))}, ${afterPromotion.filter((e) => e > WEEKLY_ECE_TARGET).length} of ${afterPromotion.length} weeks above ${WEEKLY_ECE_TARGET}` : 'not measured (no promoted version served a whole week)'}. The share of late flights swings from day to day with weather no feature carries, so a week's probabilities are off by that week's mix of days. Refitting the tables on the latest days, a Platt scaling on them, or an intercept refitted on the last labelled days did not lower the next week's ECE in offline checks over a run's registered versions; a feature of the day's own conditions at the origin (departures so far today and how far past their slots they left) might.`,
+  }
+}
+
+/** Each recorded bench section as it printed, under the command that printed it. */
+function benchBlocks(r: BenchRecord, source: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(r.data).map(([section, lines]) => [
+      `bench-${section}`,
+      ['```text', ...lines, '```', '', `Printed by ${source}.`].join('\n'),
+    ]),
+  )
+}
+
 /** Every block the generator knows, rendered from the committed data. */
 export function renderBlocks(d: DocData): Record<string, string> {
   const t = d.train.data
@@ -50,6 +119,8 @@ export function renderBlocks(d: DocData): Record<string, string> {
   const stepSeconds = (name: string) => t.steps.find((s) => s.name === name)?.seconds ?? Number.NaN
   const source = (r: CommandRecord<unknown>) => `\`${r.command}\` on ${machineLine(r.measuredOn)}`
   return {
+    ...loopBlocks(d.loop, source(d.loop)),
+    ...benchBlocks(d.bench, source(d.bench)),
     windows: [
       '| slice | dates | used for |',
       '| --- | --- | --- |',
