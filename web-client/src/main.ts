@@ -20,6 +20,8 @@ declare global {
 }
 
 const UPDATE_CHECK_MS = 5 * 60_000
+/** after the page is ready: its first prediction does not share the network with the offline cache's downloads */
+const OFFLINE_CACHE_DELAY_MS = 3000
 
 function setStatus(text: string, state: 'loading' | 'ready' | 'error'): void {
   const status = byId('status', HTMLElement)
@@ -36,6 +38,23 @@ function refresh(predictor: Predictor, form: FlightForm): void {
   if (predictor.encoder) form.useRoutes(routeTable(predictor.encoder.keys('route')))
 }
 
+/**
+ * Once the page is ready and online, every origin's encoder shard goes to Cache Storage in the background: an offline
+ * visit then predicts for any origin, not only those predicted for while online.
+ */
+async function cacheEveryOrigin(predictor: Predictor): Promise<void> {
+  if (!navigator.onLine) return
+  const note = byId('offline-ready', HTMLElement)
+  try {
+    const origins = await predictor.cacheEveryOrigin()
+    if (origins === 0) return
+    note.textContent = `Available offline for all ${origins} origins of model version ${predictor.model.version}.`
+    note.dataset.origins = String(origins)
+  } catch (error) {
+    console.warn('encoder shards not cached for offline use', error)
+  }
+}
+
 async function checkForUpdate(predictor: Predictor, form: FlightForm): Promise<void> {
   if (!navigator.onLine) return
   const next = await predictor.checkForUpdate().catch(() => null)
@@ -44,6 +63,7 @@ async function checkForUpdate(predictor: Predictor, form: FlightForm): Promise<v
     await predictor.update()
     refresh(predictor, form)
     setStatus(`Now using model version ${predictor.model.version}.`, 'ready')
+    void cacheEveryOrigin(predictor)
   })
 }
 
@@ -87,6 +107,7 @@ async function start(): Promise<void> {
   setStatus('Ready.', 'ready')
   void checkForUpdate(predictor, form)
   addEventListener('online', () => void checkForUpdate(predictor, form))
+  addEventListener('online', () => void cacheEveryOrigin(predictor))
   setInterval(() => void checkForUpdate(predictor, form), UPDATE_CHECK_MS)
 }
 
@@ -94,3 +115,5 @@ start()
   .catch((error) => setStatus(`The model could not be loaded: ${error instanceof Error ? error.message : String(error)}`, 'error'))
   // registered once the model is in (or failed): its precache would otherwise compete with the model download
   .finally(() => registerServiceWorker().catch((error) => console.warn('service worker not registered', error)))
+  // then the shards of the origins not predicted yet, once the page's own first requests are done
+  .then(() => setTimeout(() => window.tarmac && void cacheEveryOrigin(window.tarmac.predictor), OFFLINE_CACHE_DELAY_MS))

@@ -118,10 +118,13 @@ describe('web client in Chromium without WebGPU', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('origin')
   })
 
-  it('reloads and predicts offline; telemetry queued offline reaches D1 after reconnecting', async () => {
+  it('reloads and predicts offline, for an origin never predicted online too; telemetry queued offline reaches D1 after reconnecting', async () => {
     await fillFlight(page, FLIGHT)
     const online = await predictOnPage(page)
     await waitForServiceWorker(page)
+    // every origin's encoder shard reaches Cache Storage in the background once the page is ready
+    await page.waitForSelector('#offline-ready[data-origins]', { timeout: 30_000 })
+    expect(Number(await page.getAttribute('#offline-ready', 'data-origins'))).toBe(Object.keys(v1.manifest.files.shards).length)
 
     await session.context.setOffline(true)
     const response = await page.reload()
@@ -132,6 +135,12 @@ describe('web client in Chromium without WebGPU', () => {
     expect(offline.backend).toBe('ts')
     expect(offline.probability).toBe(online.probability)
     expect(await page.textContent('#network')).toContain('Offline')
+    const elsewhere: FlightInput = { origin: 'SEA', destination: 'BOS', departedAt: '2026-06-12T07:10', distance: '2496' }
+    expect(v1.manifest.files.shards.SEA).toBeDefined()
+    await fillFlight(page, elsewhere)
+    const fromSea = await predictOnPage(page)
+    expect(fromSea.backend).toBe('ts')
+    expect(Math.abs(fromSea.probability - int8Reference(v1, [toInstance(elsewhere)])[0])).toBeLessThanOrEqual(1e-6)
     // queued on the device, not at the Worker
     await page.waitForTimeout(2500)
     const early = await d1Query<{ n: number }>(
@@ -172,17 +181,19 @@ describe('web client in Chromium without WebGPU', () => {
     const edge = await edgePredict(harness.workerUrl, [toInstance(FLIGHT)])
     expect(edge.body.model?.version).toBe(2)
     expect(Math.abs(shown.probability - edge.body.predictions![0].probability)).toBeLessThanOrEqual(INT8_TOLERANCE)
-    // the cache keeps only the current model: its int8 graph, its global encoder tables and the shard of the one origin predicted for
+    // the cache keeps only the current model: its int8 graph, its global encoder tables and its shards, every origin's
+    // once the background download is done
+    await page.waitForFunction((v) => document.getElementById('offline-ready')?.textContent?.includes(`version ${v}`), 2)
     const cached = await page.evaluate(async () => {
       const names = await caches.keys()
       const models = names.filter((n) => n.startsWith('tarmac-model:'))
       return (await Promise.all(models.map(async (n) => (await (await caches.open(n)).keys()).map((r) => r.url)))).flat()
     })
-    expect(cached.filter((u) => u.includes('/v1/blobs/')).sort()).toEqual(
-      [v2.manifest.files.int8, v2.manifest.files.encoder, v2.manifest.files.shards[FLIGHT.origin]]
-        .map((f) => `${harness.workerUrl}/v1/blobs/${f.sha256}`)
-        .sort(),
-    )
+    const url = (f: { sha256: string }) => `${harness.workerUrl}/v1/blobs/${f.sha256}`
+    const v2Files = [v2.manifest.files.int8, v2.manifest.files.encoder, ...Object.values(v2.manifest.files.shards)].map(url)
+    expect(cached.filter((u) => u.includes('/v1/blobs/')).sort()).toEqual([...new Set(v2Files)].sort())
+    const v1Only = [v1.manifest.files.int8, ...Object.values(v1.manifest.files.shards)].map(url).filter((u) => !v2Files.includes(u))
+    expect(v1Only.length).toBeGreaterThan(0)
   })
 
   it('answers from the edge Worker when no model can be loaded on the device, and says so', async () => {

@@ -41,6 +41,8 @@ export interface ModelStore {
   /** a blob from Cache Storage, else downloaded and kept there (an encoder shard, fetched when first needed) */
   blob(file: ArtifactFile): Promise<Uint8Array>
   save(model: CachedModel): Promise<void>
+  /** deletes every cached blob that is not one of this manifest's (a download of a replaced version finishing late) */
+  prune(manifest: ModelManifest): Promise<void>
 }
 
 export function createModelStore(source: ModelSource): ModelStore {
@@ -102,14 +104,23 @@ export function createModelStore(source: ModelSource): ModelStore {
       const cache = await open()
       if (!cache) return
       const [model, encoder] = deviceFiles(manifest)
-      // the shards of this version already fetched stay; every blob of another version goes
-      const keep = new Set([...manifestFiles(manifest).map(([, f]) => blobUrl(f.sha256)), manifestUrl])
       await cache.put(blobUrl(model.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
       await cache.put(blobUrl(encoder.sha256), new Response(tables as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
       // the manifest last: it only ever points at blobs that are stored
       await cache.put(manifestUrl, Response.json(manifest))
-      for (const request of await cache.keys()) if (!keep.has(request.url)) await cache.delete(request)
+      await prune(cache, manifest)
     },
+
+    async prune(manifest) {
+      const cache = await open()
+      if (cache) await prune(cache, manifest)
+    },
+  }
+
+  /** the shards of this version already fetched stay; every blob of another version goes */
+  async function prune(cache: Cache, manifest: ModelManifest): Promise<void> {
+    const keep = new Set([...manifestFiles(manifest).map(([, f]) => blobUrl(f.sha256)), manifestUrl])
+    for (const request of await cache.keys()) if (!keep.has(request.url)) await cache.delete(request)
   }
 }
 

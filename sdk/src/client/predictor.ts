@@ -33,11 +33,20 @@ export interface Predictor {
   checkForUpdate(): Promise<ModelInfo | null>
   /** loads the alias's current version (downloaded, verified, cached), then swaps it in */
   update(): Promise<ModelInfo>
+  /**
+   * Downloads (or finds in Cache Storage) the encoder shard of every origin the on-device model knows, so the device
+   * predicts offline for any origin, not only those it has predicted for; resolves to how many origins that is (0
+   * when only the edge answers, or when update() swapped the model meanwhile: call it again for the new one). A shard
+   * that fails to download rejects, and the next call fetches only what is missing.
+   */
+  cacheEveryOrigin(): Promise<number>
   flushTelemetry(): Promise<void>
   close(): void
 }
 
 const DEFAULT_BACKENDS: Backend[] = ['ts', 'webgpu', 'wasm', 'edge']
+/** shard downloads in flight at once when caching every origin */
+const SHARDS_AT_ONCE = 4
 const DEFAULT_TELEMETRY: TelemetryOptions = { sampleRate: 1, batchSize: 20, flushMs: 5000 }
 
 interface OnDevice {
@@ -236,6 +245,19 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
       device = await prepare(ctx, model)
       await ctx.store.save(model)
       return current()
+    },
+
+    async cacheEveryOrigin() {
+      const d = device
+      if (!d) return 0
+      const origins = Object.keys(d.manifest.files.shards)
+      // a few at a time: a prediction for an origin not cached yet must not queue behind hundreds of downloads
+      for (let i = 0; i < origins.length && device === d; i += SHARDS_AT_ONCE)
+        await d.encoder.prepare(origins.slice(i, i + SHARDS_AT_ONCE).map((origin) => ({ origin })))
+      if (device === d) return origins.length
+      // updated meanwhile: what the last downloads put in Cache Storage belongs to the replaced version
+      if (device) await ctx.store.prune(device.manifest)
+      return 0
     },
 
     flushTelemetry: () => telemetry?.flush() ?? Promise.resolve(),
