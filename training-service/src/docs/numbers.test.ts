@@ -16,6 +16,19 @@ describe('published numbers', () => {
     expect(names).toEqual(expect.arrayContaining(['windows', 'train-headline', 'rate-auc', 'ablation']))
   })
 
+  it("the loop's and the benches' figures are quoted from their records, where the docs discuss them", async () => {
+    const blocksOf = async (file: string) => findBlocks(await readFile(path.join(root, file), 'utf8')).map((b) => b.name)
+    expect(await blocksOf('docs/monitoring.md')).toContain('loop-served')
+    expect(await blocksOf('docs/weaknesses.md')).toContain('loop-calibration')
+    expect(await blocksOf('docs/export.md')).toEqual(expect.arrayContaining(['bench-encoder', 'bench-edge']))
+    expect(await blocksOf('docs/distributed.md')).toContain('bench-sweep')
+    expect(await blocksOf('docs/architecture.md')).toContain('bench-browser')
+    const { loop } = await readDocData(root)
+    const served = renderBlocks(await readDocData(root))['loop-served']
+    expect(served).toContain(`realized AUC **${loop.data.lastMonth.served.auc?.toFixed(4)}**`)
+    for (const week of loop.data.served) expect(served).toContain(`| ${week.from} | v${week.version} |`)
+  })
+
   it('catches a hand-edited number and a block it does not know', async () => {
     const rendered = renderBlocks(await readDocData(root))
     const doc = fillBlocks('# x\n<!-- tarmac:train-headline -->\n<!-- /tarmac:train-headline -->\n', rendered, 'x.md')
