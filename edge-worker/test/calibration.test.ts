@@ -83,6 +83,9 @@ describe('calibration is watched', () => {
     const { window, hours } = await figures()
     expect(window?.labels).toBe(600)
     expect(window?.ece).toBeCloseTo(0, 12)
+    // by hand: Σ p(1 − p) is 200 · 0.1275 = 25.5 in [0.1, 0.2) and 200 · 0.16 + 200 · 0.1875 = 69.5 in [0.2, 0.3), so
+    // a calibrated model shows (√(2/π · 25.5) + √(2/π · 69.5)) / 600 ≈ 0.0178 on 600 labels from sampling alone
+    expect(window?.eceNoiseFloor).toBeCloseTo(0.0178, 4)
     expect(hours).toHaveLength(1)
     expect(hours[0].labels).toBe(600)
     expect(hours[0].ece).toBeCloseTo(0, 12)

@@ -113,28 +113,29 @@ describe('monitor data shaping', () => {
     expect(prediction.feature).toBe('prediction')
   })
 
-  it('plots the calibration error per window, oldest first, with its labels', () => {
-    const record = (day: number, ece: number | null, labels: number): PerformanceRecord => ({
+  it('plots the calibration error per window and its noise floor, oldest first, with its labels', () => {
+    const record = (day: number, ece: number | null, eceNoiseFloor: number | null, labels: number): PerformanceRecord => ({
       model: 'm',
       version: 1,
       windowStart: new Date(T0 + day * DAY).toISOString(),
       windowEnd: new Date(T0 + (day + 1) * DAY).toISOString(),
       createdAt: new Date(T0).toISOString(),
       count: 100,
-      realized: { labels, auc: null, logLoss: null, ece, calibration: [] },
+      realized: { labels, auc: null, logLoss: null, ece, eceNoiseFloor, calibration: [] },
       estimated: { auc: 0.7, accuracy: 0.8 },
       baselineAuc: 0.75,
       latencyMs: { p50: 1, p99: 2 },
       errorRate: 0,
     })
-    const c = calibrationSeries([record(1, 0.0412, 800), record(0, null, 0)])
+    const c = calibrationSeries([record(1, 0.0412, 0.0213, 800), record(0, null, null, 0)])
     expect(c.columns).toEqual([
       [(T0 + DAY) / 1000, (T0 + 2 * DAY) / 1000],
       [null, 0.0412],
+      [null, 0.0213],
     ])
     expect(c.rows.map((r) => r.slice(1))).toEqual([
-      ['–', '0'],
-      ['0.0412', '800'],
+      ['–', '–', '0'],
+      ['0.0412', '0.0213', '800'],
     ])
   })
 })

@@ -77,6 +77,12 @@ describe('monitoring dashboard on a replay dated in 2001', () => {
     expect(await page.$$eval('#calibration details tbody tr td:first-of-type', (cells) => cells.map((c) => c.textContent))).toEqual(
       ece.map((e) => e?.toFixed(4)),
     )
+    // beside it, the error a calibrated model would show on the same labelled predictions: positive, shrinking with labels
+    const floors = runs.map((run) => run.evaluations[0]?.performance.realized.eceNoiseFloor)
+    expect(floors.every((f) => typeof f === 'number' && f > 0 && f < 0.5)).toBe(true)
+    expect(await page.$$eval('#calibration details tbody tr td:nth-of-type(2)', (cells) => cells.map((c) => c.textContent))).toEqual(
+      floors.map((f) => f?.toFixed(4)),
+    )
     expect(await page.getAttribute('#drift-summary [data-feature="distance"]', 'data-drifted')).toBe('true')
     expect(await page.textContent('#drift-summary [data-feature="distance"]')).toContain('drifted in 2 of 5 windows')
 

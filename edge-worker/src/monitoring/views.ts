@@ -2,7 +2,7 @@
 
 import type { AlertRecord, DriftRecord, PerformanceRecord } from '@tarmac/sdk/contracts/monitoring'
 import type { DriftReport } from '@tarmac/sdk/drift'
-import type { CalibrationBin } from '@tarmac/sdk/metrics'
+import { type CalibrationBin, calibrationNoiseFloor } from '@tarmac/sdk/metrics'
 import type { driftReports, performance } from '../db/schema.ts'
 import { type AlertRow, toAlert } from './alerts.ts'
 import { alertView } from './webhook.ts'
@@ -17,6 +17,13 @@ function windowOf(r: { model: string; version: number; windowStart: number; wind
 
 export const driftRecord = (r: DriftRow): DriftRecord => ({ ...windowOf(r), report: r.report as DriftReport })
 
+/** Windows evaluated before the bins carried their variance have no noise floor. */
+function noiseFloor(labels: number, bins: readonly { count: number; variance?: number }[]): number | null {
+  if (labels === 0 || bins.some((b) => b.count > 0 && b.variance === undefined)) return null
+  const floor = calibrationNoiseFloor(bins.map((b) => ({ count: b.count, variance: b.variance ?? 0 })))
+  return Number.isFinite(floor) ? floor : null
+}
+
 export const performanceRecord = (r: PerformanceRow): PerformanceRecord => ({
   ...windowOf(r),
   count: r.count,
@@ -25,6 +32,7 @@ export const performanceRecord = (r: PerformanceRow): PerformanceRecord => ({
     auc: r.realizedAuc,
     logLoss: r.logLoss,
     ece: r.ece,
+    eceNoiseFloor: noiseFloor(r.labels, (r.calibration as CalibrationBin[] | null) ?? []),
     calibration: (r.calibration as CalibrationBin[] | null) ?? [],
   },
   estimated: { auc: r.estimatedAuc, accuracy: r.estimatedAccuracy },

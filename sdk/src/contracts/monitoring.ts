@@ -17,6 +17,8 @@ const calibrationBin = z.object({
   count: z.number(),
   meanPredicted: z.number().nullable(),
   observedRate: z.number().nullable(),
+  /** Σ p(1 − p) over the bin's predictions; absent from windows evaluated before it was recorded */
+  variance: z.number().optional(),
 })
 
 export const performanceRecordSchema = z.object({
@@ -28,6 +30,11 @@ export const performanceRecordSchema = z.object({
     logLoss: z.number().nullable(),
     /** expected calibration error on 10 equal-width probability bins (sdk metrics); null without labels */
     ece: z.number().nullable(),
+    /**
+     * the ECE a perfectly calibrated model would show on the same predictions, from sampling alone (sdk
+     * calibrationNoiseFloor): an ECE near it is noise; null without labels or for windows evaluated before it was recorded
+     */
+    eceNoiseFloor: z.number().nullable(),
     calibration: z.array(calibrationBin),
   }),
   /** CBPE from the prediction histogram: needs no labels */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { calibrationBins, expectedCalibrationError } from './calibration.ts'
+import { seededRandom } from '../random.ts'
+import { calibrationBins, calibrationNoiseFloor, expectedCalibrationError } from './calibration.ts'
 
 const repeat = <T>(n: number, x: T): T[] => Array.from({ length: n }, () => x)
 
@@ -29,5 +30,42 @@ describe('expected calibration error', () => {
     expect([bins[0].count, bins[9].count]).toEqual([1, 1])
     expect(expectedCalibrationError(bins)).toBe(0)
     expect(expectedCalibrationError(calibrationBins([], []))).toBeNaN()
+  })
+})
+
+describe('calibration noise floor', () => {
+  /** scores shaped like the reference model's (most below 0.3, a tail to 0.9) and labels drawn from them */
+  function draw(n: number, seed: number, shift = 0) {
+    const rand = seededRandom(seed)
+    const scores = Float64Array.from({ length: n }, () => Math.min(0.95, 0.02 + rand() ** 3))
+    const labels = Uint8Array.from(scores, (s) => (rand() < Math.min(1, s + shift) ? 1 : 0))
+    return { scores, labels }
+  }
+
+  it('is the mean ECE of a perfectly calibrated model on the same scores, and shrinks as 1/√labels', () => {
+    const { scores } = draw(3000, 1)
+    const floor = calibrationNoiseFloor(calibrationBins(new Uint8Array(scores.length), scores))
+    const rand = seededRandom(2)
+    const eces = Array.from({ length: 300 }, () =>
+      expectedCalibrationError(
+        calibrationBins(
+          Uint8Array.from(scores, (s) => (rand() < s ? 1 : 0)),
+          scores,
+        ),
+      ),
+    )
+    const mean = eces.reduce((a, e) => a + e, 0) / eces.length
+    expect(Math.abs(mean - floor) / floor).toBeLessThan(0.1)
+    const larger = draw(12_000, 1).scores
+    const quarter = calibrationNoiseFloor(calibrationBins(new Uint8Array(larger.length), larger))
+    expect(quarter / floor).toBeGreaterThan(0.45)
+    expect(quarter / floor).toBeLessThan(0.55)
+  })
+
+  it('leaves a real shift well above it, and has no value without rows', () => {
+    const { scores, labels } = draw(3000, 3, 0.05)
+    const bins = calibrationBins(labels, scores)
+    expect(expectedCalibrationError(bins)).toBeGreaterThan(2 * calibrationNoiseFloor(bins))
+    expect(calibrationNoiseFloor([])).toBeNaN()
   })
 })

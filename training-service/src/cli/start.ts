@@ -15,13 +15,13 @@ function formatSummary(s: LoopSummary): string {
     `data ${s.data.dataVersion}: ${s.data.trainRows.toLocaleString('en-US')} training flights, ${s.data.replayRows.toLocaleString('en-US')} replayed as production (${s.replay.predictions.toLocaleString('en-US')} sent, ${s.replay.labels.toLocaleString('en-US')} labels, ${s.replay.seconds.toFixed(0)}s)`,
     `champion v${s.champion.version}: report AUC ${f4(s.champion.reportAuc)} vs baseline ${f4(s.champion.baselineAuc)} (March 16–31, untouched by selection)`,
     '',
-    'week        version  drifted features                          pred drift  realized AUC     ECE  estimated AUC  p50/p99 ms  alerts',
+    'week        version  drifted features                          pred drift  realized AUC     ECE   floor  estimated AUC  p50/p99 ms  alerts',
   ]
   for (const c of s.checkpoints) {
     for (const v of c.versions) {
       const alerts = c.alerts.filter((a) => a.version === v.version).map((a) => `${a.kind} ${a.rule}`)
       lines.push(
-        `${c.from}  v${String(v.version).padEnd(6)}  ${(v.drifted.join(', ') || '—').padEnd(40)}  ${(v.predictionDrift ? 'yes' : 'no').padEnd(10)}  ${f4(v.realizedAuc).padStart(12)}  ${f4(v.ece).padStart(6)}  ${f4(v.estimatedAuc).padStart(13)}  ${`${v.latencyP50?.toFixed(1) ?? '—'}/${v.latencyP99?.toFixed(1) ?? '—'}`.padStart(10)}  ${alerts.join('; ')}`,
+        `${c.from}  v${String(v.version).padEnd(6)}  ${(v.drifted.join(', ') || '—').padEnd(40)}  ${(v.predictionDrift ? 'yes' : 'no').padEnd(10)}  ${f4(v.realizedAuc).padStart(12)}  ${f4(v.ece).padStart(6)}  ${f4(v.eceNoiseFloor).padStart(6)}  ${f4(v.estimatedAuc).padStart(13)}  ${`${v.latencyP50?.toFixed(1) ?? '—'}/${v.latencyP99?.toFixed(1) ?? '—'}`.padStart(10)}  ${alerts.join('; ')}`,
       )
     }
   }
@@ -53,7 +53,7 @@ function formatSummary(s: LoopSummary): string {
   }
   for (const p of promotedWeeks(s))
     lines.push(
-      `v${p.version}, promoted ${p.promotedOn}, as champion: ${p.weeks.map((w) => `week of ${w.from} AUC ${f4(w.realizedAuc)} ECE ${f4(w.ece)}`).join('; ') || 'no whole week'}`,
+      `v${p.version}, promoted ${p.promotedOn}, as champion: ${p.weeks.map((w) => `week of ${w.from} AUC ${f4(w.realizedAuc)} ECE ${f4(w.ece)} (noise floor ${f4(w.eceNoiseFloor)})`).join('; ') || 'no whole week'}`,
     )
   const m = s.lastMonth.served
   lines.push(

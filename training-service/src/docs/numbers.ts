@@ -82,12 +82,15 @@ function loopBlocks(r: LoopRecord, source: string): Record<string, string> {
   const worst = judged.reduce((a, b) => ((b.realizedAuc ?? 1) < (a.realizedAuc ?? 1) ? b : a), judged[0])
   const promoted = promotedWeeks(s)
   const afterPromotion = promoted.flatMap((p) => p.weeks.map((w) => w.ece)).filter((e): e is number => e !== null)
+  const floors = promoted.flatMap((p) => p.weeks.map((w) => w.eceNoiseFloor)).filter((e): e is number => e !== null)
   const served = s.lastMonth.served
   return {
     'loop-served': [
-      '| week of | served by | realized AUC | ECE | labels |',
-      '| --- | --- | ---: | ---: | ---: |',
-      ...s.served.map((w) => `| ${w.from} | v${w.version} | ${f4(w.realizedAuc)} | ${f4(w.ece)} | ${int(w.labels)} |`),
+      '| week of | served by | realized AUC | ECE | ECE noise floor | labels |',
+      '| --- | --- | ---: | ---: | ---: | ---: |',
+      ...s.served.map(
+        (w) => `| ${w.from} | v${w.version} | ${f4(w.realizedAuc)} | ${f4(w.ece)} | ${f4(w.eceNoiseFloor)} | ${int(w.labels)} |`,
+      ),
       '',
       `**${s.lastMonth.month} as served** (every labelled prediction the Worker answered, champion and canary, read back from its capture): realized AUC **${f4(served.auc)}**, ECE ${f4(served.ece)} on ${int(served.labels)} labels. Lowest served week: ${worst ? `${worst.from} (v${worst.version}) ${f4(worst.realizedAuc)}` : '—'}.`,
       '',
@@ -97,7 +100,7 @@ function loopBlocks(r: LoopRecord, source: string): Record<string, string> {
       '',
       `${int(s.replay.predictions)} predictions and ${int(s.replay.labels)} labels sent. Measured by ${source} in ${duration(r.wallSeconds)}.`,
     ].join('\n'),
-    'loop-calibration': `- **Weekly calibration error after a promotion is above ${WEEKLY_ECE_TARGET} in ${afterPromotion.filter((e) => e > WEEKLY_ECE_TARGET).length} of ${afterPromotion.length} weeks.** In the weeks each promoted version served as champion in the recorded \`npm start\` (docs/data/loop.json), ECE was ${afterPromotion.length > 0 ? `${f4(Math.min(...afterPromotion))}–${f4(Math.max(...afterPromotion))}` : 'not measured (no promoted version served a whole week)'}. The share of late flights swings from day to day with weather no feature carries, so a week's probabilities are off by that week's mix of days. Refitting the tables on the latest days, a Platt scaling on them, or an intercept refitted on the last labelled days did not lower the next week's ECE in offline checks over a run's registered versions; a feature of the day's own conditions at the origin (departures so far today and how far past their slots they left) might.`,
+    'loop-calibration': `- **Weekly calibration error after a promotion is above ${WEEKLY_ECE_TARGET} in ${afterPromotion.filter((e) => e > WEEKLY_ECE_TARGET).length} of ${afterPromotion.length} weeks.** In the weeks each promoted version served as champion in the recorded \`npm start\` (docs/data/loop.json), ECE was ${afterPromotion.length > 0 ? `${f4(Math.min(...afterPromotion))}–${f4(Math.max(...afterPromotion))}` : 'not measured (no promoted version served a whole week)'}${floors.length > 0 ? `, where a perfectly calibrated model would show ${f4(Math.min(...floors))}–${f4(Math.max(...floors))} from sampling alone (the noise floor of a week's few thousand labels; the monitoring page plots both)` : ''}. The share of late flights swings from day to day with weather no feature carries, so a week's probabilities are off by that week's mix of days. Refitting the tables on the latest days, a Platt scaling on them, or an intercept refitted on the last labelled days did not lower the next week's ECE in offline checks over a run's registered versions; a feature of the day's own conditions at the origin (departures so far today and how far past their slots they left) might.`,
   }
 }
 

@@ -107,7 +107,11 @@ describe('runClosedLoop (npm start) on a small slice with reversed outcomes', ()
     const canaryAuc = first.canary?.realizedAuc ?? {}
     expect(canaryAuc[`v${first.version}`]).toBeGreaterThan(canaryAuc[`v${summary.champion.version}`] ?? 1)
     // calibration is watched beside AUC: every judged week carries its ECE
-    for (const w of summary.served.filter((w) => w.realizedAuc !== null)) expect(w.ece).toBeGreaterThanOrEqual(0)
+    for (const w of summary.served.filter((w) => w.realizedAuc !== null)) {
+      expect(w.ece).toBeGreaterThanOrEqual(0)
+      // a week of a few hundred labels: a calibrated model would still show a few hundredths
+      expect(w.eceNoiseFloor).toBeGreaterThan(0)
+    }
     expect(summary.lastMonth.auc[`v${first.version}`]).toBeGreaterThan(summary.lastMonth.auc[`v${summary.champion.version}`])
     // what users were served that month, read back from the capture: every labelled answer, by the version that gave it
     const served = summary.lastMonth.served

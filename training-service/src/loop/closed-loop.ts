@@ -81,6 +81,8 @@ export interface CheckpointRecord {
     realizedAuc: number | null
     /** expected calibration error on the same labels (10 equal-width bins) */
     ece: number | null
+    /** the ECE a perfectly calibrated model would show on the same labelled predictions: below it is noise */
+    eceNoiseFloor: number | null
     estimatedAuc: number | null
     labels: number
     latencyP50: number | null
@@ -140,7 +142,14 @@ export interface LoopSummary {
     served: ServedPerformance
   }
   /** realized AUC of whichever version was champion, per checkpoint (what users of the model saw) */
-  served: { from: string; version: number; realizedAuc: number | null; ece: number | null; labels: number }[]
+  served: {
+    from: string
+    version: number
+    realizedAuc: number | null
+    ece: number | null
+    eceNoiseFloor: number | null
+    labels: number
+  }[]
   replay: ReplayStats
   aliasHistory: { alias: string; from: number | null; to: number | null; reason: string; at: string }[]
   /** the local Worker's state folder: `tarmac dashboard` and the monitoring API read it after the run */
@@ -162,6 +171,7 @@ function checkpointRecord(from: number, to: number, predictions: number, champio
       predictionDrift: e.drift?.report.prediction.drifted ?? false,
       realizedAuc: e.performance.realized.auc,
       ece: e.performance.realized.ece,
+      eceNoiseFloor: e.performance.realized.eceNoiseFloor,
       estimatedAuc: e.performance.estimated.auc,
       labels: e.performance.realized.labels,
       latencyP50: e.performance.latencyMs.p50,
@@ -255,11 +265,12 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
       version: record.champion,
       realizedAuc: served?.realizedAuc ?? null,
       ece: served?.ece ?? null,
+      eceNoiseFloor: served?.eceNoiseFloor ?? null,
       labels: served?.labels ?? 0,
     })
     for (const v of record.versions) {
       log(
-        `  v${v.version}: drifted [${v.drifted.join(', ') || 'none'}]${v.predictionDrift ? ' + prediction' : ''}, realized AUC ${v.realizedAuc?.toFixed(4) ?? '—'} (${v.labels} labels), ECE ${v.ece?.toFixed(4) ?? '—'}, estimated ${v.estimatedAuc?.toFixed(4) ?? '—'}`,
+        `  v${v.version}: drifted [${v.drifted.join(', ') || 'none'}]${v.predictionDrift ? ' + prediction' : ''}, realized AUC ${v.realizedAuc?.toFixed(4) ?? '—'} (${v.labels} labels), ECE ${v.ece?.toFixed(4) ?? '—'} (noise floor ${v.eceNoiseFloor?.toFixed(4) ?? '—'}), estimated ${v.estimatedAuc?.toFixed(4) ?? '—'}`,
       )
     }
     for (const a of record.alerts) log(`  alert ${a.kind}: ${a.rule} on v${a.version}`)

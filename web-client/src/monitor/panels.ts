@@ -107,11 +107,14 @@ function performance(data: DashboardData, version: number): Chart[] {
     }),
     renderChart(calibrationHost, {
       caption: 'Expected calibration error per monitoring window (labelled outcomes, 10 equal-width probability bins)',
-      summary: `Line chart over ${windows.length} windows: expected calibration error of v${version}, 0 when every bin observes the rate it predicts.`,
+      summary: `Line chart over ${windows.length} windows: expected calibration error of v${version}, 0 when every bin observes the rate it predicts, and its noise floor, the error a perfectly calibrated model would show on the same predictions from sampling alone.`,
       yLabel: 'ECE',
-      styles: [{ label: 'ECE', color: COLORS.orange, kind: 'line' }],
+      styles: [
+        { label: 'ECE', color: COLORS.orange, kind: 'line' },
+        { label: 'noise floor', color: COLORS.grey, kind: 'line' },
+      ],
       series: calibrationSeries(windows),
-      head: ['window end (UTC)', 'ECE', 'labels'],
+      head: ['window end (UTC)', 'ECE', 'noise floor', 'labels'],
       height: MAIN_HEIGHT,
     }),
   ]

@@ -123,11 +123,19 @@ export function performanceSeries(records: readonly PerformanceRecord[]): Series
   }
 }
 
-/** Expected calibration error per window (labelled outcomes, 10 equal-width probability bins), oldest first. */
+/**
+ * Expected calibration error per window (labelled outcomes, 10 equal-width probability bins) and its noise floor
+ * (what a perfectly calibrated model would show on the same predictions), oldest first.
+ */
 export function calibrationSeries(records: readonly PerformanceRecord[]): Series {
   const sorted = [...records].sort(byTime((r) => r.windowEnd))
   return {
-    columns: [sorted.map((r) => seconds(r.windowEnd)), sorted.map((r) => r.realized.ece)],
-    rows: sorted.map((r) => [formatInstant(Date.parse(r.windowEnd)), fixed(r.realized.ece, 4), String(r.realized.labels)]),
+    columns: [sorted.map((r) => seconds(r.windowEnd)), sorted.map((r) => r.realized.ece), sorted.map((r) => r.realized.eceNoiseFloor)],
+    rows: sorted.map((r) => [
+      formatInstant(Date.parse(r.windowEnd)),
+      fixed(r.realized.ece, 4),
+      fixed(r.realized.eceNoiseFloor, 4),
+      String(r.realized.labels),
+    ]),
   }
 }
