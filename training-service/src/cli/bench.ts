@@ -10,6 +10,7 @@ import { benchDrift } from '../bench/drift.ts'
 import { benchEdge } from '../bench/edge.ts'
 import { benchEncoder } from '../bench/encoder.ts'
 import { benchRuntimes, type ModelUnderTest, syntheticModel } from '../bench/runtimes.ts'
+import { type BenchSections, SECTIONS } from '../bench/sections.ts'
 import { benchStream } from '../bench/stream.ts'
 import { benchSweep } from '../bench/sweep.ts'
 import { syntheticFlights } from '../bench/synthetic.ts'
@@ -30,16 +31,11 @@ interface BenchFlags {
   record?: string
 }
 
-/** `tarmac bench --record`: each section's printed lines, as the docs quote them. */
-export type BenchSections = Partial<Record<(typeof SECTIONS)[number], string[]>>
-
 /** The baseline checkout of the edge section, with its own home when its model format differs. */
 function baselineOf(flags: BenchFlags): { root: string; home?: string } | undefined {
   if (!flags.baselineRoot) return undefined
   return { root: path.resolve(flags.baselineRoot), home: flags.baselineHome && path.resolve(flags.baselineHome) }
 }
-
-const SECTIONS = ['sweep', 'encoder', 'runtimes', 'drift', 'batch', 'edge', 'capture', 'stream', 'browser'] as const
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
   try {

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { BenchSections } from '../cli/bench.ts'
+import type { BenchSections } from '../bench/sections.ts'
 import type { Windows } from '../data/windows.ts'
 import type { LoopSummary } from '../loop/closed-loop.ts'
 import { promotedWeeks } from '../loop/promoted.ts'
