@@ -43,6 +43,40 @@ function serviceWorker(): Plugin {
   }
 }
 
+/**
+ * main.ts starts the model's requests, then imports the app dynamically: the app's chunks are preloaded from the
+ * HTML (modulepreload), so they download beside main.ts rather than after it has run.
+ */
+function preloadApp(): Plugin {
+  let base = '/'
+  return {
+    name: 'tarmac-preload-app',
+    apply: 'build',
+    configResolved(config) {
+      base = config.base
+    },
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, { bundle, chunk }) {
+        if (!bundle || !chunk) return
+        const files = new Set<string>()
+        const visit = (file: string) => {
+          const imported = bundle[file]
+          if (files.has(file) || file === chunk.fileName || chunk.imports.includes(file) || imported?.type !== 'chunk') return
+          files.add(file)
+          for (const next of imported.imports) visit(next)
+        }
+        for (const file of chunk.dynamicImports) visit(file)
+        return [...files].map((file) => ({
+          tag: 'link',
+          attrs: { rel: 'modulepreload', crossorigin: true, href: `${base}${file}` },
+          injectTo: 'head' as const,
+        }))
+      },
+    },
+  }
+}
+
 export default defineConfig({
   root,
   build: {
@@ -54,5 +88,5 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  plugins: [serviceWorker()],
+  plugins: [preloadApp(), serviceWorker()],
 })

@@ -4,3 +4,10 @@ export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   if (!(el instanceof type)) throw new Error(`#${id} is missing or not a ${type.name}`)
   return el
 }
+
+/** A page's status line: its text, and the state the tests and the bench wait for. */
+export function setStatus(text: string, state: 'loading' | 'ready' | 'error', id = 'status'): void {
+  const status = byId(id, HTMLElement)
+  status.textContent = text
+  status.dataset.state = state
+}

@@ -74,7 +74,21 @@ describe('web client in Chromium without WebGPU', () => {
         .sort((a, b) => a.startTime - b.startTime)
         .map((m) => m.name),
     )
-    expect(marks).toEqual(['scripts', 'cache', 'manifest', 'blobs', 'encoder', 'engine', 'warm', 'ready'].map((p) => `tarmac:${p}`))
+    expect(marks).toEqual(
+      ['early', 'scripts', 'cache', 'manifest', 'blobs', 'encoder', 'engine', 'warm', 'ready'].map((p) => `tarmac:${p}`),
+    )
+    // the entry started the manifest request before the app's code was evaluated, and the predictor took it over:
+    // each of the model's first files went over the network once
+    const requests = await page.evaluate(() => {
+      const [scripts] = performance.getEntriesByName('tarmac:scripts')
+      return (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter((r) => /\/v1\/(models|blobs)\//.test(r.name))
+        .map((r) => ({ path: new URL(r.name).pathname, beforeScripts: r.startTime < scripts.startTime }))
+    })
+    const manifestPath = `/v1/models/${MODEL_NAME}/manifest`
+    expect(requests.filter((r) => r.path === manifestPath)).toEqual([{ path: manifestPath, beforeScripts: true }])
+    for (const file of [v1.manifest.files.int8, v1.manifest.files.encoder])
+      expect(requests.filter((r) => r.path === `/v1/blobs/${file.sha256}`)).toHaveLength(1)
 
     await mkdir(fileURLToPath(new URL('./__screenshots__/', import.meta.url)), { recursive: true })
     await page.screenshot({ path: SCREENSHOT, fullPage: true })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { sha256Hex } from '../manifest/hash.ts'
 import { type ArtifactFile, type ModelManifest, manifestFiles, manifestSchema } from '../manifest/index.ts'
+import { type CachedEntries, modelUrls, readCachedEntries } from './model-cache.ts'
 import type { WorkerClient } from './worker.ts'
 
 /**
@@ -11,6 +12,8 @@ export interface ModelSource {
   worker: WorkerClient
   model: string
   alias: string
+  /** a lookup of the cached entries already under way (an early load): the first cached() reads it */
+  cached?: Promise<CachedEntries | null>
 }
 
 export interface CachedModel {
@@ -35,6 +38,8 @@ export class ModelIntegrityError extends Error {
  * sha256, next to the manifest they belong to. Saving a new version deletes the previous blobs.
  */
 export interface ModelStore {
+  /** the URL the manifest comes from, and its Cache Storage key */
+  readonly manifestUrl: string
   cached(): Promise<CachedModel | null>
   latest(): Promise<ModelManifest>
   download(file: ArtifactFile): Promise<Uint8Array>
@@ -47,11 +52,9 @@ export interface ModelStore {
 
 export function createModelStore(source: ModelSource): ModelStore {
   // Cache Storage keys: the URLs the files come from
-  const base = source.worker.endpoint
-  const manifestUrl = `${base}/v1/models/${encodeURIComponent(source.model)}/manifest?alias=${encodeURIComponent(source.alias)}`
-  const blobUrl = (sha256: string) => `${base}/v1/blobs/${sha256}`
-  const cacheName = `tarmac-model:${source.model}:${source.alias}`
-  const open = () => (globalThis.caches ? caches.open(cacheName) : Promise.resolve(null))
+  const urls = modelUrls({ endpoint: source.worker.endpoint, model: source.model, alias: source.alias })
+  const open = () => (globalThis.caches ? caches.open(urls.cacheName) : Promise.resolve(null))
+  let early = source.cached
 
   const download = async (file: ArtifactFile): Promise<Uint8Array> => {
     const bytes = await source.worker.blob(file.sha256)
@@ -60,16 +63,17 @@ export function createModelStore(source: ModelSource): ModelStore {
   }
 
   return {
+    manifestUrl: urls.manifest,
+
     async cached() {
-      const cache = await open()
-      const manifestHit = await cache?.match(manifestUrl)
-      if (!cache || !manifestHit) return null
-      const parsed = manifestSchema.safeParse(await manifestHit.json())
+      const entries = await (early ?? readCachedEntries(urls))
+      early = undefined
+      if (!entries) return null
+      const parsed = manifestSchema.safeParse(entries.manifest)
       if (!parsed.success) return null
       const blobs = await Promise.all(
         deviceFiles(parsed.data).map(async (file) => {
-          const hit = await cache.match(blobUrl(file.sha256))
-          const bytes = hit && new Uint8Array(await hit.arrayBuffer())
+          const bytes = entries.blobs.get(file.sha256)
           return bytes && (await matches(bytes, file)) ? bytes : null
         }),
       )
@@ -92,11 +96,11 @@ export function createModelStore(source: ModelSource): ModelStore {
 
     async blob(file) {
       const cache = await open()
-      const hit = await cache?.match(blobUrl(file.sha256))
+      const hit = await cache?.match(urls.blob(file.sha256))
       const cached = hit && new Uint8Array(await hit.arrayBuffer())
       if (cached && (await matches(cached, file))) return cached
       const bytes = await download(file)
-      await cache?.put(blobUrl(file.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
+      await cache?.put(urls.blob(file.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
       return bytes
     },
 
@@ -104,10 +108,10 @@ export function createModelStore(source: ModelSource): ModelStore {
       const cache = await open()
       if (!cache) return
       const [model, encoder] = deviceFiles(manifest)
-      await cache.put(blobUrl(model.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
-      await cache.put(blobUrl(encoder.sha256), new Response(tables as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
+      await cache.put(urls.blob(model.sha256), new Response(bytes as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
+      await cache.put(urls.blob(encoder.sha256), new Response(tables as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
       // the manifest last: it only ever points at blobs that are stored
-      await cache.put(manifestUrl, Response.json(manifest))
+      await cache.put(urls.manifest, Response.json(manifest))
       await prune(cache, manifest)
     },
 
@@ -119,7 +123,7 @@ export function createModelStore(source: ModelSource): ModelStore {
 
   /** the shards of this version already fetched stay; every blob of another version goes */
   async function prune(cache: Cache, manifest: ModelManifest): Promise<void> {
-    const keep = new Set([...manifestFiles(manifest).map(([, f]) => blobUrl(f.sha256)), manifestUrl])
+    const keep = new Set([...manifestFiles(manifest).map(([, f]) => urls.blob(f.sha256)), urls.manifest])
     for (const request of await cache.keys()) if (!keep.has(request.url)) await cache.delete(request)
   }
 }

@@ -122,9 +122,16 @@ export async function createPredictor(options: PredictorOptions): Promise<Predic
   // a page waits at most a few seconds for a rate-limited Worker (a longer Retry-After fails at once)
   const client = { apiKey: options.apiKey, attempts: 2, maxRetryAfterMs: 5_000 }
   const worker = createWorkerClient({ ...client, endpoint: options.endpoint })
-  const modelWorker = options.modelEndpoint ? createWorkerClient({ ...client, endpoint: options.modelEndpoint }) : worker
+  const early = options.early
+  const modelWorker =
+    options.modelEndpoint || early
+      ? createWorkerClient({ ...client, endpoint: options.modelEndpoint ?? options.endpoint, fetch: early?.fetch })
+      : worker
+  const store = createModelStore({ worker: modelWorker, model: options.model, alias, cached: early?.cached })
+  if (early && early.manifestUrl !== store.manifestUrl)
+    throw new Error(`the early load is for ${early.manifestUrl}, not this predictor's ${store.manifestUrl}`)
   const ctx: Context = {
-    store: createModelStore({ worker: modelWorker, model: options.model, alias }),
+    store,
     backends,
     loaders: { ...defaultOrtLoaders, ...options.ort },
     alias,

@@ -2,6 +2,7 @@ import type { Env } from 'onnxruntime-web'
 import type { Prediction } from '../contracts/predict.ts'
 import type { OrtRuntime } from '../engine/ort.ts'
 import type { EngineName } from '../engine/types.ts'
+import type { EarlyLoad } from './early.ts'
 
 /**
  * Where a predictor may compute: the pure-TS engine on the device's CPU (no download), onnxruntime-web on its
@@ -42,6 +43,8 @@ export interface PredictorOptions {
   /** serves the full manifest and the model blobs; default `endpoint` */
   modelEndpoint?: string
   ort?: Partial<OrtLoaders>
+  /** the model's requests a page started before its app code was evaluated (`startEarlyLoad` with the same model) */
+  early?: EarlyLoad
 }
 
 export interface ModelInfo {

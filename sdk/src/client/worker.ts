@@ -39,6 +39,8 @@ export interface WorkerClientOptions {
   headers?: Record<string, string>
   /** told before each retry, e.g. to log it */
   onRetry?: (attempt: number, failure: Error) => void
+  /** the fetch every call goes through (default: the global one); a page's early load answers its own requests */
+  fetch?: typeof fetch
 }
 
 /** The Worker answered with an error status; `code` and `field` come from its error body. */
@@ -141,7 +143,7 @@ export function createWorkerClient(options: WorkerClientOptions) {
     for (let attempt = 1; ; attempt++) {
       let failure: WorkerError | WorkerUnreachableError
       try {
-        const res = await fetch(url, init)
+        const res = await (options.fetch ?? fetch)(url, init)
         if (res.ok) return res
         failure = await errorOf(res, what)
         if (res.status !== 429 && res.status < 500) throw failure

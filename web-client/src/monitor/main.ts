@@ -1,6 +1,6 @@
 /** Monitor page: loads a model's monitoring data from the Worker and renders it for one version at a time. */
 import { readConfig } from '../config.ts'
-import { byId } from '../dom.ts'
+import { byId, setStatus } from '../dom.ts'
 import { keepQueryInNav } from '../nav.ts'
 import { renderAlerts } from './alerts.ts'
 import { type AlertStatus, type MonitorApi, monitorApi } from './api.ts'
@@ -21,11 +21,7 @@ const inputs = {
 let charts: Chart[] = []
 let loaded: DashboardData | null = null
 
-function setStatus(text: string, state: 'loading' | 'ready' | 'error'): void {
-  const status = byId('monitor-status', HTMLElement)
-  status.textContent = text
-  status.dataset.state = state
-}
+const showStatus = (text: string, state: 'loading' | 'ready' | 'error') => setStatus(text, state, 'monitor-status')
 
 const overlaps = (r: Range) => (w: { windowStart: string; windowEnd: string }) =>
   Date.parse(w.windowEnd) > r.from && Date.parse(w.windowStart) < r.to
@@ -83,7 +79,7 @@ async function load(): Promise<void> {
   const status = (q.get('alerts') || undefined) as AlertStatus | undefined
   inputs.model.value = config.model
   inputs.alerts.value = status ?? ''
-  setStatus(`Loading ${config.model} from ${config.endpoint}…`, 'loading')
+  showStatus(`Loading ${config.model} from ${config.endpoint}…`, 'loading')
 
   const model = await api.aliases()
   const [{ range, drift, performance }, alerts, references] = await Promise.all([
@@ -101,13 +97,13 @@ async function load(): Promise<void> {
 
   const version = showVersions(loaded, q.has('version') ? Number(q.get('version')) : null)
   if (version === null) {
-    setStatus(`No monitoring data for ${config.model} between ${formatInstant(range.from)} and ${formatInstant(range.to)} UTC.`, 'ready')
+    showStatus(`No monitoring data for ${config.model} between ${formatInstant(range.from)} and ${formatInstant(range.to)} UTC.`, 'ready')
     return
   }
   render(loaded, version)
   const count = timeseries.versions.find((v) => v.version === version)?.hours.reduce((a, h) => a + h.count, 0) ?? 0
   const firing = alerts.filter((a) => a.status === 'firing').length
-  setStatus(
+  showStatus(
     `${config.model} v${version}: ${count} predictions, ${drift.filter((d) => d.version === version).length} drift reports, ${firing} alerts firing.`,
     'ready',
   )
@@ -115,7 +111,7 @@ async function load(): Promise<void> {
 
 function fail(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error)
-  setStatus(`The monitoring data could not be loaded: ${message}`, 'error')
+  showStatus(`The monitoring data could not be loaded: ${message}`, 'error')
 }
 
 /** The controls live in the query string, so a view can be shared and survives a reload. */
