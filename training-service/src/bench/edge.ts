@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import autocannon from 'autocannon'
-import { ZodError } from 'zod'
 import type { Home } from '../home.ts'
 import { startLocalWorker } from '../local/edge-worker.ts'
 import { drainTelemetry } from '../loop/monitor-client.ts'
@@ -39,11 +38,13 @@ interface Checkout {
   root: string
   /** the baseline's own state folder, whose registered model it publishes with its own CLI */
   home?: string
+  /** the version of that home to publish (the one before it is the second model); default: this home's */
+  version?: number
 }
 
 /** A baseline checkout's model format may not be this one's: it publishes with its own CLI, from its own home. */
 function publishFromCheckout(
-  checkout: Required<Checkout>,
+  checkout: Checkout & { home: string },
   worker: { url: string; adminKey: string },
   model: string,
   version: number,
@@ -60,7 +61,7 @@ export async function benchEdge(
   model: string,
   version: number,
   seconds: number,
-  baseline?: { root: string; home?: string },
+  baseline?: { root: string; home?: string; version?: number },
 ): Promise<string[]> {
   const lines = [
     `edge Worker under load (wrangler dev on 127.0.0.1, ${seconds}s per load in 2s turns, 8 connections; medians of the turns)`,
@@ -156,26 +157,50 @@ async function queueThroughput(worker: { url: string; adminKey: string }, model:
 }
 
 /**
- * Model load on a cold isolate: a fresh `wrangler dev` over state that already holds the published model, then one
- * request. A 1-row predict loads the model (KV alias and manifest, R2 blobs, engine and encoder parse); the same
- * request again is warm, so the difference is the load. The manifest route is the browser's first request. Each
- * checkout (this one, and a baseline one when given) gets its own state; restarts alternate between them so both
- * see the same machine. Medians over `restarts` fresh processes each.
+ * Model load, two ways. On a cold isolate: a fresh `wrangler dev` over state that already holds the published model,
+ * then one request. A 1-row predict loads the model (KV alias and manifest, R2 blobs, engine and encoder parse) on top
+ * of the isolate's first run of the route's code; the same request again is warm, so the difference is both. Then,
+ * on that warm isolate, the alias moves to a second version and a predict loads it: KV + R2 + parse alone, the
+ * model load itself. The manifest route is the browser's first request. Each checkout (this one, and a baseline one
+ * when given) gets its own state; restarts alternate between them so both see the same machine. Medians over
+ * `restarts` fresh processes each. The alias cache TTL is 0, so a moved alias is read at once (a KV read on every
+ * predict, in both checkouts alike).
  */
 async function coldLoads(home: Home, checkouts: Checkout[], model: string, version: number, restarts: number): Promise<string[]> {
   const body = { instances: [{ origin: 'ORD', destination: 'LAX', departedAt: '2001-04-02T07:15:00Z', distance: 1745 }] }
+  const vars = { CANARY_MODE: 'off', MODEL_CACHE_TTL_SECONDS: '0' }
   const states = checkouts.map((c, i) => ({
     ...c,
     persistDir: `${home.root}/bench-edge-cold-${i}-${Date.now()}`,
+    /** the second version's manifest as this checkout's Worker serves it (its own format) */
+    second: null as unknown,
     predict: [] as number[],
     warm: [] as number[],
+    secondLoad: [] as number[],
+    secondWarm: [] as number[],
     manifest: [] as number[],
   }))
+  const champion = (url: string) => `${url}/v1/models/${encodeURIComponent(model)}/manifest?alias=champion`
+  const moveChampion = async (worker: { url: string; adminKey: string }, manifest: unknown) => {
+    const res = await fetch(`${worker.url}/admin/models/${encodeURIComponent(model)}/aliases/champion`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${worker.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(manifest),
+    })
+    if (!res.ok) throw new Error(`moving the champion alias: ${res.status} ${await res.text()}`)
+  }
   for (const s of states) {
-    const first = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars: { CANARY_MODE: 'off' } })
+    const first = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars })
+    const own = s.home ? (s.version ?? version) : version
+    const publish = (v: number) =>
+      s.home
+        ? Promise.resolve(publishFromCheckout({ ...s, home: s.home }, first, model, v))
+        : publishVersion(home.store, { endpoint: first.url, adminKey: first.adminKey }, model, v, 'champion')
     try {
-      if (s.home) publishFromCheckout({ ...s, home: s.home }, first, model, version)
-      else await publishVersion(home.store, { endpoint: first.url, adminKey: first.adminKey }, model, version, 'champion')
+      await publish(own - 1)
+      // read raw: a baseline's manifest is of its own format
+      s.second = await (await fetch(champion(first.url))).json()
+      await publish(own)
     } finally {
       await first.stop()
     }
@@ -188,16 +213,18 @@ async function coldLoads(home: Home, checkouts: Checkout[], model: string, versi
   for (let i = 0; i < restarts; i++) {
     for (const s of states) {
       for (const what of ['predict', 'manifest'] as const) {
-        const worker = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars: { CANARY_MODE: 'off' } })
+        const worker = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars })
         try {
           const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
-          // a baseline's manifest may be of another format than this checkout's schema: the request is what is timed
-          const manifest = () =>
-            client.manifest(model, 'champion').catch((e) => (s.home && e instanceof ZodError ? null : Promise.reject(e)))
-          if (what === 'manifest') s.manifest.push(await timed(manifest))
+          if (what === 'manifest') s.manifest.push(await timed(async () => (await fetch(champion(worker.url))).arrayBuffer()))
           else {
             s.predict.push(await timed(() => client.predict(model, body.instances)))
             s.warm.push(await timed(() => client.predict(model, body.instances)))
+            const original = await (await fetch(champion(worker.url))).json()
+            await moveChampion(worker, s.second)
+            s.secondLoad.push(await timed(() => client.predict(model, body.instances)))
+            s.secondWarm.push(await timed(() => client.predict(model, body.instances)))
+            await moveChampion(worker, original)
           }
         } finally {
           await worker.stop()
@@ -205,12 +232,19 @@ async function coldLoads(home: Home, checkouts: Checkout[], model: string, versi
       }
     }
   }
-  const loads = states.map((s) => median(s.predict) - median(s.warm))
+  const coldLoad = states.map((s) => median(s.predict) - median(s.warm))
+  const modelLoad = states.map((s) => median(s.secondLoad) - median(s.secondWarm))
   const lines = [row(`cold isolate (fresh wrangler dev, median of ${restarts}), ms`, ...states.map((s) => s.label))]
   lines.push(row('first 1-row predict (loads the model)', ...states.map((s) => fmt(median(s.predict), 0))))
   lines.push(row('the same predict again (warm)', ...states.map((s) => fmt(median(s.warm), 0))))
-  lines.push(row('model load: KV + R2 + parse (difference)', ...loads.map((l) => fmt(l, 0))))
+  lines.push(row('cold load: first run + KV + R2 + parse (difference)', ...coldLoad.map((l) => fmt(l, 0))))
+  lines.push(row('warm isolate, alias moved: predict loading it', ...states.map((s) => fmt(median(s.secondLoad), 0))))
+  lines.push(row('model load: KV + R2 + parse (difference)', ...modelLoad.map((l) => fmt(l, 0))))
   lines.push(row('first manifest request', ...states.map((s) => fmt(median(s.manifest), 0))))
-  if (states.length > 1) lines.push(row('model load, this checkout / baseline (floor ≤ 20%)', `${fmt((100 * loads[0]) / loads[1], 0)}%`))
+  if (states.length > 1) {
+    const pct = (l: number[]) => `${fmt((100 * l[0]) / l[1], 0)}%`
+    lines.push(row('cold load, this checkout / baseline', pct(coldLoad)))
+    lines.push(row('model load, this checkout / baseline (floor ≤ 20%)', pct(modelLoad)))
+  }
   return lines
 }

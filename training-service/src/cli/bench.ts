@@ -28,13 +28,18 @@ interface BenchFlags {
   home?: string
   baselineRoot?: string
   baselineHome?: string
+  baselineVersion?: string
   record?: string
 }
 
 /** The baseline checkout of the edge section, with its own home when its model format differs. */
-function baselineOf(flags: BenchFlags): { root: string; home?: string } | undefined {
+function baselineOf(flags: BenchFlags): { root: string; home?: string; version?: number } | undefined {
   if (!flags.baselineRoot) return undefined
-  return { root: path.resolve(flags.baselineRoot), home: flags.baselineHome && path.resolve(flags.baselineHome) }
+  return {
+    root: path.resolve(flags.baselineRoot),
+    home: flags.baselineHome && path.resolve(flags.baselineHome),
+    version: flags.baselineVersion === undefined ? undefined : Number(flags.baselineVersion),
+  }
 }
 
 async function latestVersion(home: Home, name: string): Promise<number | null> {
@@ -77,6 +82,10 @@ export function registerBenchCommand(program: Command): void {
       '--baseline-home <dir>',
       "edge: the baseline's own state folder (a copy: it is written to), published with the baseline's CLI — for a baseline whose manifest format differs",
     )
+    .option(
+      '--baseline-version <n>',
+      "edge: the version of the baseline's home to publish (the one before it is the second model); default: this home's",
+    )
     .option('--record <file>', "also write each section's lines, the command and the machine to this JSON file (docs/data/bench.json)")
     .action(async (flags: BenchFlags) => {
       const only = flags.only ? flags.only.split(',').map((s) => s.trim()) : [...SECTIONS]
@@ -86,6 +95,11 @@ export function registerBenchCommand(program: Command): void {
       if (flags.baselineRoot && !existsSync(path.join(flags.baselineRoot, 'node_modules', '.bin', 'wrangler')))
         throw new UserInputError(`--baseline-root: ${flags.baselineRoot} is not a checkout with its node_modules installed`)
       if (flags.baselineHome && !flags.baselineRoot) throw new UserInputError('--baseline-home: needs --baseline-root')
+      if (flags.baselineVersion !== undefined && !(Number.isInteger(Number(flags.baselineVersion)) && Number(flags.baselineVersion) >= 2))
+        throw new UserInputError(
+          `--baseline-version: expected a version of 2 or more (the one before it is published too), got '${flags.baselineVersion}'`,
+        )
+      if (flags.baselineVersion !== undefined && !flags.baselineHome) throw new UserInputError('--baseline-version: needs --baseline-home')
       const home = await openHome(flags.home)
       const started = performance.now()
       const sections: BenchSections = {}

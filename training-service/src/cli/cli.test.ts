@@ -166,6 +166,15 @@ describe('tarmac models', () => {
   })
 })
 
+describe('tarmac bench', () => {
+  it('refuses unknown sections and a baseline version it cannot publish, before measuring anything', async () => {
+    expectOneLine(await tarmac('bench', '--only', 'edgy'), /--only: unknown section edgy/)
+    const base = ['bench', '--only', 'edge', '--baseline-root', REPO_ROOT, '--baseline-home', home]
+    expectOneLine(await tarmac(...base, '--baseline-version', '1'), /--baseline-version: expected a version of 2 or more/)
+    expectOneLine(await tarmac('bench', '--baseline-root', REPO_ROOT, '--baseline-version', '3'), /--baseline-version: needs --baseline-home/)
+  })
+})
+
 describe('tarmac serve', () => {
   it('refuses to start without an admin key', async () => {
     expectOneLine(await tarmac('serve', '--port', '0'), /TARMAC_ADMIN_KEY/)
