@@ -1,6 +1,6 @@
 const encoder = new TextEncoder()
 
-async function sha256Bytes(data: string | ArrayBuffer | Uint8Array): Promise<Uint8Array> {
+export async function sha256Bytes(data: string | ArrayBuffer | Uint8Array): Promise<Uint8Array> {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
 }
@@ -27,7 +27,11 @@ function fromHex(hex: string): Uint8Array | null {
  * length are compared in constant time and every hash is checked, so timing reveals neither which one matched.
  */
 export async function keyMatches(presented: string, hashesCsv: string | undefined): Promise<boolean> {
-  const digest = await sha256Bytes(presented)
+  return digestMatches(await sha256Bytes(presented), hashesCsv)
+}
+
+/** keyMatches for a key already hashed (sha256Bytes): a request checks one key against several lists. */
+export function digestMatches(digest: Uint8Array, hashesCsv: string | undefined): boolean {
   let matched = false
   for (const hex of parseHashes(hashesCsv)) {
     const expected = fromHex(hex)

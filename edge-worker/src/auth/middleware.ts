@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../app-env.ts'
 import { ApiError } from '../errors.ts'
-import { keyMatches, parseHashes, sha256Hex } from './hash.ts'
+import { digestMatches, keyMatches, parseHashes, sha256Bytes, sha256Hex, toHex } from './hash.ts'
 
 function bearerKey(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '')
@@ -51,15 +51,18 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const predictAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = bearerKey(c.req.header('Authorization'))
-  const admin = key !== undefined && (await keyMatches(key, c.env.ADMIN_KEY_SHA256))
+  // the key is hashed once: the admin and predict key checks and the caller's hash all read this digest
+  const digest = key === undefined ? undefined : await sha256Bytes(key)
+  const admin = digest !== undefined && digestMatches(digest, c.env.ADMIN_KEY_SHA256)
   if (!admin && parseHashes(c.env.PREDICT_KEYS_SHA256).length > 0) {
-    if (!key) throw new ApiError(401, 'unauthorized', 'api key required (Authorization: Bearer <key>)')
-    if (!(await keyMatches(key, c.env.PREDICT_KEYS_SHA256))) await refuse(c, 'invalid api key')
+    if (!digest) throw new ApiError(401, 'unauthorized', 'api key required (Authorization: Bearer <key>)')
+    if (!digestMatches(digest, c.env.PREDICT_KEYS_SHA256)) await refuse(c, 'invalid api key')
   }
-  const caller = key ?? c.req.header('CF-Connecting-IP') ?? 'anonymous'
+  const callerKey = (digest ? toHex(digest) : await sha256Hex(c.req.header('CF-Connecting-IP') ?? 'anonymous')).slice(0, 32)
+  const requestKey = c.req.header('X-Tarmac-Key')
   c.set('admin', admin)
-  c.set('callerKey', (await sha256Hex(caller)).slice(0, 32))
-  c.set('requestKey', (await sha256Hex(c.req.header('X-Tarmac-Key') ?? caller)).slice(0, 32))
+  c.set('callerKey', callerKey)
+  c.set('requestKey', requestKey === undefined ? callerKey : (await sha256Hex(requestKey)).slice(0, 32))
   await next()
 })
 
