@@ -171,7 +171,10 @@ describe('tarmac bench', () => {
     expectOneLine(await tarmac('bench', '--only', 'edgy'), /--only: unknown section edgy/)
     const base = ['bench', '--only', 'edge', '--baseline-root', REPO_ROOT, '--baseline-home', home]
     expectOneLine(await tarmac(...base, '--baseline-version', '1'), /--baseline-version: expected a version of 2 or more/)
-    expectOneLine(await tarmac('bench', '--baseline-root', REPO_ROOT, '--baseline-version', '3'), /--baseline-version: needs --baseline-home/)
+    expectOneLine(
+      await tarmac('bench', '--baseline-root', REPO_ROOT, '--baseline-version', '3'),
+      /--baseline-version: needs --baseline-home/,
+    )
   })
 })
 
