@@ -167,6 +167,8 @@ export function createWorkerClient(options: WorkerClientOptions) {
   }
 
   const models = (name: string) => `/v1/models/${encodeURIComponent(name)}`
+  const rawManifest = async (model: string, alias: string): Promise<unknown> =>
+    (await send({ path: `${models(model)}/manifest`, query: { alias }, noStore: true })).json()
   const monitoring = (name: string) => `/v1/monitoring/models/${encodeURIComponent(name)}`
 
   return {
@@ -180,8 +182,9 @@ export function createWorkerClient(options: WorkerClientOptions) {
       return json({ method: 'POST', path: `${models(model)}/predict`, json: { instances }, headers }, predictResponseSchema)
     },
     modelStatus: (model: string) => json({ path: models(model) }, modelStatusSchema),
-    manifest: (model: string, alias: string) =>
-      json({ path: `${models(model)}/manifest`, query: { alias }, noStore: true }, manifestSchema),
+    manifest: async (model: string, alias: string) => manifestSchema.parse(await rawManifest(model, alias)),
+    /** the manifest as served, unparsed: a Worker of another commit may serve another format (the bench's baseline) */
+    rawManifest,
     blob: async (sha256: string) => new Uint8Array(await (await send({ path: `/v1/blobs/${sha256}`, noStore: true })).arrayBuffer()),
     telemetry: (predictions: TelemetryPrediction[], o: { keepalive?: boolean } = {}) =>
       json({ method: 'POST', path: '/v1/telemetry', json: { predictions }, keepalive: o.keepalive }, telemetryResponseSchema),

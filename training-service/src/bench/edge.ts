@@ -202,15 +202,6 @@ async function coldLoads(home: Home, checkouts: Checkout[], model: string, versi
     secondWarm: [] as number[],
     manifest: [] as number[],
   }))
-  const champion = (url: string) => `${url}/v1/models/${encodeURIComponent(model)}/manifest?alias=champion`
-  const moveChampion = async (worker: { url: string; adminKey: string }, manifest: unknown) => {
-    const res = await fetch(`${worker.url}/admin/models/${encodeURIComponent(model)}/aliases/champion`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${worker.adminKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(manifest),
-    })
-    if (!res.ok) throw new Error(`moving the champion alias: ${res.status} ${await res.text()}`)
-  }
   for (const s of states) {
     const first = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars })
     const own = s.home ? (s.version ?? version) : version
@@ -221,7 +212,7 @@ async function coldLoads(home: Home, checkouts: Checkout[], model: string, versi
     try {
       await publish(own - 1)
       // read raw: a baseline's manifest is of its own format
-      s.second = await (await fetch(champion(first.url))).json()
+      s.second = await createWorkerClient({ endpoint: first.url, attempts: 1 }).rawManifest(model, 'champion')
       await publish(own)
     } finally {
       await first.stop()
@@ -238,15 +229,15 @@ async function coldLoads(home: Home, checkouts: Checkout[], model: string, versi
         const worker = await startLocalWorker({ root: s.root, persistDir: s.persistDir, vars })
         try {
           const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
-          if (what === 'manifest') s.manifest.push(await timed(async () => (await fetch(champion(worker.url))).arrayBuffer()))
+          if (what === 'manifest') s.manifest.push(await timed(() => client.rawManifest(model, 'champion')))
           else {
             s.predict.push(await timed(() => client.predict(model, body.instances)))
             s.warm.push(await timed(() => client.predict(model, body.instances)))
-            const original = await (await fetch(champion(worker.url))).json()
-            await moveChampion(worker, s.second)
+            const original = await client.rawManifest(model, 'champion')
+            await client.admin.putAlias(model, 'champion', s.second)
             s.secondLoad.push(await timed(() => client.predict(model, body.instances)))
             s.secondWarm.push(await timed(() => client.predict(model, body.instances)))
-            await moveChampion(worker, original)
+            await client.admin.putAlias(model, 'champion', original)
           }
         } finally {
           await worker.stop()
