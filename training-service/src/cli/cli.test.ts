@@ -166,6 +166,34 @@ describe('tarmac models', () => {
   })
 })
 
+describe('tarmac retrain and canary', () => {
+  const withKey = (...args: string[]) => runTarmac(args, env({ TARMAC_ADMIN_KEY: ADMIN_KEY }))
+  // nothing listens on port 9: a call that got past the checks would fail to connect
+  const url = ['--url', 'http://127.0.0.1:9', '--model', 'delay']
+
+  it('refuse bad flags, a missing challenger and an unreachable Worker in one line', async () => {
+    const [badUrl, badAsOf, notADay, reversed, noChallenger, unreachable, noKey] = await Promise.all([
+      withKey('retrain', '--url', 'worker.example'),
+      withKey('retrain', ...url, '--as-of', '2001-13-45'),
+      withKey('retrain', ...url, '--as-of', '2001-06-01T12:00:00Z'),
+      withKey('canary', ...url, '--from', '2001-06-02', '--to', '2001-06-01'),
+      withKey('canary', ...url),
+      withKey('retrain', ...url, '--as-of', '2001-06-01'),
+      tarmac('canary', ...url, '--from', '2001-06-01', '--to', '2001-06-02'),
+    ])
+    expectOneLine(badUrl, /--url must be the Worker's base URL, got "worker\.example"/)
+    expectOneLine(badAsOf, /--as-of must be an ISO date or date-time, got "2001-13-45"/)
+    expectOneLine(notADay, /--as-of must be a date/)
+    expectOneLine(reversed, /--from must be before --to/)
+    expectOneLine(noChallenger, /"delay" has no challenger on canary/)
+    // the progress line before the failure stays; the failure itself is one line, no stack trace
+    expect(unreachable.code).toBe(2)
+    expect(unreachable.stderr).toMatch(/\ntarmac: GET http:\/\/127\.0\.0\.1:9\/admin\/capture\/delay\?[^\n]+: fetch failed[^\n]*\n$/)
+    expect(unreachable.stderr).not.toMatch(/\n\s+at /)
+    expectOneLine(noKey, /TARMAC_ADMIN_KEY/)
+  })
+})
+
 describe('tarmac bench', () => {
   it('refuses unknown sections and a baseline version it cannot publish, before measuring anything', async () => {
     expectOneLine(await tarmac('bench', '--only', 'edgy'), /--only: unknown section edgy/)

@@ -6,6 +6,7 @@ import { registerDbCommands } from './db.ts'
 import { registerDocsCommand } from './docs.ts'
 import { registerDoctorCommand } from './doctor.ts'
 import { registerDriftCommand } from './drift.ts'
+import { registerLoopCommands } from './loop.ts'
 import { registerModelsCommand } from './models.ts'
 import { registerPredictCommand } from './predict.ts'
 import { registerPublishCommands } from './publish.ts'
@@ -37,6 +38,7 @@ registerModelsCommand(program)
 registerPredictCommand(program)
 registerDriftCommand(program)
 registerReplayCommand(program)
+registerLoopCommands(program)
 registerServeCommand(program)
 registerDoctorCommand(program)
 registerDbCommands(program)

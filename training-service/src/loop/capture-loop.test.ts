@@ -138,5 +138,22 @@ describe('the production loop against wrangler dev', () => {
       headers: { authorization: `Bearer ${worker.adminKey}` },
     })
     expect(await aliases.json()).toMatchObject({ name: 'flight-delay', aliases: { challenger: version } })
+
+    // the scheduled commands: retrain (pull, train, the champion scored on the same latest week) and the canary's
+    // verdict, which finds nothing to judge while the Worker (CANARY_MODE off) gives the challenger no traffic
+    const retrained = await runTarmac(
+      ['retrain', '--url', worker.url, '--as-of', '2001-04-22', '--train-weeks', '2', '--sweep', sweep, '--json'],
+      env,
+    )
+    expect(retrained.code, retrained.stderr).toBe(0)
+    const record = JSON.parse(retrained.stdout) as { version: number; champion: number; outcome: string; data: { lineage: unknown } }
+    expect(record).toMatchObject({ version: version + 1, champion: 1, outcome: 'on canary' })
+    expect(lineageSchema.parse(record.data.lineage)).toMatchObject({ rows: labelled.length, captured: N })
+    expect(retrained.stderr).toMatch(/candidate v\d+ report AUC [\d.]+ vs champion v1 [\d.]+ on the same \d+ rows/)
+    const canary = await runTarmac(['canary', '--url', worker.url, '--from', '2001-04-22', '--to', '2001-04-23', '--dry-run'], env)
+    expect(canary.code, canary.stderr).toBe(0)
+    expect(canary.stdout).toMatch(
+      /^v\d+ stays on canary: canary 2001-04-22\.\.2001-04-22: v\d+ answered 0 rows, 0 failed.*: answered no traffic yet\n$/,
+    )
   }, 400_000)
 })

@@ -1,26 +1,23 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import { loadDataset } from '../data/dataset.ts'
 import { describeDataset } from '../data/describe.ts'
-import type { Lineage } from '../data/lineage.ts'
-import { pullCapture } from '../data/pull.ts'
-import { DEFAULT_WINDOWS, trailingWeeks, type Windows, windowBounds } from '../data/windows.ts'
-import { TarmacError } from '../errors.ts'
+import { DEFAULT_WINDOWS, type Windows, windowBounds } from '../data/windows.ts'
 import type { Home } from '../home.ts'
 import { startLocalWorker } from '../local/edge-worker.ts'
 import type { TrainSettings } from '../pipeline/settings.ts'
 import { trainAndRegister } from '../pipeline/tracked-train.ts'
 import { createProgress } from '../progress.ts'
 import { publishVersion } from '../publish/edge-client.ts'
-import { aliasHistory, currentVersion, deleteAlias, setAlias } from '../registry/aliases.ts'
+import { aliasHistory, currentVersion } from '../registry/aliases.ts'
 import type { GateConfig } from '../registry/gates.ts'
 import { promote } from '../registry/promote.ts'
 import { DEFAULT_SWEEP, type SweepFile } from '../train/sweep.ts'
-import { canaryVerdict } from './canary.ts'
-import { drainTelemetry, type MonitoringRun, runMonitoring, servedShares } from './monitor-client.ts'
+import { judgeCanary } from './judge-canary.ts'
+import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
 import { sliceByTime, versionMetrics } from './offline-eval.ts'
-import { type ReplayStats, type ReplayTarget, replayedFlights, replayTraffic } from './replay.ts'
+import { type ReplayStats, replayedFlights, replayTraffic } from './replay.ts'
+import { type RetrainRecord, retrainOnCapture, weeksAvailable } from './retrain.ts'
 import { type ServedPerformance, servedPerformance } from './served.ts'
 
 const DAY_MS = 86_400_000
@@ -89,36 +86,6 @@ export interface CheckpointRecord {
     latencyP99: number | null
   }[]
   alerts: { kind: string; rule: string; version: number }[]
-}
-
-/**
- * One retrain: what it trained on, how the candidate compared with the champion on the held-out recent week,
- * and how it ended — `gate`: worse than the champion there, never published; `canary`: lost on live labels and
- * withdrawn; `promoted`; `on canary` when the replay ended first.
- */
-export interface RetrainRecord {
-  at: string
-  /** the data version pulled from the Worker's capture: what the edge scored, joined with the labels that came back */
-  data: { file: string; lineage: Lineage }
-  windows: Windows
-  version: number
-  champion: number
-  reportAuc: number
-  championAucSameRows: number
-  /**
-   * The champion scored on the candidate's selection rows, where the candidate's own val_auc and val_ece were
-   * measured: what the registry's promotion gates compare (beats_champion, and calibration against a drifted champion).
-   */
-  championOnSelection: { val_auc: number; val_ece: number }
-  outcome: 'gate' | 'canary' | 'promoted' | 'on canary'
-  canary?: {
-    from: string
-    to: string
-    /** rows each version answered and failed in the canary window */
-    served: Record<string, { predictions: number; errors: number }>
-    /** realized AUC per version, when the canary was judged on labels */
-    realizedAuc: Record<string, number | null>
-  }
 }
 
 export interface LoopSummary {
@@ -305,8 +272,30 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
         const record = windowEnds ? await monitorWindow(openWindow.from, to, openWindow.predictions) : null
         if (windowEnds) openWindow = { from: to, predictions: 0 }
         if (onCanary && to - onCanary.from >= o.canaryDays * DAY_MS) {
-          if (await judgeCanary(home, o, edge, target, onCanary, to, record)) {
-            if (onCanary.record.outcome === 'promoted') summary.finalChampion = onCanary.record.version
+          await drainTelemetry(target, onCanary.from, to, onCanary.predictions)
+          const onLabels = o.canaryDays > o.labelDelayDays
+          const judged = await judgeCanary(home, {
+            worker: target,
+            model: o.model,
+            from: onCanary.from,
+            to,
+            onLabels,
+            margin: o.canaryMargin,
+            gates: o.gates,
+            actor: ACTOR,
+            // the window's evaluation, when it is the monitoring window that just ended
+            realizedAuc:
+              onLabels && record?.from === day(onCanary.from)
+                ? Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
+                : undefined,
+          })
+          if (judged.outcome === 'extended') log(`── v${judged.challenger} stays on canary another day: ${judged.reason}`)
+          else {
+            const retrained = onCanary.record
+            retrained.canary = { from: judged.from, to: judged.to, served: judged.served, realizedAuc: judged.realizedAuc }
+            retrained.outcome = judged.outcome === 'promoted' ? 'promoted' : 'canary'
+            if (judged.outcome === 'promoted') summary.finalChampion = judged.challenger
+            log(`── v${judged.challenger} ${judged.outcome === 'promoted' ? 'promoted to champion' : 'withdrawn'}: ${judged.reason}`)
             onCanary = null
             // a verdict frees the canary: the next candidate may train at once, against the champion just decided
           }
@@ -320,22 +309,23 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
             : to - lastRetrain >= o.retrainEveryDays * DAY_MS
         if (!due) return
         lastRetrain = to
-        const retrained = await retrain(home, o, base, target, replayStart, labelledUntil, summary.finalChampion)
-        summary.retrains.push(retrained)
-        if (retrained.reportAuc < retrained.championAucSameRows) {
-          retrained.outcome = 'gate'
-          log(
-            `── v${retrained.version} not published: below the champion on ${retrained.windows.report.from}..${retrained.windows.report.to}`,
-          )
-          return
-        }
-        await publishVersion(home.store, edge, o.model, retrained.version, 'challenger')
-        await setAlias(home.db, o.model, 'challenger', retrained.version, {
+        const retrained = await retrainOnCapture(home, {
+          worker: target,
+          model: o.model,
+          experiment: o.experiment,
+          labelledUntil,
+          weeks: weeksAvailable(replayStart, labelledUntil, o.retrainWeeks),
+          training: {
+            ...base,
+            sweep: o.retrainSweep ?? { base: { epochs: 3, batchSize: 1024 }, trials: DEFAULT_SWEEP.trials?.slice(1, 3) ?? [] },
+          },
           actor: ACTOR,
-          reason: `retrained on ${retrained.windows.train.from}..${retrained.windows.train.to}: AUC ${retrained.reportAuc.toFixed(4)} vs champion v${retrained.champion} ${retrained.championAucSameRows.toFixed(4)} on ${retrained.windows.report.from}..${retrained.windows.report.to}`,
+          log,
         })
+        summary.retrains.push(retrained)
+        if (retrained.outcome === 'gate') return
         onCanary = { record: retrained, from: to, predictions: 0 }
-        log(`── v${retrained.version} published as challenger: ${o.canaryPercent}% canary for ${o.canaryDays} day(s)`)
+        log(`  ${o.canaryPercent}% canary for ${o.canaryDays} day(s)`)
       },
     })
     // the replay's last calendar month, scored offline for every version: how each would have done there
@@ -363,136 +353,4 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
   } finally {
     await worker.stop()
   }
-}
-
-/**
- * Retrains on what the edge saw, the way production does: the labelled capture since the replay began is pulled
- * from the Worker into a data version (tarmac data pull), and the model trains on its last `retrainWeeks`
- * labelled weeks, selected and reported on the latest week. The champion is scored on the same report rows.
- */
-async function retrain(
-  home: Home,
-  o: LoopOptions,
-  base: TrainSettings,
-  target: { url: string; adminKey: string; model: string },
-  replayStart: number,
-  labelledUntil: number,
-  championVersion: number,
-): Promise<RetrainRecord> {
-  const weeks = Math.max(1, Math.min(o.retrainWeeks, Math.floor((labelledUntil - replayStart) / (7 * DAY_MS)) - 1))
-  const windows = trailingWeeks(day(labelledUntil), weeks)
-  const [from] = windowBounds(windows.train)
-  o.log(`── pull the labelled capture ${day(from)}..${day(labelledUntil - 1)} from the Worker`)
-  const pulled = await pullCapture({
-    worker: target.url,
-    adminKey: target.adminKey,
-    model: o.model,
-    from,
-    to: labelledUntil,
-    dir: path.join(home.root, 'data'),
-  })
-  const { lineage } = pulled
-  o.log(
-    `  ${lineage.rows.toLocaleString('en-US')} labelled of ${lineage.captured.toLocaleString('en-US')} captured rows (${((lineage.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage) → ${pulled.file}`,
-  )
-  o.log(
-    `── retrain on ${windows.train.from}..${windows.train.to}, select on ${windows.validate.from}..${windows.validate.to}, report on ${windows.report.from}..${windows.report.to}`,
-  )
-  const sweep = o.retrainSweep ?? { base: { epochs: 3, batchSize: 1024 }, trials: DEFAULT_SWEEP.trials?.slice(1, 3) ?? [] }
-  const trained = await trainAndRegister(
-    home,
-    { ...base, dataFile: pulled.file, windows, sweep, trainRows: null },
-    { model: o.model, experiment: o.experiment },
-    o.log,
-  )
-  const { splits } = await loadDataset(pulled.file, { windows, quarantineDir: path.join(home.root, 'quarantine') })
-  const champion = await versionMetrics(home.store, o.model, championVersion, splits.report)
-  const onSelection = await versionMetrics(home.store, o.model, championVersion, splits.validate)
-  o.log(
-    `  candidate v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${championVersion} ${champion.auc.toFixed(4)} on the same ${champion.rows} rows; on the selection rows AUC ${trained.metrics.val_auc.toFixed(4)} vs ${onSelection.auc.toFixed(4)}, ECE ${trained.metrics.val_ece.toFixed(4)} vs ${onSelection.ece.toFixed(4)}`,
-  )
-  return {
-    at: day(labelledUntil),
-    data: pulled,
-    windows,
-    version: trained.version,
-    champion: championVersion,
-    reportAuc: trained.metrics.report_auc,
-    championAucSameRows: champion.auc,
-    championOnSelection: { val_auc: onSelection.auc, val_ece: onSelection.ece },
-    outcome: 'on canary',
-  }
-}
-
-/**
- * After the canary: promoted (registry gates, then the Worker's champion) or withdrawn from the Worker and the
- * registry, and true; false when the canary is extended (its challenger has answered nothing yet). The evidence is
- * what the Worker recorded of the canary window: the rows each version answered and failed, and — for a canary
- * longer than the label delay — the window's realized AUC per version.
- */
-async function judgeCanary(
-  home: Home,
-  o: LoopOptions,
-  edge: { endpoint: string; adminKey: string },
-  target: ReplayTarget,
-  canary: { record: RetrainRecord; from: number; predictions: number },
-  to: number,
-  monitored: CheckpointRecord | null,
-): Promise<boolean> {
-  const retrained = canary.record
-  await drainTelemetry(target, canary.from, to, canary.predictions)
-  const served = await servedShares(target, canary.from, to)
-  const judgedOnLabels = o.canaryDays > o.labelDelayDays
-  let evaluated: CheckpointRecord | null = null
-  if (judgedOnLabels) {
-    evaluated =
-      monitored?.from === day(canary.from)
-        ? monitored
-        : checkpointRecord(canary.from, to, canary.predictions, retrained.champion, await runMonitoring(target, canary.from, to))
-  }
-  const realizedAuc = Object.fromEntries(evaluated?.versions.map((v) => [`v${v.version}`, v.realizedAuc]) ?? [])
-  retrained.canary = { from: day(canary.from), to: day(to - 1), served, realizedAuc }
-  const evidence = (version: number) => ({
-    predictions: served[`v${version}`]?.predictions ?? 0,
-    errors: served[`v${version}`]?.errors ?? 0,
-    realizedAuc: realizedAuc[`v${version}`] ?? null,
-  })
-  const challenger = evidence(retrained.version)
-  const champion = evidence(retrained.champion)
-  const live = judgedOnLabels
-    ? `realized AUC v${retrained.version} ${challenger.realizedAuc?.toFixed(4) ?? '—'} vs v${retrained.champion} ${champion.realizedAuc?.toFixed(4) ?? '—'}`
-    : `v${retrained.version} answered ${challenger.predictions} rows, ${challenger.errors} failed`
-  const reason = `canary ${retrained.canary.from}..${retrained.canary.to}: ${live}; recent labelled days ${retrained.reportAuc.toFixed(4)} vs ${retrained.championAucSameRows.toFixed(4)}`
-  const verdict = canaryVerdict(challenger, champion, { judgedOnLabels, margin: o.canaryMargin })
-  if (verdict.verdict === 'extend') {
-    o.log(`── v${retrained.version} stays on canary another day: ${verdict.reason}`)
-    return false
-  }
-  let refusal = verdict.verdict === 'withdraw' ? `${reason}: ${verdict.reason}` : null
-  if (!refusal) {
-    try {
-      await promote(home.db, o.model, retrained.version, {
-        actor: ACTOR,
-        reason,
-        championMetrics: retrained.championOnSelection,
-        gates: o.gates,
-      })
-    } catch (e) {
-      if (!(e instanceof TarmacError && e.code === 'gate_failed')) throw e
-      refusal = e.message
-    }
-  }
-  if (refusal) {
-    retrained.outcome = 'canary'
-    await createWorkerClient(edge).admin.deleteAlias(o.model, 'challenger')
-    await deleteAlias(home.db, o.model, 'challenger', { actor: ACTOR, reason: `withdrawn: ${refusal}` })
-    o.log(`── v${retrained.version} withdrawn: ${refusal}`)
-    return true
-  }
-  retrained.outcome = 'promoted'
-  await publishVersion(home.store, edge, o.model, retrained.version, 'champion')
-  await createWorkerClient(edge).admin.deleteAlias(o.model, 'challenger')
-  await deleteAlias(home.db, o.model, 'challenger', { actor: ACTOR, reason: `v${retrained.version} promoted to champion` })
-  o.log(`── v${retrained.version} promoted to champion (${reason})`)
-  return true
 }
