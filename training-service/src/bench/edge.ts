@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createWorkerClient } from '@tarmac/sdk/client/worker'
 import autocannon from 'autocannon'
@@ -7,6 +9,9 @@ import { startLocalWorker } from '../local/edge-worker.ts'
 import { drainTelemetry } from '../loop/monitor-client.ts'
 import { publishVersion } from '../publish/edge-client.ts'
 import { fmt, median, row } from './stats.ts'
+
+/** The flight every timed request asks about. */
+const FLIGHT = { origin: 'ORD', destination: 'LAX', departedAt: '2001-04-02T07:15:00Z', distance: 1745 }
 
 export interface Load {
   label: string
@@ -74,36 +79,56 @@ export async function benchEdge(
     '  each turn starts once the telemetry of the turns before it is aggregated: the queue consumer shares these 2 cores)',
   ]
   lines.push(row('', 'p50 ms', 'p99 ms', 'req/s', 'vs /health p50'))
-  const instance = { origin: 'ORD', destination: 'LAX', departedAt: '2001-04-02T07:15:00Z', distance: 1745 }
   const loads: (Load & { rows: number })[] = [
     { label: 'GET /health', method: 'GET', path: '/health', rows: 0 },
     {
       label: 'predict 1 row',
       method: 'POST',
       path: `/v1/models/${model}/predict`,
-      body: JSON.stringify({ instances: [instance] }),
+      body: JSON.stringify({ instances: [FLIGHT] }),
       rows: 1,
     },
     {
       label: 'predict 100 rows',
       method: 'POST',
       path: `/v1/models/${model}/predict`,
-      body: JSON.stringify({ instances: Array(100).fill(instance) }),
+      body: JSON.stringify({ instances: Array(100).fill(FLIGHT) }),
       rows: 100,
     },
   ]
   const checkouts: Checkout[] = [{ label: 'this', root }, ...(baseline ? [{ label: 'baseline', ...baseline }] : [])]
-  lines.push(...(await coldLoads(home, checkouts, model, version, Math.max(2, Math.round(seconds / 3)))))
+  // the local Workers' state (D1, R2, KV, queues): a scratch folder, removed when the bench ends
+  const scratch = await mkdtemp(path.join(tmpdir(), 'tarmac-bench-edge-'))
+  try {
+    lines.push(...(await coldLoads(home, scratch, checkouts, model, version, Math.max(2, Math.round(seconds / 3)))))
+    lines.push(...(await underLoad(home, scratch, root, loads, model, version, seconds)))
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+  return lines
+}
+
+/** Each engine's Worker under the loads, in turns. */
+async function underLoad(
+  home: Home,
+  scratch: string,
+  root: string,
+  loads: (Load & { rows: number })[],
+  model: string,
+  version: number,
+  seconds: number,
+): Promise<string[]> {
+  const lines: string[] = []
   for (const engine of ['ts', 'ort']) {
     const worker = await startLocalWorker({
       root,
-      persistDir: `${home.root}/bench-edge-${engine}-${Date.now()}`,
+      persistDir: path.join(scratch, `engine-${engine}`),
       vars: { ENGINE: engine, CANARY_MODE: 'off' },
     })
     try {
       await publishVersion(home.store, { endpoint: worker.url, adminKey: worker.adminKey }, model, version, 'champion')
       const t = performance.now()
-      await createWorkerClient({ endpoint: worker.url, attempts: 1 }).predict(model, Array(100).fill(instance))
+      await createWorkerClient({ endpoint: worker.url, attempts: 1 }).predict(model, Array(100).fill(FLIGHT))
       const cold = performance.now() - t
       lines.push(row(`engine ${engine}: first predict (cold) ms`, fmt(cold, 0)))
       // before the load tests: their predictions would queue ahead of these and be timed too
@@ -188,12 +213,18 @@ async function queueThroughput(worker: { url: string; adminKey: string }, model:
  * `restarts` fresh processes each. The alias cache TTL is 0, so a moved alias is read at once (a KV read on every
  * predict, in both checkouts alike).
  */
-async function coldLoads(home: Home, checkouts: Checkout[], model: string, version: number, restarts: number): Promise<string[]> {
-  const body = { instances: [{ origin: 'ORD', destination: 'LAX', departedAt: '2001-04-02T07:15:00Z', distance: 1745 }] }
+async function coldLoads(
+  home: Home,
+  scratch: string,
+  checkouts: Checkout[],
+  model: string,
+  version: number,
+  restarts: number,
+): Promise<string[]> {
   const vars = { CANARY_MODE: 'off', MODEL_CACHE_TTL_SECONDS: '0' }
   const states = checkouts.map((c, i) => ({
     ...c,
-    persistDir: `${home.root}/bench-edge-cold-${i}-${Date.now()}`,
+    persistDir: path.join(scratch, `cold-${i}`),
     /** the second version's manifest as this checkout's Worker serves it (its own format) */
     second: null as unknown,
     predict: [] as number[],
@@ -231,12 +262,12 @@ async function coldLoads(home: Home, checkouts: Checkout[], model: string, versi
           const client = createWorkerClient({ endpoint: worker.url, adminKey: worker.adminKey, attempts: 1 })
           if (what === 'manifest') s.manifest.push(await timed(() => client.rawManifest(model, 'champion')))
           else {
-            s.predict.push(await timed(() => client.predict(model, body.instances)))
-            s.warm.push(await timed(() => client.predict(model, body.instances)))
+            s.predict.push(await timed(() => client.predict(model, [FLIGHT])))
+            s.warm.push(await timed(() => client.predict(model, [FLIGHT])))
             const original = await client.rawManifest(model, 'champion')
             await client.admin.putAlias(model, 'champion', s.second)
-            s.secondLoad.push(await timed(() => client.predict(model, body.instances)))
-            s.secondWarm.push(await timed(() => client.predict(model, body.instances)))
+            s.secondLoad.push(await timed(() => client.predict(model, [FLIGHT])))
+            s.secondWarm.push(await timed(() => client.predict(model, [FLIGHT])))
             await client.admin.putAlias(model, 'champion', original)
           }
         } finally {

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { benchBatchScoring } from '../batch/bench.ts'
 import { resolveModel } from '../batch/model.ts'
+import { baselineFromCommit } from '../bench/baseline.ts'
 import { benchCapture } from '../bench/capture.ts'
 import { benchDrift } from '../bench/drift.ts'
 import { benchEdge } from '../bench/edge.ts'
@@ -26,6 +28,7 @@ interface BenchFlags {
   smoke?: boolean
   model: string
   home?: string
+  baselineCommit?: string
   baselineRoot?: string
   baselineHome?: string
   baselineVersion?: string
@@ -33,7 +36,11 @@ interface BenchFlags {
 }
 
 /** The baseline checkout of the edge section, with its own home when its model format differs. */
-function baselineOf(flags: BenchFlags): { root: string; home?: string; version?: number } | undefined {
+async function baselineOf(flags: BenchFlags, home: Home): Promise<{ root: string; home?: string; version?: number } | undefined> {
+  if (flags.baselineCommit)
+    return baselineFromCommit(ROOT, flags.baselineCommit, path.join(home.root, 'bench-baseline'), (line) =>
+      process.stderr.write(`${line}\n`),
+    )
   if (!flags.baselineRoot) return undefined
   return {
     root: path.resolve(flags.baselineRoot),
@@ -75,6 +82,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--model <name>', 'registered model to measure', 'flight-delay')
     .option('--home <dir>', 'state folder (default: $TARMAC_HOME or ./.tarmac)')
     .option(
+      '--baseline-commit <rev>',
+      'edge: build the baseline from a commit of this repository (a clone with its own npm ci and two small models its CLI trains; kept under <home>/bench-baseline)',
+    )
+    .option(
       '--baseline-root <dir>',
       "edge: another checkout (with node_modules) whose Worker's cold model load is measured beside this one's",
     )
@@ -94,6 +105,10 @@ export function registerBenchCommand(program: Command): void {
       const smoke = Boolean(flags.smoke)
       if (flags.baselineRoot && !existsSync(path.join(flags.baselineRoot, 'node_modules', '.bin', 'wrangler')))
         throw new UserInputError(`--baseline-root: ${flags.baselineRoot} is not a checkout with its node_modules installed`)
+      if (flags.baselineCommit && (flags.baselineRoot || flags.baselineHome || flags.baselineVersion !== undefined))
+        throw new UserInputError(
+          '--baseline-commit: builds its own baseline; leave out --baseline-root, --baseline-home and --baseline-version',
+        )
       if (flags.baselineHome && !flags.baselineRoot) throw new UserInputError('--baseline-home: needs --baseline-root')
       if (flags.baselineVersion !== undefined && !(Number.isInteger(Number(flags.baselineVersion)) && Number(flags.baselineVersion) >= 2))
         throw new UserInputError(
@@ -107,7 +122,10 @@ export function registerBenchCommand(program: Command): void {
         sections[section] = lines
         process.stdout.write(`${lines.join('\n')}\n\n`)
       }
+      let baseline: Awaited<ReturnType<typeof baselineOf>>
       try {
+        // built (or found) first: a commit that cannot be one fails before anything is measured
+        baseline = only.includes('edge') ? await baselineOf(flags, home) : undefined
         const version = await latestVersion(home, flags.model)
         if (only.includes('sweep')) print('sweep')(await benchSweep(smoke ? 5_000 : 100_000))
         if (only.includes('encoder')) print('encoder')(await benchEncoder(smoke ? 2 : 10, smoke ? 20_000 : 100_000, smoke ? 1 : 2))
@@ -126,7 +144,7 @@ export function registerBenchCommand(program: Command): void {
         if (only.includes('edge')) {
           print('edge')(
             version
-              ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10, baselineOf(flags))
+              ? await benchEdge(home, ROOT, flags.model, version, smoke ? 2 : 10, baseline)
               : ['edge: skipped — no registered model (run `npm start` or `npx tarmac train` first)'],
           )
         }
@@ -156,6 +174,8 @@ export function registerBenchCommand(program: Command): void {
         }
         if (flags.record) await writeRecord(flags.record, commandLine(), started, sections)
       } finally {
+        // the copy of a commit baseline's state folder this run published from
+        if (flags.baselineCommit && baseline?.home) await rm(baseline.home, { recursive: true, force: true })
         await home.close()
       }
     })

@@ -203,6 +203,14 @@ describe('tarmac bench', () => {
       await tarmac('bench', '--baseline-root', REPO_ROOT, '--baseline-version', '3'),
       /--baseline-version: needs --baseline-home/,
     )
+    expectOneLine(
+      await tarmac('bench', '--only', 'edge', '--baseline-commit', 'no-such-rev'),
+      /--baseline-commit: "no-such-rev" is not a commit/,
+    )
+    expectOneLine(
+      await tarmac('bench', '--baseline-commit', 'HEAD', '--baseline-root', REPO_ROOT),
+      /--baseline-commit: builds its own baseline; leave out --baseline-root/,
+    )
   })
 })
 
