@@ -4,7 +4,7 @@ import type { FlightInstance } from '@tarmac/sdk/features'
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { database } from '../src/db/client.ts'
-import { alerts, driftReports, failures, predictions } from '../src/db/schema.ts'
+import { alerts, driftReports, failures, performance as performanceWindows, predictions } from '../src/db/schema.ts'
 import worker from '../src/index.ts'
 import type { AlertMessage } from '../src/monitoring/webhook.ts'
 import { ADMIN, instances, KEY_A, makeModel, publish } from './fixtures.ts'
@@ -150,6 +150,15 @@ describe('alerts', () => {
       }
     }
     await label(true)
+    // a dry run evaluates the same window and leaves no trace: no stored window, no alert, no message
+    const dry = await post('/admin/monitoring/run', { ...window(), dryRun: true }, ADMIN)
+    expect(dry.status).toBe(200)
+    const evaluated = await dry.json<MonitoringRun>()
+    expect(evaluated.evaluations.find((e) => e.model === 'mon-labels')?.performance.realized).toMatchObject({ labels: 300 })
+    expect(evaluated.changes).toEqual([])
+    expect(hooksFor('mon-labels', 'realized_auc')).toHaveLength(0)
+    expect(await db.select().from(performanceWindows).where(eq(performanceWindows.model, 'mon-labels'))).toEqual([])
+    expect(await db.select().from(alerts).where(eq(alerts.model, 'mon-labels'))).toEqual([])
     const fired = await run()
     const perf = fired.evaluations.find((e) => e.model === 'mon-labels')?.performance
     expect(perf?.realized.labels).toBe(300)

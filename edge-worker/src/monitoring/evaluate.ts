@@ -24,7 +24,12 @@ import { bucketRange, iso, type Window } from './window.ts'
 type Db = ReturnType<typeof database>
 type Evaluation = MonitoringRun['evaluations'][number]
 
-export async function runMonitoring(env: Env, w: Window, now = Date.now()): Promise<MonitoringRun> {
+/**
+ * The monitoring pass over a window: per version, drift and performance stored, alert rules applied and changes
+ * delivered. With `dryRun` it only evaluates: nothing is stored, no alert changes, nothing is sent — what a caller
+ * judging an arbitrary window (a canary's) reads without rewriting the monitoring history.
+ */
+export async function runMonitoring(env: Env, w: Window, { now = Date.now(), dryRun = false } = {}): Promise<MonitoringRun> {
   const db = database(env.DB)
   const config = monitoringConfigOf(env)
   const { first, last } = bucketRange(w)
@@ -35,7 +40,7 @@ export async function runMonitoring(env: Env, w: Window, now = Date.now()): Prom
   const run: MonitoringRun = { from: iso(w.start), to: iso(w.end), evaluations: [], skipped: [], changes: [], redelivered: [] }
   for (const key of versions) {
     try {
-      const { evaluation, changes } = await evaluateVersion(env, db, config, key, w, now)
+      const { evaluation, changes } = await evaluateVersion(env, db, config, key, w, now, dryRun)
       run.evaluations.push(evaluation)
       for (const change of changes) run.changes.push(await notify(db, config, change, now))
     } catch (error) {
@@ -45,7 +50,7 @@ export async function runMonitoring(env: Env, w: Window, now = Date.now()): Prom
       run.skipped.push({ ...key, reason })
     }
   }
-  if (config.webhookUrl) {
+  if (config.webhookUrl && !dryRun) {
     const sentNow = new Set(run.changes.filter((c) => c.delivery).map((c) => c.alert.id))
     run.redelivered = await redeliver(db, config.webhookUrl, sentNow, now)
   }
@@ -80,6 +85,7 @@ async function evaluateVersion(
   key: { model: string; version: number },
   w: Window,
   now: number,
+  dryRun: boolean,
 ): Promise<{ evaluation: Evaluation; changes: AlertChange[] }> {
   const { model, version } = key
   const manifest = await readManifest(env, model, version)
@@ -112,6 +118,9 @@ async function evaluateVersion(
     createdAt: now,
   }
   const perf = { ...keys, ...measured }
+  const driftRow = drift && { ...keys, report: drift, createdAt: now }
+  const evaluation = { model, version, drift: driftRow && driftRecord(driftRow), performance: performanceRecord(perf) }
+  if (dryRun) return { evaluation, changes: [] }
   const statements: BatchItem<'sqlite'>[] = [
     db
       .insert(performance)
@@ -121,7 +130,6 @@ async function evaluateVersion(
         set: measured,
       }),
   ]
-  const driftRow = drift && { ...keys, report: drift, createdAt: now }
   if (driftRow) {
     statements.push(
       db
@@ -140,10 +148,7 @@ async function evaluateVersion(
   // window's end, not at the wall-clock time of the pass (the cron's window ends now, so it is unchanged)
   const observedAt = Math.min(now, w.end)
   const changes = await applyOutcomes(db, key, evaluateRules(signals, config.thresholds, config.rules), observedAt)
-  return {
-    evaluation: { model, version, drift: driftRow && driftRecord(driftRow), performance: performanceRecord(perf) },
-    changes,
-  }
+  return { evaluation, changes }
 }
 
 /** Delivers new firings and resolutions; a refreshed firing alert is not news. */

@@ -105,14 +105,23 @@ const runRoute = createRoute({
   method: 'post',
   path: '/admin/monitoring/run',
   summary: 'Run the monitoring pass (what the hourly cron runs) over a window of prediction hours',
-  description: 'Without from/to: the last DRIFT_WINDOW_HOURS completed hours. Re-running a window replaces its reports.',
+  description:
+    'Without from/to: the last DRIFT_WINDOW_HOURS completed hours. Re-running a window replaces its reports; with dryRun nothing is stored or sent.',
   security: [{ adminKey: [] }],
   middleware: [requireAdmin] as const,
   request: {
     body: {
       content: {
         'application/json': {
-          schema: z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).partial(),
+          schema: z
+            .object({
+              from: z.iso.datetime({ offset: true }),
+              to: z.iso.datetime({ offset: true }),
+              dryRun: z.boolean().openapi({
+                description: 'evaluate only: store no report, change no alert, send nothing (a canary judged on its window)',
+              }),
+            })
+            .partial(),
         },
       },
       required: false,
@@ -145,10 +154,10 @@ export const monitoringRoutes = createRouter()
   })
   .openapi(alertsRoute, async (c) => c.json({ alerts: await listAlerts(database(c.env.DB), c.req.valid('query')) }, 200))
   .openapi(runRoute, async (c) => {
-    const { from, to } = c.req.valid('json') ?? {}
+    const { from, to, dryRun } = c.req.valid('json') ?? {}
     const w =
       from === undefined && to === undefined
         ? trailingWindow(Date.now(), monitoringConfigOf(c.env).windowHours)
         : resolveWindow(c.env, from, to)
-    return c.json(await runMonitoring(c.env, w), 200)
+    return c.json(await runMonitoring(c.env, w, { dryRun }), 200)
   })

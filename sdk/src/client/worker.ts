@@ -210,8 +210,12 @@ export function createWorkerClient(options: WorkerClientOptions) {
       /** one page of the labelled inference capture of a model (`data pull`) */
       capture: (model: string, query: { from: string; to: string; role: string; limit: string; cursor?: string }) =>
         json({ path: `/admin/capture/${encodeURIComponent(model)}`, query }, capturePageSchema),
-      runMonitoring: (range: TimeRange) =>
-        json({ method: 'POST', path: '/admin/monitoring/run', json: rangeQuery(range) }, runResultSchema),
+      /** `dryRun`: evaluate the window only, storing and sending nothing */
+      runMonitoring: (range: TimeRange & { dryRun?: boolean }) =>
+        json(
+          { method: 'POST', path: '/admin/monitoring/run', json: { ...rangeQuery(range), ...(range.dryRun ? { dryRun: true } : {}) } },
+          runResultSchema,
+        ),
     },
   }
 }

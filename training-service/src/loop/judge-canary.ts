@@ -78,10 +78,13 @@ export async function judgeCanary(home: Home, o: JudgeOptions): Promise<CanaryJu
   }
   const target = { ...o.worker, model: o.model }
   const served = await servedShares(target, o.from, o.to)
+  // evaluated, not recorded: judging a canary's window must not rewrite the monitoring history or move alerts
   const realizedAuc = !o.onLabels
     ? {}
     : (o.realizedAuc ??
-      Object.fromEntries((await runMonitoring(target, o.from, o.to)).evaluations.map((e) => [`v${e.version}`, e.performance.realized.auc])))
+      Object.fromEntries(
+        (await runMonitoring(target, o.from, o.to, true)).evaluations.map((e) => [`v${e.version}`, e.performance.realized.auc]),
+      ))
   const evidence = (version: number): CanaryEvidence => ({
     predictions: served[`v${version}`]?.predictions ?? 0,
     errors: served[`v${version}`]?.errors ?? 0,

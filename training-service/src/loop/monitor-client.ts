@@ -32,9 +32,12 @@ export async function drainTelemetry(
   return seen
 }
 
-/** Runs the same evaluation as the hourly cron over a replayed window: drift, performance, alerts. */
-export function runMonitoring(target: ReplayTarget, from: number, to: number): Promise<MonitoringRun> {
-  return workerOf(target).admin.runMonitoring({ from, to })
+/**
+ * Runs the same evaluation as the hourly cron over a replayed window: drift, performance, alerts. With `dryRun` the
+ * Worker only evaluates it: nothing stored, no alert moved.
+ */
+export function runMonitoring(target: ReplayTarget, from: number, to: number, dryRun = false): Promise<MonitoringRun> {
+  return workerOf(target).admin.runMonitoring({ from, to, dryRun })
 }
 
 /** Per version: the rows it answered in [from, to) and the rows it failed, from the Worker's hourly telemetry. */
