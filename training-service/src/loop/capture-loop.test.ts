@@ -150,6 +150,12 @@ describe('the production loop against wrangler dev', () => {
     expect(record).toMatchObject({ version: version + 1, champion: 1, outcome: 'on canary' })
     expect(lineageSchema.parse(record.data.lineage)).toMatchObject({ rows: labelled.length, captured: N })
     expect(retrained.stderr).toMatch(/candidate v\d+ report AUC [\d.]+ vs champion v1 [\d.]+ on the same \d+ rows/)
+    // a window the Worker captured nothing in: one line, exit 2, nothing trained
+    const empty = await runTarmac(['retrain', '--url', worker.url, '--as-of', '2001-03-01', '--train-weeks', '2', '--json'], env)
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toMatch(
+      /\ntarmac: no labelled rows of flight-delay between 2001-02-08 and 2001-03-01 \(0 captured\): nothing to retrain on\n$/,
+    )
     const canary = await runTarmac(['canary', '--url', worker.url, '--from', '2001-04-22', '--to', '2001-04-23', '--dry-run'], env)
     expect(canary.code, canary.stderr).toBe(0)
     expect(canary.stdout).toMatch(

@@ -10,7 +10,10 @@ import { windowBounds } from '../data/windows.ts'
 import { type Home, openHome } from '../home.ts'
 import { startLocalWorker } from '../local/edge-worker.ts'
 import { aliasHistory, currentVersion } from '../registry/aliases.ts'
+import { getVersion } from '../registry/versions.ts'
+import { getRun } from '../tracking/queries.ts'
 import { type LoopSummary, runClosedLoop } from './closed-loop.ts'
+import { CHAMPION_COMPARED_TAG, CHAMPION_METRICS } from './retrain.ts'
 
 // `npm start`'s loop on a small slice of the real flights, with a concept change it must recover from: from
 // April on, every outcome is reversed (a flight that was late is on time and the other way round), so the
@@ -163,6 +166,14 @@ describe('runClosedLoop (npm start) on a small slice with reversed outcomes', ()
       .reverse()
       .map((e) => `${e.alias}:${e.from ?? '-'}>${e.to ?? '-'}`)
     expect(moves).toEqual(expected)
+    // each candidate's run keeps the champion it was compared with, scored on the same rows: what a later
+    // `tarmac canary` judges its promotion against
+    for (const r of summary.retrains) {
+      const run = await getRun(home.db, (await getVersion(home.db, MODEL, r.version)).runId)
+      expect(run.tags[CHAMPION_COMPARED_TAG]).toBe(String(r.champion))
+      expect(run.metrics[CHAMPION_METRICS.report_auc]).toBeCloseTo(r.championAucSameRows, 12)
+      expect(run.metrics[CHAMPION_METRICS.val_auc]).toBeCloseTo(r.championOnSelection.val_auc, 12)
+    }
   })
 
   it("agrees with the Worker's monitoring API over the state it left: predictions and realized AUC per version", async () => {

@@ -3,7 +3,7 @@ import { loadDataset } from '../data/dataset.ts'
 import type { Lineage } from '../data/lineage.ts'
 import { pullCapture } from '../data/pull.ts'
 import { trailingWeeks, type Windows, windowBounds } from '../data/windows.ts'
-import { TarmacError } from '../errors.ts'
+import { TarmacError, UserInputError } from '../errors.ts'
 import type { Home } from '../home.ts'
 import type { TrainSettings } from '../pipeline/settings.ts'
 import { trainAndRegister } from '../pipeline/tracked-train.ts'
@@ -91,6 +91,10 @@ export async function retrainOnCapture(home: Home, o: RetrainOptions): Promise<R
     dir: path.join(home.root, 'data'),
   })
   const { lineage } = pulled
+  if (lineage.rows === 0)
+    throw new UserInputError(
+      `no labelled rows of ${o.model} between ${day(from)} and ${day(o.labelledUntil)} (${lineage.captured} captured): nothing to retrain on`,
+    )
   o.log(
     `  ${lineage.rows.toLocaleString('en-US')} labelled of ${lineage.captured.toLocaleString('en-US')} captured rows (${((lineage.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage) → ${pulled.file}`,
   )
