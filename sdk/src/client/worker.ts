@@ -212,10 +212,8 @@ export function createWorkerClient(options: WorkerClientOptions) {
         json({ path: `/admin/capture/${encodeURIComponent(model)}`, query }, capturePageSchema),
       /** `dryRun`: evaluate the window only, storing and sending nothing */
       runMonitoring: (range: TimeRange & { dryRun?: boolean }) =>
-        json(
-          { method: 'POST', path: '/admin/monitoring/run', json: { ...rangeQuery(range), ...(range.dryRun ? { dryRun: true } : {}) } },
-          runResultSchema,
-        ),
+        // an absent dryRun is left out of the body (JSON drops undefined)
+        json({ method: 'POST', path: '/admin/monitoring/run', json: { ...rangeQuery(range), dryRun: range.dryRun } }, runResultSchema),
     },
   }
 }

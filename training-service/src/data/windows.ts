@@ -65,7 +65,8 @@ export function windowOf(windows: Windows, epochMs: number): WindowName | null {
   return null
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+/** The UTC date (YYYY-MM-DD) of an epoch-ms instant. */
+export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 /**
  * Windows relative to a date, for retraining on what production saw: validate on the week before `asOf`
@@ -75,8 +76,8 @@ export function trailingWeeks(asOf: string, trainWeeks: number): Windows {
   const end = windowBounds({ from: asOf, to: asOf })[0]
   const validateFrom = end - 7 * DAY_MS
   return windowsSchema.parse({
-    train: { from: day(validateFrom - trainWeeks * 7 * DAY_MS), to: day(validateFrom) },
-    validate: { from: day(validateFrom), to: asOf },
-    replay: { from: asOf, to: day(end + DAY_MS) },
+    train: { from: isoDay(validateFrom - trainWeeks * 7 * DAY_MS), to: isoDay(validateFrom) },
+    validate: { from: isoDay(validateFrom), to: asOf },
+    replay: { from: asOf, to: isoDay(end + DAY_MS) },
   })
 }

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadDataset } from '../data/dataset.ts'
 import { describeDataset } from '../data/describe.ts'
-import { DEFAULT_WINDOWS, type Windows, windowBounds } from '../data/windows.ts'
+import { DEFAULT_WINDOWS, isoDay, type Windows, windowBounds } from '../data/windows.ts'
 import type { Home } from '../home.ts'
 import { startLocalWorker } from '../local/edge-worker.ts'
 import type { TrainSettings } from '../pipeline/settings.ts'
@@ -123,12 +123,10 @@ export interface LoopSummary {
   edgeState: string
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
-
 function checkpointRecord(from: number, to: number, predictions: number, champion: number, run: MonitoringRun): CheckpointRecord {
   return {
-    from: day(from),
-    to: day(to - 1),
+    from: isoDay(from),
+    to: isoDay(to - 1),
     predictions,
     champion,
     versions: run.evaluations.map((e) => ({
@@ -285,7 +283,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
             actor: ACTOR,
             // the window's evaluation, when it is the monitoring window that just ended
             realizedAuc:
-              onLabels && record?.from === day(onCanary.from)
+              onLabels && record?.from === isoDay(onCanary.from)
                 ? Object.fromEntries(record.versions.map((v) => [`v${v.version}`, v.realizedAuc]))
                 : undefined,
           })
@@ -336,7 +334,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     const versions = [first.version, ...summary.retrains.map((r) => r.version)]
     const scored = await Promise.all(versions.map((v) => versionMetrics(home.store, o.model, v, month)))
     summary.lastMonth = {
-      month: day(lastMonthStart).slice(0, 7),
+      month: isoDay(lastMonthStart).slice(0, 7),
       rows: scored[0].rows,
       auc: Object.fromEntries(versions.map((v, i) => [`v${v}`, scored[i].auc])),
       trainedOnIt: summary.retrains.filter((r) => windowBounds(r.windows.report)[1] > lastMonthStart).map((r) => `v${r.version}`),

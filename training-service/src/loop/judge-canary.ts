@@ -1,4 +1,5 @@
 import { createWorkerClient } from '@tarmac/sdk/client/worker'
+import { isoDay } from '../data/windows.ts'
 import { TarmacError } from '../errors.ts'
 import type { Home } from '../home.ts'
 import { publishVersion } from '../publish/edge-client.ts'
@@ -12,7 +13,6 @@ import { runMonitoring, servedShares } from './monitor-client.ts'
 import { CHAMPION_COMPARED_TAG, CHAMPION_METRICS } from './retrain.ts'
 
 const DAY_MS = 86_400_000
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 export interface JudgeOptions {
   worker: { url: string; adminKey: string }
@@ -62,7 +62,7 @@ export async function judgeCanary(home: Home, o: JudgeOptions): Promise<CanaryJu
   if (challenger === null) throw new TarmacError('not_found', `"${o.model}" has no challenger on canary`)
   const champion = await currentVersion(home.db, o.model, 'champion')
   if (champion === null) throw new TarmacError('not_found', `"${o.model}" has no champion to judge the challenger against`)
-  const window = { model: o.model, challenger, champion, from: day(o.from), to: day(o.to - 1) }
+  const window = { model: o.model, challenger, champion, from: isoDay(o.from), to: isoDay(o.to - 1) }
   const minDays = o.minDays ?? 0
   if (o.to - o.from < Math.max(minDays * DAY_MS, 1)) {
     // with labels, the window ends where labels have come back: a canary younger than the label delay has none yet
@@ -92,10 +92,11 @@ export async function judgeCanary(home: Home, o: JudgeOptions): Promise<CanaryJu
   })
   const candidate = await getRun(home.db, (await getVersion(home.db, o.model, challenger)).runId)
   const compared = candidate.tags[CHAMPION_COMPARED_TAG] === String(champion)
-  const verdict = canaryVerdict(evidence(challenger), evidence(champion), { judgedOnLabels: o.onLabels, margin: o.margin })
+  const [mine, theirs] = [evidence(challenger), evidence(champion)]
+  const verdict = canaryVerdict(mine, theirs, { judgedOnLabels: o.onLabels, margin: o.margin })
   const live = o.onLabels
-    ? `realized AUC v${challenger} ${evidence(challenger).realizedAuc?.toFixed(4) ?? '—'} vs v${champion} ${evidence(champion).realizedAuc?.toFixed(4) ?? '—'}`
-    : `v${challenger} answered ${evidence(challenger).predictions} rows, ${evidence(challenger).errors} failed`
+    ? `realized AUC v${challenger} ${mine.realizedAuc?.toFixed(4) ?? '—'} vs v${champion} ${theirs.realizedAuc?.toFixed(4) ?? '—'}`
+    : `v${challenger} answered ${mine.predictions} rows, ${mine.errors} failed`
   const recent = compared
     ? `; recent labelled days ${candidate.metrics.report_auc?.toFixed(4)} vs ${candidate.metrics[CHAMPION_METRICS.report_auc]?.toFixed(4)}`
     : ''

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { loadDataset } from '../data/dataset.ts'
 import type { Lineage } from '../data/lineage.ts'
 import { pullCapture } from '../data/pull.ts'
-import { trailingWeeks, type Windows, windowBounds } from '../data/windows.ts'
+import { isoDay, trailingWeeks, type Windows, windowBounds } from '../data/windows.ts'
 import { TarmacError, UserInputError } from '../errors.ts'
 import type { Home } from '../home.ts'
 import type { TrainSettings } from '../pipeline/settings.ts'
@@ -13,7 +13,6 @@ import { logMetrics, setTag } from '../tracking/index.ts'
 import { versionMetrics } from './offline-eval.ts'
 
 const DAY_MS = 86_400_000
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 /**
  * The tag and metrics a retrain leaves on its candidate's run: the champion it was compared with, scored on the
@@ -79,9 +78,9 @@ export interface RetrainOptions {
 export async function retrainOnCapture(home: Home, o: RetrainOptions): Promise<RetrainRecord> {
   const champion = await currentVersion(home.db, o.model, 'champion')
   if (champion === null) throw new TarmacError('not_found', `"${o.model}" has no champion to retrain against`)
-  const windows = trailingWeeks(day(o.labelledUntil), o.weeks)
+  const windows = trailingWeeks(isoDay(o.labelledUntil), o.weeks)
   const [from] = windowBounds(windows.train)
-  o.log(`── pull the labelled capture ${day(from)}..${day(o.labelledUntil - 1)} from the Worker`)
+  o.log(`── pull the labelled capture ${isoDay(from)}..${isoDay(o.labelledUntil - 1)} from the Worker`)
   const pulled = await pullCapture({
     worker: o.worker.url,
     adminKey: o.worker.adminKey,
@@ -93,7 +92,7 @@ export async function retrainOnCapture(home: Home, o: RetrainOptions): Promise<R
   const { lineage } = pulled
   if (lineage.rows === 0)
     throw new UserInputError(
-      `no labelled rows of ${o.model} between ${day(from)} and ${day(o.labelledUntil)} (${lineage.captured} captured): nothing to retrain on`,
+      `no labelled rows of ${o.model} between ${isoDay(from)} and ${isoDay(o.labelledUntil)} (${lineage.captured} captured): nothing to retrain on`,
     )
   o.log(
     `  ${lineage.rows.toLocaleString('en-US')} labelled of ${lineage.captured.toLocaleString('en-US')} captured rows (${((lineage.labelCoverage ?? 0) * 100).toFixed(1)}% label coverage) → ${pulled.file}`,
@@ -120,7 +119,7 @@ export async function retrainOnCapture(home: Home, o: RetrainOptions): Promise<R
     `  candidate v${trained.version} report AUC ${trained.metrics.report_auc.toFixed(4)} vs champion v${champion} ${onReport.auc.toFixed(4)} on the same ${onReport.rows} rows; on the selection rows AUC ${trained.metrics.val_auc.toFixed(4)} vs ${onSelection.auc.toFixed(4)}, ECE ${trained.metrics.val_ece.toFixed(4)} vs ${onSelection.ece.toFixed(4)}`,
   )
   const record: RetrainRecord = {
-    at: day(o.labelledUntil),
+    at: isoDay(o.labelledUntil),
     data: pulled,
     windows,
     version: trained.version,
