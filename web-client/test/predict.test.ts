@@ -155,6 +155,13 @@ describe('web client in Chromium without WebGPU', () => {
     const fromSea = await predictOnPage(page)
     expect(fromSea.backend).toBe('ts')
     expect(Math.abs(fromSea.probability - int8Reference(v1, [toInstance(elsewhere)])[0])).toBeLessThanOrEqual(1e-6)
+    // the note of the saved model gone (site storage cleared apart from Cache Storage): the page tries a download as
+    // on a first visit, and when that fails offline the cached model still serves
+    await page.evaluate(() => localStorage.clear())
+    await page.reload()
+    await waitUntilReady(page)
+    await fillFlight(page, FLIGHT)
+    expect(await predictOnPage(page)).toMatchObject({ backend: 'ts', probability: online.probability })
     // queued on the device, not at the Worker
     await page.waitForTimeout(2500)
     const early = await d1Query<{ n: number }>(

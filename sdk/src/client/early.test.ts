@@ -21,6 +21,38 @@ function network() {
 
 afterEach(() => vi.unstubAllGlobals())
 
+/** localStorage holding these entries */
+function storage(entries: Record<string, string>) {
+  vi.stubGlobal('localStorage', { getItem: (key: string) => entries[key] ?? null, setItem: vi.fn() })
+}
+
+/** A promise and the call that resolves it. */
+function gate() {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { opened, open }
+}
+
+/**
+ * Cache Storage holding `entries` (URL → body) that opens only when `open` is called, and answers the lookup of the
+ * manifest only when `answerManifest` is; the lookups are recorded.
+ */
+function slowCaches(entries: Record<string, BodyInit>) {
+  const matched: string[] = []
+  const [opening, manifest] = [gate(), gate()]
+  const cache = {
+    async match(url: string) {
+      matched.push(url)
+      if (url.includes('/manifest')) await manifest.opened
+      return url in entries ? new Response(entries[url]) : undefined
+    },
+  }
+  vi.stubGlobal('caches', { open: () => opening.opened.then(() => cache) })
+  return { matched, open: opening.open, answerManifest: manifest.open }
+}
+
 describe('startEarlyLoad', () => {
   it('starts the manifest, then the blobs it names, and hands each response over once', async () => {
     const asked = network()
@@ -39,6 +71,48 @@ describe('startEarlyLoad', () => {
     // a second request for the same URL is the client's own
     await early.fetch(early.manifestUrl)
     expect(asked).toHaveLength(4)
+  })
+
+  it('on a first visit (no model noted as saved) downloads the blobs without waiting for Cache Storage', async () => {
+    const asked = network()
+    storage({})
+    const cache = slowCaches({})
+    const early = startEarlyLoad(location)
+    // the cache lookup has not answered: the blobs went out once the manifest named them
+    await early.fetch(`http://127.0.0.1:8787/v1/blobs/${'a'.repeat(64)}`)
+    expect(asked.map((a) => a.url.replace(/^.*\//, ''))).toEqual(['manifest?alias=champion', 'a'.repeat(64), 'b'.repeat(64)])
+    cache.open()
+    cache.answerManifest()
+    expect(await early.cached).toBeNull()
+  })
+
+  it('with a model noted as saved, waits for the cache, and reads its blobs beside the manifest', async () => {
+    const asked = network()
+    const shas = ['a'.repeat(64), 'b'.repeat(64)]
+    storage({ 'tarmac-model:flight-delay:champion': JSON.stringify(shas) })
+    const blob = (sha: string) => `http://127.0.0.1:8787/v1/blobs/${sha}`
+    const cache = slowCaches({
+      'http://127.0.0.1:8787/v1/models/flight-delay/manifest?alias=champion': JSON.stringify(manifest),
+      [blob(shas[0])]: new Uint8Array([1]),
+      [blob(shas[1])]: new Uint8Array([2, 3]),
+    })
+    const early = startEarlyLoad(location)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(asked).toHaveLength(1)
+    cache.open()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    // the blobs are looked up while the manifest's lookup is still out, not after it
+    expect(cache.matched.map((url) => url.replace(/^.*\//, ''))).toEqual(['manifest?alias=champion', ...shas])
+    cache.answerManifest()
+    const cached = await early.cached
+    expect(cached?.manifest).toEqual(manifest)
+    expect([...(cached?.blobs.entries() ?? [])]).toEqual([
+      [shas[0], new Uint8Array([1])],
+      [shas[1], new Uint8Array([2, 3])],
+    ])
+    // found in the cache: no blob downloads
+    await early.fetch(early.manifestUrl)
+    expect(asked).toHaveLength(1)
   })
 
   it('imports no schema library: a page loads it ahead of its app', () => {

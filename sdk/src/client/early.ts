@@ -1,4 +1,4 @@
-import { type CachedEntries, deviceBlobShas, type ModelLocation, modelUrls, readCachedEntries } from './model-cache.ts'
+import { type CachedEntries, deviceBlobShas, type ModelLocation, modelUrls, readCachedEntries, savedBlobShas } from './model-cache.ts'
 
 /**
  * A page's entry starts its model's first requests before the app code (zod, the engines, the encoder) is fetched
@@ -31,9 +31,12 @@ export function startEarlyLoad(location: ModelLocation & { apiKey?: string }): E
   }
   // the request first: the first Cache Storage call of a page is the slower of the two to set out
   const manifest = start(urls.manifest)
-  const cached = readCachedEntries(urls).catch(() => null)
-  // a first visit: the blobs download as soon as the manifest names them (a repeat visit has them cached)
-  const blobsStarted = Promise.all([cached, manifest])
+  const saved = savedBlobShas(urls)
+  const cached = readCachedEntries(urls, saved).catch(() => null)
+  // a first visit (nothing noted as saved) downloads the blobs as soon as the manifest names them; otherwise they
+  // download only when the cache turns out not to hold them
+  const unlessCached = saved === null ? Promise.resolve(null) : cached
+  const blobsStarted = Promise.all([unlessCached, manifest])
     .then(async ([hit, response]) => {
       if (hit || !response.ok) return
       for (const sha of deviceBlobShas(await response.clone().json())) start(urls.blob(sha))

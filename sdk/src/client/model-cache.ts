@@ -45,19 +45,48 @@ export function deviceBlobShas(manifest: unknown): string[] {
   return [files?.int8?.sha256, files?.encoder?.sha256].filter((sha): sha is string => typeof sha === 'string')
 }
 
-/** The cached manifest and its device blobs as stored; null when nothing is cached (or there is no Cache Storage). */
-export async function readCachedEntries(urls: ModelUrls): Promise<CachedEntries | null> {
+/**
+ * The device blobs saved with the cached manifest, noted in localStorage beside Cache Storage: read at once (the
+ * first Cache Storage call of a page takes longer than a manifest request), it tells a page whether a cached model
+ * is worth waiting for, and which blobs to read beside the manifest. null: nothing saved here; undefined: no
+ * localStorage (a worker, storage blocked), so nobody knows. Only a hint: what Cache Storage holds decides.
+ */
+export function savedBlobShas(urls: ModelUrls): string[] | null | undefined {
+  try {
+    const saved = globalThis.localStorage?.getItem(urls.cacheName)
+    if (saved === undefined) return undefined
+    const shas: unknown = saved === null ? null : JSON.parse(saved)
+    return Array.isArray(shas) && shas.every((sha) => typeof sha === 'string') ? shas : null
+  } catch {
+    return undefined
+  }
+}
+
+/** Notes the blobs just saved with a manifest (see savedBlobShas); a page that cannot write just loses the hint. */
+export function noteSavedBlobs(urls: ModelUrls, shas: readonly string[]): void {
+  try {
+    globalThis.localStorage?.setItem(urls.cacheName, JSON.stringify(shas))
+  } catch {
+    // storage full or blocked: the next visit waits for Cache Storage, as if nothing were noted
+  }
+}
+
+/**
+ * The cached manifest and its device blobs as stored; null when nothing is cached (or there is no Cache Storage).
+ * With the blobs noted at save time, they are read beside the manifest instead of after it.
+ */
+export async function readCachedEntries(urls: ModelUrls, saved?: readonly string[] | null): Promise<CachedEntries | null> {
   if (!globalThis.caches) return null
   const cache = await caches.open(urls.cacheName)
-  const hit = await cache.match(urls.manifest)
+  const read = async (sha: string) => {
+    const blob = await cache.match(urls.blob(sha))
+    return blob ? ([sha, new Uint8Array(await blob.arrayBuffer())] as const) : null
+  }
+  const readAll = async (shas: readonly string[]) => new Map((await Promise.all(shas.map(read))).filter((entry) => entry !== null))
+  const [hit, early] = await Promise.all([cache.match(urls.manifest), saved ? readAll(saved) : null])
   if (!hit) return null
   const manifest: unknown = await hit.json().catch(() => null)
-  const blobs = new Map<string, Uint8Array>()
-  await Promise.all(
-    deviceBlobShas(manifest).map(async (sha) => {
-      const blob = await cache.match(urls.blob(sha))
-      if (blob) blobs.set(sha, new Uint8Array(await blob.arrayBuffer()))
-    }),
-  )
+  const shas = deviceBlobShas(manifest)
+  const blobs = early && shas.every((sha) => early.has(sha)) ? early : await readAll(shas)
   return { manifest, blobs }
 }

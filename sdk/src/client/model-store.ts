@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { sha256Hex } from '../manifest/hash.ts'
 import { type ArtifactFile, type ModelManifest, manifestFiles, manifestSchema } from '../manifest/index.ts'
-import { type CachedEntries, modelUrls, readCachedEntries } from './model-cache.ts'
+import { type CachedEntries, modelUrls, noteSavedBlobs, readCachedEntries, savedBlobShas } from './model-cache.ts'
 import type { WorkerClient } from './worker.ts'
 
 /**
@@ -40,6 +40,8 @@ export class ModelIntegrityError extends Error {
 export interface ModelStore {
   /** the URL the manifest comes from, and its Cache Storage key */
   readonly manifestUrl: string
+  /** no model noted as saved in this browser (savedBlobShas): a first visit, which need not wait for Cache Storage */
+  readonly nothingSaved: boolean
   cached(): Promise<CachedModel | null>
   latest(): Promise<ModelManifest>
   download(file: ArtifactFile): Promise<Uint8Array>
@@ -64,9 +66,10 @@ export function createModelStore(source: ModelSource): ModelStore {
 
   return {
     manifestUrl: urls.manifest,
+    nothingSaved: savedBlobShas(urls) === null,
 
     async cached() {
-      const entries = await (early ?? readCachedEntries(urls))
+      const entries = await (early ?? readCachedEntries(urls, savedBlobShas(urls)))
       early = undefined
       if (!entries) return null
       const parsed = manifestSchema.safeParse(entries.manifest)
@@ -79,6 +82,11 @@ export function createModelStore(source: ModelSource): ModelStore {
       )
       // a damaged cache entry is not an error: the caller downloads again
       if (!blobs[0] || !blobs[1]) return null
+      // the note follows what the cache holds, also after site storage was cleared apart from Cache Storage
+      noteSavedBlobs(
+        urls,
+        deviceFiles(parsed.data).map((file) => file.sha256),
+      )
       return { manifest: parsed.data, bytes: blobs[0], tables: blobs[1] }
     },
 
@@ -112,6 +120,7 @@ export function createModelStore(source: ModelSource): ModelStore {
       await cache.put(urls.blob(encoder.sha256), new Response(tables as Uint8Array<ArrayBuffer>, { headers: BLOB_HEADERS }))
       // the manifest last: it only ever points at blobs that are stored
       await cache.put(urls.manifest, Response.json(manifest))
+      noteSavedBlobs(urls, [model.sha256, encoder.sha256])
       await prune(cache, manifest)
     },
 

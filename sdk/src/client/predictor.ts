@@ -102,13 +102,24 @@ async function download(store: ModelStore, manifest: Promise<ModelManifest> = st
 
 /**
  * The cached model when there is one (no download on a repeat visit), else the alias's current version. The
- * manifest request starts beside the cache lookup, which on a first visit takes as long as the request itself;
- * on a repeat visit its answer is the first update check.
+ * manifest request starts beside the cache lookup; on a repeat visit its answer is the first update check.
  */
 async function initial(store: ModelStore): Promise<{ model: CachedModel; fresh: boolean; latest: Promise<ModelManifest> }> {
   const latest = store.latest()
   // an offline repeat visit: the cached model serves, and the failed request is nobody's error
   latest.catch(() => {})
+  if (store.nothingSaved) {
+    // a first visit does not wait for the page's first Cache Storage call, slower than the download; a model cached
+    // without the note (storage cleared apart) still serves when the download fails
+    mark('cache')
+    try {
+      return { model: await download(store, latest), fresh: true, latest }
+    } catch (error) {
+      const cached = await store.cached()
+      if (cached) return { model: cached, fresh: false, latest }
+      throw error
+    }
+  }
   const cached = await store.cached()
   mark('cache')
   if (cached) return { model: cached, fresh: false, latest }
