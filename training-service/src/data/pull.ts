@@ -70,10 +70,22 @@ export async function* capturePages(o: Omit<PullOptions, 'dir' | 'log'>): AsyncG
   } while (cursor)
 }
 
+const HOUR_MS = 3_600_000
+
+/**
+ * Capture objects are named by a hash of their (random) event ids, so the Worker yields an hour's rows in an order
+ * no two deployments share. Within an hour, rows are put in the order of what they hold, which makes the file, and
+ * a model trained on it with a given seed, the same for the same flights and labels (two replays of one month).
+ */
+function canonicalOrder(a: { at: number; line: string }, b: { at: number; line: string }): number {
+  return a.at - b.at || (a.line < b.line ? -1 : a.line > b.line ? 1 : 0)
+}
+
 /**
  * Streams a model's captured, labelled rows for a window from the Worker into a new data version: a JSON Lines
  * file in the data set's columns (plus the prediction it came from), named by its content, with its lineage
- * beside it. Pages are written as they arrive, so memory holds one page.
+ * beside it. Rows are written an event hour at a time (the Worker yields hours in order), so memory holds one
+ * hour and one page.
  */
 export async function pullCapture(o: PullOptions): Promise<Pulled> {
   await mkdir(o.dir, { recursive: true })
@@ -84,21 +96,35 @@ export async function pullCapture(o: PullOptions): Promise<Pulled> {
   const sampleRates = new Set<number>()
   let captured = 0
   let delayFromLabel = 0
+  let hour: { index: number; rows: { at: number; line: string }[] } | null = null
+  const flush = async () => {
+    if (!hour) return
+    const chunk = hour.rows
+      .sort(canonicalOrder)
+      .map((r) => r.line)
+      .join('')
+    hash.update(chunk)
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+  }
   for await (const page of capturePages(o)) {
     captured += page.captured
     for (const rate of page.sampleRates) sampleRates.add(rate)
-    let chunk = ''
     for (const row of page.rows) {
       // the Worker yields each row once; a second copy would be a bug there, and must not weight a row twice
       if (seen.has(row.eventId)) throw new Error(`${o.worker} returned event ${row.eventId} twice`)
       seen.add(row.eventId)
       if (row.delay === null) delayFromLabel++
-      chunk += `${JSON.stringify(toRecord(row))}\n`
+      const index = Math.floor(row.at / HOUR_MS)
+      if (hour && index < hour.index) throw new Error(`${o.worker} returned the capture out of hour order`)
+      if (hour?.index !== index) {
+        await flush()
+        hour = { index, rows: [] }
+      }
+      hour.rows.push({ at: row.at, line: `${JSON.stringify(toRecord(row))}\n` })
     }
-    hash.update(chunk)
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
     o.log?.(`  pulled ${seen.size.toLocaleString('en-US')} labelled of ${captured.toLocaleString('en-US')} captured rows`)
   }
+  await flush()
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
   const sha256 = hash.digest('hex')
   const file = path.join(o.dir, `${o.model}-capture-${sha256.slice(0, 16)}.jsonl`)
