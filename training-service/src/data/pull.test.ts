@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises'
+import { readdir, readFile, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -109,6 +109,8 @@ describe('pullCapture', () => {
     try {
       const pull = pullCapture({ worker: route.url, adminKey: 'k', model: 'flight-delay', from: START, to: START + 3 * HOUR, dir })
       await expect(pull).rejects.toThrow('out of hour order')
+      // no half-written file left in the data folder
+      expect(await readdir(dir)).toEqual([])
     } finally {
       route.close()
     }

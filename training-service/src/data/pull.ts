@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, rename } from 'node:fs/promises'
+import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { createWorkerClient, WorkerError } from '@tarmac/sdk/client/worker'
 import type { CapturePage, LabelledRow } from '@tarmac/sdk/contracts/capture'
@@ -96,35 +96,44 @@ export async function pullCapture(o: PullOptions): Promise<Pulled> {
   const sampleRates = new Set<number>()
   let captured = 0
   let delayFromLabel = 0
-  let hour: { index: number; rows: { at: number; line: string }[] } | null = null
+  // the event hour being gathered (-1: none yet), and its rows
+  let hour = -1
+  let rows: { at: number; line: string }[] = []
   const flush = async () => {
-    if (!hour) return
-    const chunk = hour.rows
+    const chunk = rows
       .sort(canonicalOrder)
       .map((r) => r.line)
       .join('')
+    rows = []
     hash.update(chunk)
     if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
   }
-  for await (const page of capturePages(o)) {
-    captured += page.captured
-    for (const rate of page.sampleRates) sampleRates.add(rate)
-    for (const row of page.rows) {
-      // the Worker yields each row once; a second copy would be a bug there, and must not weight a row twice
-      if (seen.has(row.eventId)) throw new Error(`${o.worker} returned event ${row.eventId} twice`)
-      seen.add(row.eventId)
-      if (row.delay === null) delayFromLabel++
-      const index = Math.floor(row.at / HOUR_MS)
-      if (hour && index < hour.index) throw new Error(`${o.worker} returned the capture out of hour order`)
-      if (hour?.index !== index) {
-        await flush()
-        hour = { index, rows: [] }
+  try {
+    for await (const page of capturePages(o)) {
+      captured += page.captured
+      for (const rate of page.sampleRates) sampleRates.add(rate)
+      for (const row of page.rows) {
+        // the Worker yields each row once; a second copy would be a bug there, and must not weight a row twice
+        if (seen.has(row.eventId)) throw new Error(`${o.worker} returned event ${row.eventId} twice`)
+        seen.add(row.eventId)
+        if (row.delay === null) delayFromLabel++
+        const index = Math.floor(row.at / HOUR_MS)
+        if (index < hour) throw new Error(`${o.worker} returned the capture out of hour order`)
+        if (index > hour) {
+          await flush()
+          hour = index
+        }
+        rows.push({ at: row.at, line: `${JSON.stringify(toRecord(row))}\n` })
       }
-      hour.rows.push({ at: row.at, line: `${JSON.stringify(toRecord(row))}\n` })
+      o.log?.(`  pulled ${seen.size.toLocaleString('en-US')} labelled of ${captured.toLocaleString('en-US')} captured rows`)
     }
-    o.log?.(`  pulled ${seen.size.toLocaleString('en-US')} labelled of ${captured.toLocaleString('en-US')} captured rows`)
+    await flush()
+  } catch (error) {
+    // nothing half-written stays behind
+    out.destroy()
+    await rm(tmp, { force: true })
+    throw error
   }
-  await flush()
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
   const sha256 = hash.digest('hex')
   const file = path.join(o.dir, `${o.model}-capture-${sha256.slice(0, 16)}.jsonl`)
