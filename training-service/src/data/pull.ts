@@ -129,8 +129,8 @@ export async function pullCapture(o: PullOptions): Promise<Pulled> {
     }
     await flush()
   } catch (error) {
-    // nothing half-written stays behind
-    out.destroy()
+    // nothing half-written stays behind; the writes under way finish first (a destroyed stream errors on them)
+    await new Promise<void>((resolve) => out.end(() => resolve()))
     await rm(tmp, { force: true })
     throw error
   }
