@@ -216,14 +216,20 @@ async function visitTwice(session: Session, url: string): Promise<Round & { page
 
 /** The bare page in a fresh profile: navigation start → its inline script ran, cold and repeat. */
 async function bareTwice(session: Session, url: string): Promise<{ cold: number; warm: number }> {
-  const page = await session.context.newPage()
-  const readyAt = async () => page.evaluate(() => performance.getEntriesByName('tarmac:ready')[0].startTime)
-  await page.goto(url)
-  const cold = await readyAt()
+  const { page, cold } = await bareFirstVisit(session, url)
   await waitForServiceWorker(page)
   await page.reload()
-  return { cold, warm: await readyAt() }
+  return { cold, warm: await bareReadyAt(page) }
 }
+
+/** The bare page's first visit in a fresh profile: navigation start → its inline script ran. */
+async function bareFirstVisit(session: Session, url: string): Promise<{ page: Page; cold: number }> {
+  const page = await session.context.newPage()
+  await page.goto(url)
+  return { page, cold: await bareReadyAt(page) }
+}
+
+const bareReadyAt = (page: Page) => page.evaluate(() => performance.getEntriesByName('tarmac:ready')[0].startTime)
 
 const median = (xs: readonly number[]) => quantile(xs, 0.5)
 const spread = (xs: readonly number[]) => `${median(xs).toFixed(0)} ms (${xs.map((x) => x.toFixed(0)).join(', ')})`
@@ -301,7 +307,7 @@ async function main(): Promise<void> {
       }
       const launched = await launchChromium({ webgpu: false })
       try {
-        bareJustLaunched.push((await bareTwice(launched, `http://127.0.0.1:${port}/bare.html`)).cold)
+        bareJustLaunched.push((await bareFirstVisit(launched, `http://127.0.0.1:${port}/bare.html`)).cold)
       } finally {
         await launched.close()
       }
