@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { launchChromium, type Session } from './support/browser.ts'
 import { edgePredict, toInstance } from './support/edge.ts'
 import { int8Reference, MODEL_NAME, type ModelFixture, makeModel, publish } from './support/fixture-model.ts'
-import { type FlightInput, fillFlight, predictOnPage, waitForServiceWorker, waitUntilReady } from './support/page.ts'
+import { type FlightInput, fillFlight, predictOnPage, setOffline, waitForServiceWorker, waitUntilReady } from './support/page.ts'
 import { freePort } from './support/ports.ts'
 import { d1Query } from './support/worker.ts'
 
@@ -144,6 +144,7 @@ describe('web client in Chromium without WebGPU', () => {
     const response = await page.reload()
     expect(response?.fromServiceWorker()).toBe(true)
     await waitUntilReady(page)
+    await setOffline(session.context, page, true)
     await fillFlight(page, FLIGHT)
     const offline = await predictOnPage(page)
     expect(offline.backend).toBe('ts')
@@ -170,7 +171,7 @@ describe('web client in Chromium without WebGPU', () => {
     )
     expect(early[0].n).toBe(0)
 
-    await session.context.setOffline(false)
+    await setOffline(session.context, page, false)
     const stored = await waitFor(async () => {
       const rows = await d1Query<{ source: string; engine: string; version: number; probability: number }>(
         harness.persistTo,

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 
 export interface FlightInput {
   origin: string
@@ -64,4 +64,15 @@ export async function waitForServiceWorker(page: Page): Promise<void> {
     }
     await page.waitForTimeout(250)
   }
+}
+
+/**
+ * The browser offline (or back online), as the page sees it too. Playwright's offline emulation keeps failing a
+ * reloaded page's requests, but Chromium 150 then reports that page as online again (navigator.onLine, no offline
+ * event): the DevTools network state override tells the page itself. Call it after each reload the test needs seen.
+ */
+export async function setOffline(context: BrowserContext, page: Page, offline: boolean): Promise<void> {
+  await context.setOffline(offline)
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('Network.overrideNetworkState', { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
 }
