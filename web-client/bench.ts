@@ -273,7 +273,7 @@ async function writeBarePage(): Promise<void> {
   const html = await readFile(join(dist, 'index.html'), 'utf8')
   const css = [...html.matchAll(/<link rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1])
   const bare = html
-    .replace(/<script type="module"[^>]*><\/script>|<link rel="modulepreload"[^>]*>/g, '')
+    .replace(/<script\b[^>]*>[\s\S]*?<\/script>|<link rel="modulepreload"[^>]*>/g, '')
     .replace('</body>', `<script>performance.mark('tarmac:ready'); navigator.serviceWorker.register('/bare-sw.js')</script></body>`)
   await writeFile(join(dist, 'bare.html'), bare)
   await writeFile(join(dist, 'bare-sw.js'), `const PRECACHE = ${JSON.stringify(['/bare.html', ...css])}\n${BARE_SERVICE_WORKER}`)
