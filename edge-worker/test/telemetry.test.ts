@@ -137,17 +137,19 @@ describe('telemetry consumer', () => {
     expect(calls).toEqual([100, 100, 50])
   })
 
-  it("sends each request's events itself, in sendBatch calls of at most 100", async () => {
+  it('sends the events of requests arriving together in shared sendBatch calls of at most 100; a request alone sends its own', async () => {
     const calls: unknown[][] = []
     const queue = { sendBatch: async (msgs: unknown[]) => void calls.push(msgs) } as unknown as Queue
     const events = eventsFor(instances(150, 4))
     await enqueue(queue, events.slice(0, 1))
     expect(calls.map((m) => m.length)).toEqual([1])
-    await enqueue(queue, events)
+    // three requests within the wait: 150 events in two calls, not one call each (or four)
+    await Promise.all([enqueue(queue, events.slice(0, 50)), enqueue(queue, events.slice(50, 60)), enqueue(queue, events.slice(60))])
     expect(calls.map((m) => m.length)).toEqual([1, 100, 50])
+    expect(calls.slice(1).flat()).toEqual(events.map((body) => ({ body, contentType: 'json' })))
   })
 
-  it('logs a failed send once per request and resolves, so a prediction never fails on telemetry', async () => {
+  it('logs a failed send once, with the number of events it carried, and resolves, so a prediction never fails on telemetry', async () => {
     const queue = {
       sendBatch: async () => {
         throw new Error('queue full')
@@ -162,10 +164,7 @@ describe('telemetry consumer', () => {
     } finally {
       console.error = original
     }
-    expect(logged.map((l) => JSON.parse(l))).toEqual([
-      { event: 'telemetry_enqueue_failed', count: 1, message: 'queue full' },
-      { event: 'telemetry_enqueue_failed', count: 1, message: 'queue full' },
-    ])
+    expect(logged.map((l) => JSON.parse(l))).toEqual([{ event: 'telemetry_enqueue_failed', count: 2, message: 'queue full' }])
   })
 
   it('builds one Analytics Engine data point per prediction', () => {
