@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { preview } from 'vite'
-import { launchChromium } from './test/support/browser.ts'
+import { CHROMIUM, launchChromium } from './test/support/browser.ts'
 import { AIRPORTS, makeModel, publish } from './test/support/fixture-model.ts'
 import { freePort } from './test/support/ports.ts'
 import { startLocalWorker } from './test/support/worker.ts'
@@ -323,8 +323,10 @@ async function main(): Promise<void> {
         }
       }
     }
+    // the browser's build: the same page's timings differ between Chromium versions on one machine
+    const { stdout: version } = await promisify(execFile)(CHROMIUM, ['--version'])
     console.log(
-      `fresh Chromium profiles in a running browser (it has drawn another site's page), ${ROUNDS} rounds; first prediction as the median (each round)`,
+      `fresh ${version.trim().replace(/ built on .*$/, '')} profiles in a running browser (it has drawn another site's page), ${ROUNDS} rounds; first prediction as the median (each round)`,
     )
     console.log(
       `bare page (the same HTML and CSS, no script, no model; the floor no page beats here): first visit ${spread(bare.map((b) => b.cold))}, repeat visit ${spread(bare.map((b) => b.warm))}`,
