@@ -3,11 +3,12 @@ import { defaultDataPath, describeSource } from '../data/source.ts'
 import { commandLine, writeRecord } from '../docs/record.ts'
 import { openHome } from '../home.ts'
 import { type LoopSummary, runClosedLoop } from '../loop/closed-loop.ts'
-import { promotedWeeks } from '../loop/promoted.ts'
+import { calibrationAfterPromotions, promotedWeeks, WEEKLY_ECE_TARGET } from '../loop/promoted.ts'
 import { positiveInt } from './format-command.ts'
 import { emit } from './output.ts'
 
 const f4 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(4))
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`
 
 function formatSummary(s: LoopSummary): string {
   const lines = [
@@ -53,7 +54,12 @@ function formatSummary(s: LoopSummary): string {
   }
   for (const p of promotedWeeks(s))
     lines.push(
-      `v${p.version}, promoted ${p.promotedOn}, as champion: ${p.weeks.map((w) => `week of ${w.from} AUC ${f4(w.realizedAuc)} ECE ${f4(w.ece)} (noise floor ${f4(w.eceNoiseFloor)})`).join('; ') || 'no whole week'}`,
+      `v${p.version}, promoted ${p.promotedOn}, as champion: ${p.weeks.map((w) => `week of ${w.from} AUC ${f4(w.realizedAuc)} ECE ${f4(w.ece)} (noise floor ${f4(w.eceNoiseFloor)}; with each day's late share known ${f4(w.eceWithDailyRateKnown)})`).join('; ') || 'no whole week'}`,
+    )
+  const c = calibrationAfterPromotions(s)
+  if (c.weeks > 0)
+    lines.push(
+      `ECE ≤ ${WEEKLY_ECE_TARGET} in the weeks after promotions: ${c.within} of ${c.weeks} as served; ${c.withinWithDailyRateKnown} of ${c.weeks} even with each day's late share known in advance (an oracle); a perfectly calibrated model would keep all ${c.weeks} within it ${c.chanceCalibratedAllWithin === null ? '(chance not measured)' : `${pct(c.chanceCalibratedAllWithin)} of the time (sampling alone)`}`,
     )
   const m = s.lastMonth.served
   lines.push(

@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { BenchSections } from '../bench/sections.ts'
 import type { Windows } from '../data/windows.ts'
 import type { LoopSummary } from '../loop/closed-loop.ts'
-import { promotedWeeks } from '../loop/promoted.ts'
+import { calibrationAfterPromotions, promotedWeeks, WEEKLY_ECE_TARGET } from '../loop/promoted.ts'
 import type { AblationResult } from '../pipeline/ablation.ts'
 import type { TrainSummary } from '../pipeline/tracked-train.ts'
 import { blockBody, fillBlocks, findBlocks } from './blocks.ts'
@@ -56,6 +56,8 @@ const f4 = (v: number | null | undefined) => (v === null || v === undefined ? '�
 const f3 = (v: number) => v.toFixed(3)
 const int = (v: number) => Math.round(v).toLocaleString('en-US')
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`
+const pct = (v: number) => `${(100 * v).toFixed(0)}%`
+const range = (vs: readonly number[]) => `${f4(Math.min(...vs))}–${f4(Math.max(...vs))}`
 
 export function machineLine(m: Machine): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}`
@@ -69,9 +71,6 @@ function duration(seconds: number): string {
 
 const span = (w: { from: string; to: string }) => `${w.from} .. ${w.to} (exclusive)`
 
-/** The weekly calibration target the loop is held to: ECE of the weeks each promoted version serves. */
-export const WEEKLY_ECE_TARGET = 0.02
-
 const versionList = (vs: number[]) => (vs.length > 0 ? vs.map((v) => `v${v}`).join(', ') : 'none')
 
 /** The loop's blocks: the served model week by week, the retrains and their outcomes, the last month as served. */
@@ -83,13 +82,16 @@ function loopBlocks(r: LoopRecord, source: string): Record<string, string> {
   const promoted = promotedWeeks(s)
   const afterPromotion = promoted.flatMap((p) => p.weeks.map((w) => w.ece)).filter((e): e is number => e !== null)
   const floors = promoted.flatMap((p) => p.weeks.map((w) => w.eceNoiseFloor)).filter((e): e is number => e !== null)
+  const oracle = promoted.flatMap((p) => p.weeks.map((w) => w.eceWithDailyRateKnown)).filter((e): e is number => e !== null)
+  const c = calibrationAfterPromotions(s)
   const served = s.lastMonth.served
   return {
     'loop-served': [
-      '| week of | served by | realized AUC | ECE | ECE noise floor | labels |',
-      '| --- | --- | ---: | ---: | ---: | ---: |',
+      "| week of | served by | realized AUC | ECE | ECE noise floor | ECE, each day's late share known | labels |",
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
       ...s.served.map(
-        (w) => `| ${w.from} | v${w.version} | ${f4(w.realizedAuc)} | ${f4(w.ece)} | ${f4(w.eceNoiseFloor)} | ${int(w.labels)} |`,
+        (w) =>
+          `| ${w.from} | v${w.version} | ${f4(w.realizedAuc)} | ${f4(w.ece)} | ${f4(w.eceNoiseFloor)} | ${f4(w.eceWithDailyRateKnown)} | ${int(w.labels)} |`,
       ),
       '',
       `**${s.lastMonth.month} as served** (every labelled prediction the Worker answered, champion and canary, read back from its capture): realized AUC **${f4(served.auc)}**, ECE ${f4(served.ece)} on ${int(served.labels)} labels. Lowest served week: ${worst ? `${worst.from} (v${worst.version}) ${f4(worst.realizedAuc)}` : '—'}.`,
@@ -100,7 +102,7 @@ function loopBlocks(r: LoopRecord, source: string): Record<string, string> {
       '',
       `${int(s.replay.predictions)} predictions and ${int(s.replay.labels)} labels sent. Measured by ${source} in ${duration(r.wallSeconds)}.`,
     ].join('\n'),
-    'loop-calibration': `- **Weekly calibration error after a promotion is above ${WEEKLY_ECE_TARGET} in ${afterPromotion.filter((e) => e > WEEKLY_ECE_TARGET).length} of ${afterPromotion.length} weeks.** In the weeks each promoted version served as champion in the recorded \`npm start\` (docs/data/loop.json), ECE was ${afterPromotion.length > 0 ? `${f4(Math.min(...afterPromotion))}–${f4(Math.max(...afterPromotion))}` : 'not measured (no promoted version served a whole week)'}${floors.length > 0 ? `, where a perfectly calibrated model would show ${f4(Math.min(...floors))}–${f4(Math.max(...floors))} from sampling alone (the noise floor of a week's few thousand labels; the monitoring page plots both)` : ''}. The share of late flights swings from day to day with weather no feature carries, so a week's probabilities are off by that week's mix of days. Refitting the tables on the latest days, a Platt scaling on them, or an intercept refitted on the last labelled days did not lower the next week's ECE in offline checks over a run's registered versions. Even each day's intercept refitted on that day's own outcomes, which no feature of the day's conditions could beat, left June's weeks above the target in such a check: what remains is in the shape of the probabilities under the month's drift, not only in each day's level.`,
+    'loop-calibration': `- **Weekly calibration error after a promotion is above ${WEEKLY_ECE_TARGET} in ${c.weeks - c.within} of ${c.weeks} weeks.** In the weeks each promoted version served as champion in the recorded \`npm start\` (docs/data/loop.json), ECE was ${afterPromotion.length > 0 ? `${range(afterPromotion)}` : 'not measured (no promoted version served a whole week)'}${floors.length > 0 ? `, where a perfectly calibrated model would show ${range(floors)} from sampling alone (the noise floor of a week's few thousand labels; the monitoring page plots both)` : ''}.${c.chanceCalibratedAllWithin === null ? '' : ` Sampling alone would keep such a model within ${WEEKLY_ECE_TARGET} in all ${c.weeks} weeks only ${pct(c.chanceCalibratedAllWithin)} of the time (labels drawn from its own probabilities, 2,000 times a week).`} The share of late flights swings from day to day with weather no feature carries, so a week's probabilities are off by that week's mix of days; but knowing each day's share would not be enough either. With every day's scores shifted in advance to that day's observed late share, an oracle no deployed model has, ${c.weeks - c.withinWithDailyRateKnown} of the ${c.weeks} weeks stay above ${WEEKLY_ECE_TARGET}${oracle.length > 0 ? ` (its ECE over the ${oracle.length}: ${range(oracle)})` : ''}: what remains is in the shape of the probabilities under the month's drift, not only in each day's level. Refitting the tables on the latest days, a Platt scaling on them, or an intercept refitted on the last labelled days did not lower the next week's ECE in offline checks over a run's registered versions.`,
   }
 }
 
@@ -124,7 +126,7 @@ function benchBlocks(r: BenchRecord, source: string): Record<string, string> {
         ['```text', ...lines, '```', '', `Printed by ${source}.`].join('\n'),
       ]),
     ),
-    'bench-edge-ratio': `- **${over.length > 0 ? `A single-row prediction on the ${over.map((e) => e.engine).join(' and ')} engine costs more than ${floor}× a bare route at the edge` : `A single-row prediction costs up to ${floor}× a bare route at the edge`}** in the recorded run (its p50 over the bare route's under the edge bench's load, per engine: ${ratios.map((e) => `${e.engine} ${e.ratio.toFixed(2)}×`).join(', ')}; the ratio lines in [export.md](export.md)). The extra is the telemetry send, not the model: a CPU profile of the Worker's isolate (its inspector, under a 1-connection load) shows the same JavaScript time per request for \`/health\` and for a 1-row predict, whose validation, encoding and inference are a small share beside the router and middleware every route shares; and with the queue send taken out of \`record()\` (a local experiment, not committed) most of the gap closed. Locally each \`sendBatch\` goes to Miniflare's queue broker in the same workerd, on the same 2 cores as the route and the load generator (the consumer is not the cost: with it removed from the config the ratio did not move). Requests arriving together share a send ([monitoring.md](monitoring.md)), which is what brought the ratio down; the rest moves by several hundredths between runs of the same code. On Cloudflare the send is a call to the Queues service and the broker's work is not on this machine's cores.`,
+    'bench-edge-ratio': `- **${over.length > 0 ? `A single-row prediction on the ${over.map((e) => e.engine).join(' and ')} engine costs more than ${floor}× a bare route at the edge` : `A single-row prediction costs up to ${floor}× a bare route at the edge`}** in the recorded run (its p50 over the bare route's under the edge bench's load, per engine: ${ratios.map((e) => `${e.engine} ${e.ratio.toFixed(2)}×`).join(', ')}; the ratio lines in [export.md](export.md)). By default the Worker serves batches below its crossover on the ts engine (\`ORT_CROSSOVER_ROWS\` in \`edge-worker/src/models/engines.ts\`); only \`ENGINE=ort\` sends a single row to ort, whose figure also holds its own single-row call through onnxruntime-web (not profiled in workerd). What both engines add is the telemetry send, not the model: a CPU profile of the Worker's isolate (its inspector, under a 1-connection load) shows the same JavaScript time per request for \`/health\` and for a 1-row predict, whose validation, encoding and inference are a small share beside the router and middleware every route shares; and with the queue send taken out of \`record()\` (a local experiment, not committed) most of the gap closed. Locally each \`sendBatch\` goes to Miniflare's queue broker in the same workerd, on the same 2 cores as the route and the load generator (the consumer is not the cost: with it removed from the config the ratio did not move). Requests arriving together share a send ([monitoring.md](monitoring.md)), which is what brought the ratio down; the rest moves by several hundredths between runs of the same code. On Cloudflare the send is a call to the Queues service and the broker's work is not on this machine's cores.`,
   }
 }
 

@@ -114,6 +114,12 @@ describe('runClosedLoop (npm start) on a small slice with reversed outcomes', ()
       expect(w.ece).toBeGreaterThanOrEqual(0)
       // a week of a few hundred labels: a calibrated model would still show a few hundredths
       expect(w.eceNoiseFloor).toBeGreaterThan(0)
+      // and its bounds, computed on the rows the capture gives back for it: set only when they are the very
+      // labels the monitoring judged the week on (as many of them, of the champion, due by the week's end)
+      expect(w.eceWithDailyRateKnown, `week of ${w.from}`).toBeGreaterThanOrEqual(0)
+      expect(w.eceWithDailyRateKnown).toBeLessThanOrEqual(1)
+      expect(w.chanceCalibratedWithinTarget).toBeGreaterThanOrEqual(0)
+      expect(w.chanceCalibratedWithinTarget).toBeLessThanOrEqual(1)
     }
     expect(summary.lastMonth.auc[`v${first.version}`]).toBeGreaterThan(summary.lastMonth.auc[`v${summary.champion.version}`])
     // what users were served that month, read back from the capture: every labelled answer, by the version that gave it

@@ -16,9 +16,17 @@ import { DEFAULT_SWEEP, type SweepFile } from '../train/sweep.ts'
 import { judgeCanary } from './judge-canary.ts'
 import { drainTelemetry, type MonitoringRun, runMonitoring } from './monitor-client.ts'
 import { sliceByTime, versionMetrics } from './offline-eval.ts'
+import { WEEKLY_ECE_TARGET } from './promoted.ts'
 import { type ReplayStats, replayedFlights, replayTraffic } from './replay.ts'
 import { type RetrainRecord, retrainOnCapture, weeksAvailable } from './retrain.ts'
-import { type ServedPerformance, servedPerformance } from './served.ts'
+import {
+  type CalibrationBound,
+  calibrationBounds,
+  type JudgedWeek,
+  readServed,
+  type ServedPerformance,
+  servedPerformance,
+} from './served.ts'
 
 const DAY_MS = 86_400_000
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
@@ -109,14 +117,11 @@ export interface LoopSummary {
     served: ServedPerformance
   }
   /** realized AUC of whichever version was champion, per checkpoint (what users of the model saw) */
-  served: {
-    from: string
-    version: number
+  served: (JudgedWeek & {
     realizedAuc: number | null
     ece: number | null
     eceNoiseFloor: number | null
-    labels: number
-  }[]
+  } & CalibrationBound)[]
   replay: ReplayStats
   aliasHistory: { alias: string; from: number | null; to: number | null; reason: string; at: string }[]
   /** the local Worker's state folder: `tarmac dashboard` and the monitoring API read it after the run */
@@ -227,11 +232,15 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     const served = record.versions.find((v) => v.version === record.champion)
     summary.served.push({
       from: record.from,
+      to: record.to,
       version: record.champion,
       realizedAuc: served?.realizedAuc ?? null,
       ece: served?.ece ?? null,
       eceNoiseFloor: served?.eceNoiseFloor ?? null,
       labels: served?.labels ?? 0,
+      // filled in from the capture once the replay has ended
+      eceWithDailyRateKnown: null,
+      chanceCalibratedWithinTarget: null,
     })
     for (const v of record.versions) {
       log(
@@ -248,7 +257,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
     log(
       `── replay ${windows.replay.from}..${windows.replay.to} (the flights of 1 route in ${o.sampleEvery}), labels ${o.labelDelayDays} days late`,
     )
-    const [replayStart] = windowBounds(windows.replay)
+    const [replayStart, replayEnd] = windowBounds(windows.replay)
     let onCanary: { record: RetrainRecord; from: number; predictions: number } | null = null
     let lastRetrain: number | null = null
     let openWindow = { from: replayStart, predictions: 0 }
@@ -326,8 +335,11 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
         log(`  ${o.canaryPercent}% canary for ${o.canaryDays} day(s)`)
       },
     })
+    // every labelled answer, read back from the capture once: the served month, and how far each week's ECE could fall
+    const served = await readServed(target, replayStart, replayEnd)
+    const bounds = calibrationBounds(served, summary.served, o.labelDelayDays, WEEKLY_ECE_TARGET)
+    summary.served = summary.served.map((w, i) => ({ ...w, ...bounds[i] }))
     // the replay's last calendar month, scored offline for every version: how each would have done there
-    const [, replayEnd] = windowBounds(windows.replay)
     const lastMonthStart = Date.UTC(new Date(replayEnd - 1).getUTCFullYear(), new Date(replayEnd - 1).getUTCMonth(), 1)
     // the replayed routes only: a model retrained on the capture has never seen the others
     const month = replayedFlights(sliceByTime(replay, lastMonthStart, replayEnd), o.sampleEvery)
@@ -338,7 +350,7 @@ export async function runClosedLoop(home: Home, o: LoopOptions): Promise<LoopSum
       rows: scored[0].rows,
       auc: Object.fromEntries(versions.map((v, i) => [`v${v}`, scored[i].auc])),
       trainedOnIt: summary.retrains.filter((r) => windowBounds(r.windows.report)[1] > lastMonthStart).map((r) => `v${r.version}`),
-      served: await servedPerformance(target, lastMonthStart, replayEnd),
+      served: servedPerformance(served, lastMonthStart, replayEnd),
     }
     summary.aliasHistory = (await aliasHistory(home.db, o.model)).map((e) => ({
       alias: e.alias,

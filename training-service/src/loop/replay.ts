@@ -75,6 +75,13 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
 }
 
 /**
+ * When the replay sends a flight's label: the start of the day `labelDelayDays` after its departure day ends. A
+ * checkpoint at `to` has the labels due before `to`.
+ */
+export const labelDue = (departureMs: number, labelDelayDays: number) =>
+  Math.floor(departureMs / DAY_MS) * DAY_MS + (labelDelayDays + 1) * DAY_MS
+
+/**
  * Replays a window of real flights through the Worker as production traffic on a replayed clock, one
  * checkpoint window at a time: predictions dated by their departure, each flight's real delay sent as feedback
  * once `labelDelayDays` have passed on that clock, then telemetry drained and monitoring run by `onCheckpoint`.
@@ -102,8 +109,7 @@ export async function replayTraffic(target: ReplayTarget, flights: FlightColumns
   }
   const queueLabel = (predictionId: string, r: number) => {
     if (Number.isNaN(flights.delay[r])) return
-    const due = Math.floor(flights.departureMs[r] / DAY_MS) * DAY_MS + (o.labelDelayDays + 1) * DAY_MS
-    pending.push({ predictionId, delay: flights.delay[r], due })
+    pending.push({ predictionId, delay: flights.delay[r], due: labelDue(flights.departureMs[r], o.labelDelayDays) })
   }
   let row = 0
   let requestNo = 0
