@@ -16,6 +16,11 @@ export interface CalibrationBin {
 }
 
 /** Bin i holds scores in [i/bins, (i+1)/bins); 1 (and anything above) goes to the last bin, anything below 0 to the first. */
+export function calibrationBin(score: number, bins = 10): number {
+  return Math.min(bins - 1, Math.max(0, Math.floor(score * bins)))
+}
+
+/** Reliability per calibrationBin of the scores. */
 export function calibrationBins(labels: ArrayLike<number>, scores: ArrayLike<number>, bins = 10): CalibrationBin[] {
   if (labels.length !== scores.length) throw new Error(`${labels.length} labels but ${scores.length} scores`)
   if (!(Number.isInteger(bins) && bins > 0)) throw new Error(`bins must be a positive integer, got ${bins}`)
@@ -25,7 +30,7 @@ export function calibrationBins(labels: ArrayLike<number>, scores: ArrayLike<num
   const variance = new Float64Array(bins)
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i]
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(s * bins)))
+    const b = calibrationBin(s, bins)
     count[b]++
     scoreSum[b] += s
     positives[b] += labels[i]

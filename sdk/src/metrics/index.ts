@@ -1,4 +1,4 @@
-export { type CalibrationBin, calibrationBins, calibrationNoiseFloor, expectedCalibrationError } from './calibration.ts'
+export { type CalibrationBin, calibrationBin, calibrationBins, calibrationNoiseFloor, expectedCalibrationError } from './calibration.ts'
 export {
   accuracyAt,
   auc,

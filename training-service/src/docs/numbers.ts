@@ -80,9 +80,11 @@ function loopBlocks(r: LoopRecord, source: string): Record<string, string> {
   const judged = s.served.filter((w) => w.realizedAuc !== null)
   const worst = judged.reduce((a, b) => ((b.realizedAuc ?? 1) < (a.realizedAuc ?? 1) ? b : a), judged[0])
   const promoted = promotedWeeks(s)
-  const afterPromotion = promoted.flatMap((p) => p.weeks.map((w) => w.ece)).filter((e): e is number => e !== null)
-  const floors = promoted.flatMap((p) => p.weeks.map((w) => w.eceNoiseFloor)).filter((e): e is number => e !== null)
-  const oracle = promoted.flatMap((p) => p.weeks.map((w) => w.eceWithDailyRateKnown)).filter((e): e is number => e !== null)
+  const ofPromotedWeeks = (figure: (w: LoopSummary['served'][number]) => number | null) =>
+    promoted.flatMap((p) => p.weeks.map(figure)).filter((e): e is number => e !== null)
+  const afterPromotion = ofPromotedWeeks((w) => w.ece)
+  const floors = ofPromotedWeeks((w) => w.eceNoiseFloor)
+  const oracle = ofPromotedWeeks((w) => w.eceWithDailyRateKnown)
   const c = calibrationAfterPromotions(s)
   const served = s.lastMonth.served
   return {

@@ -1,4 +1,4 @@
-import { calibrationBins, expectedCalibrationError } from '@tarmac/sdk/metrics'
+import { calibrationBin, calibrationBins, expectedCalibrationError } from '@tarmac/sdk/metrics'
 import { seededRandom } from '@tarmac/sdk/random'
 
 /**
@@ -75,7 +75,7 @@ export function eceWithDailyRateKnown(rows: readonly ScoredOutcome[]): number {
 export function chanceCalibratedWithin(probabilities: readonly number[], target: number, draws = 2000, seed = 1): number {
   const n = probabilities.length
   if (n === 0) return Number.NaN
-  const bin = Uint8Array.from(probabilities, (p) => Math.min(BINS - 1, Math.max(0, Math.floor(p * BINS))))
+  const bin = Uint8Array.from(probabilities, (p) => calibrationBin(p, BINS))
   const expected = new Float64Array(BINS)
   for (const [i, p] of probabilities.entries()) expected[bin[i]] += p
   const random = seededRandom(seed)
